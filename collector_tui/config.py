@@ -1,0 +1,99 @@
+"""Settings: where the cache lives, which API, which locale and rule pack. One home holds one collector."""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "collector-tui"
+SETTINGS_FILE = "settings.toml"
+CACHE_FILE = "cache.db"
+LOCALES = ("zh_CN", "en")
+POLICIES = ("cn", "us-regf", "uk-conc")
+
+
+class SettingsError(ValueError):
+    """A settings file or value that cannot be used; the message names the file and key."""
+
+
+@dataclass
+class Settings:
+    """What one home folder remembers between runs."""
+
+    api_url: str = ""
+    user: str = ""
+    locale: str = "zh_CN"
+    policy: str = "cn"
+    theme: str = "textual-dark"
+    page_size: int = 500
+    keys: dict[str, str] = field(default_factory=dict)  # binding id -> key, to remap
+
+    def validate(self, source: str = SETTINGS_FILE) -> None:
+        if self.locale not in LOCALES:
+            raise SettingsError(f"{source}: locale must be one of {', '.join(LOCALES)}, not {self.locale!r}")
+        if self.policy not in POLICIES:
+            raise SettingsError(f"{source}: policy must be one of {', '.join(POLICIES)}, not {self.policy!r}")
+        if not (1 <= self.page_size <= 1000):
+            raise SettingsError(f"{source}: page_size must be between 1 and 1000, not {self.page_size!r}")
+
+
+def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
+    """The home folder: --home, else COLLECTOR_TUI_HOME, else the platform's user data folder."""
+    chosen = home or os.environ.get("COLLECTOR_TUI_HOME") or platformdirs.user_data_dir(APP_NAME)
+    path = Path(chosen).expanduser()
+    # Debtors' personal data lives here: owner-only from the first byte.
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def load_settings(home: Path) -> Settings:
+    """Settings from `home/settings.toml`; unknown keys and bad values are refused with the key named."""
+    path = home / SETTINGS_FILE
+    settings = Settings()
+    if not path.exists():
+        return settings
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+    known = {f.name: f for f in fields(Settings)}
+    for key, value in data.items():
+        if key not in known:
+            raise SettingsError(f"{path}: unknown key {key!r}")
+        expected = type(getattr(settings, key))
+        if not isinstance(value, expected) or isinstance(value, bool) != (expected is bool):
+            raise SettingsError(f"{path}: {key} must be {expected.__name__}, not {value!r}")
+        setattr(settings, key, value)
+    settings.validate(str(path))
+    return settings
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    # JSON string escapes are valid TOML basic-string escapes.
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def save_settings(home: Path, settings: Settings) -> None:
+    """Write the settings atomically so a crash never leaves half a file."""
+    settings.validate()
+    lines = [f"{key} = {_toml_value(value)}" for key, value in asdict(settings).items()]
+    path = home / SETTINGS_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def api_url(settings: Settings) -> str:
+    """COLLECTOR_TUI_API wins over the settings file, for headless machines and scripts."""
+    return os.environ.get("COLLECTOR_TUI_API") or settings.api_url

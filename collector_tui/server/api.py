@@ -1,0 +1,177 @@
+"""API v1 of the reference servicing server (see architecture.md, "Servicing API v1")."""
+
+
+import base64
+import binascii
+import json
+import time
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine
+from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from collector_tui.server.auth import new_token, token_digest, verify_password
+from collector_tui.server.models import AccessToken, Account, AppliedMutation, CaseDoc
+from collector_tui.server.store import churn, feed_page, save_doc
+from collector_tui.sync.wire import CasesPageW, ErrorW, MeW, MutationBatchW, MutationResultsW, TokenW
+
+TOKEN_TTL_S = 8 * 3600
+# Types whose payload lands in the case's history, and where.
+HISTORY_KEYS = {"contact.logged": "contacts", "promise.created": "promises", "callback.scheduled": "callbacks",
+                "plan.submitted": "plans"}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers
+
+
+class LoginIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class ChurnIn(BaseModel):
+    seed: int = 1
+    payments: int = Field(default=0, ge=0, le=100000)
+    reassign: int = Field(default=0, ge=0, le=100000)
+    close: int = Field(default=0, ge=0, le=100000)
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"v1:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, seq = raw.split(":")
+        if prefix != "v1" or not seq.isdigit():
+            raise ValueError
+        return int(seq)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ApiError(400, "bad_cursor", "the cursor is not one this server issued") from None
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {s: {"model": ErrorW} for s in (400, 401, 403, 404, 422)}
+
+
+def create_app(engine: Engine, *, admin: bool = False) -> FastAPI:
+    """The FastAPI app on a seeded server database; `admin` adds the churn endpoint tests and demos use."""
+    app = FastAPI(title="collector-tui reference servicing API", version="1.0.0")
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_req: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_req: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [{"loc": [str(p) for p in e["loc"]], "message": e["msg"]} for e in exc.errors()]
+        return JSONResponse(error_body("invalid", "the request is not valid", fields=fields), status_code=422)
+
+    def session() -> Iterator[Session]:
+        with Session(engine) as s:
+            yield s
+
+    Db = Annotated[Session, Depends(session)]
+
+    def current_account(db: Db, authorization: Annotated[str | None, Header()] = None) -> Account:
+        if not authorization or not authorization.lower().startswith("bearer "):
+            raise ApiError(401, "unauthenticated", "a bearer token is required", {"WWW-Authenticate": "Bearer"})
+        token = db.get(AccessToken, token_digest(authorization[7:].strip()))
+        if token is None or token.expires_at < time.time():
+            raise ApiError(401, "invalid_token", "the token is invalid or expired", {"WWW-Authenticate": "Bearer"})
+        account = db.get(Account, token.username)
+        if account is None:
+            raise ApiError(401, "invalid_token", "the token's account no longer exists")
+        return account
+
+    Me = Annotated[Account, Depends(current_account)]
+
+    @app.post("/v1/auth/token", response_model=TokenW, responses=ERRORS)
+    def login(body: LoginIn, db: Db) -> TokenW:
+        account = db.get(Account, body.username)
+        if account is None or not verify_password(body.password, account.password_hash):
+            raise ApiError(401, "bad_credentials", "wrong username or password")
+        token, digest = new_token()
+        db.add(AccessToken(token_sha256=digest, username=account.username, expires_at=time.time() + TOKEN_TTL_S))
+        db.commit()
+        return TokenW(access_token=token, token_type="bearer", expires_in=TOKEN_TTL_S)
+
+    @app.get("/v1/me", response_model=MeW, responses=ERRORS)
+    def me(account: Me) -> MeW:
+        return MeW(id=account.username, name=account.name, role=account.role, team_id=account.team_id,  # type: ignore[arg-type]
+                   timezone=account.timezone)
+
+    @app.get("/v1/cases", responses={200: {"model": CasesPageW}, **ERRORS})
+    def cases(
+        account: Me, db: Db, since: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+    ) -> Response:
+        items, last, has_more = feed_page(db, account, decode_cursor(since), limit)
+        # Documents are stored as JSON already: splice them instead of re-encoding every case.
+        body = '{"items":[' + ",".join(items) + '],"next_cursor":' + json.dumps(encode_cursor(last)) + \
+            ',"has_more":' + ("true" if has_more else "false") + "}"
+        return Response(body.encode(), media_type="application/json")
+
+    @app.post("/v1/mutations", response_model=MutationResultsW, responses=ERRORS)
+    def mutations(batch: MutationBatchW, account: Me, db: Db) -> dict[str, Any]:
+        results = []
+        for m in batch.mutations:
+            seen = db.get(AppliedMutation, m.id)
+            if seen is not None:
+                results.append({"id": m.id, "status": "duplicate", "case_version": seen.case_version, "error": None})
+                continue
+            row = db.get(CaseDoc, m.case_id)
+            visible = row is not None and (
+                row.assigned_to == account.username or (account.role == "lead" and row.team_id == account.team_id)
+            )
+            if row is None or not visible:
+                results.append({"id": m.id, "status": "rejected", "case_version": None,
+                                "error": {"code": "not_found", "message": "no such case for this user"}})
+                continue
+            doc = json.loads(row.doc)
+            key = HISTORY_KEYS.get(m.type)
+            if key is not None:
+                entry = {"id": m.id, **m.payload}
+                if key == "contacts":
+                    entry.setdefault("at", m.occurred_at.isoformat())
+                    entry.setdefault("collector", account.username)
+                doc.setdefault(key, []).append(entry)
+            save_doc(db, row, doc)
+            db.add(AppliedMutation(id=m.id, case_id=m.case_id, type=m.type, username=account.username,
+                                   received_at=time.time(), case_version=row.version,
+                                   payload=json.dumps(m.payload, ensure_ascii=False)))
+            results.append({"id": m.id, "status": "applied", "case_version": row.version, "error": None})
+        # Acknowledge only what is committed.
+        db.commit()
+        return {"results": results}
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    if admin:
+
+        @app.post("/v1/admin/churn")
+        def admin_churn(body: ChurnIn) -> dict[str, list[str]]:
+            return churn(engine, seed=body.seed, payments=body.payments, reassign=body.reassign, close=body.close)
+
+    return app

@@ -1,0 +1,54 @@
+"""Run the reference server: in the foreground (`collector-tui serve`) or in a thread (demo, tests, bench)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+from sqlalchemy import Engine
+
+from collector_tui.server.api import create_app
+from collector_tui.server.store import SeedSpec, open_server_db, seed_portfolio
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def prepare(db: str | Path, spec: SeedSpec) -> tuple[Engine, list[tuple[str, str, str]]]:
+    engine = open_server_db(str(db))
+    return engine, seed_portfolio(engine, spec)
+
+
+class ServerThread:
+    """A uvicorn server on loopback in a background thread; `stop()` shuts it down cleanly."""
+
+    def __init__(self, engine: Engine, host: str = "127.0.0.1", port: int | None = None, *, admin: bool = False) -> None:
+        self.host = host
+        self.port = port or free_port(host)
+        config = uvicorn.Config(create_app(engine, admin=admin), host=host, port=self.port, log_level="warning",
+                                access_log=False, lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="reference-server", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> ServerThread:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"reference server did not start on {self.url}")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)

@@ -1,0 +1,1 @@
+"""The local SQLite cache: tables, engine, migrations, query functions and the outbox."""

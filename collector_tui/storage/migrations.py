@@ -1,0 +1,39 @@
+"""Schema version (PRAGMA user_version) and forward migrations, applied in order inside one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection
+from sqlmodel import SQLModel
+
+
+class SchemaTooNew(RuntimeError):
+    """The cache was written by a newer collector-tui; we refuse rather than corrupt it."""
+
+
+def _v1_initial(conn: Connection) -> None:
+    from collector_tui.storage import models  # noqa: F401  (registers the tables)
+
+    SQLModel.metadata.create_all(conn)
+
+
+# Each entry moves the schema from version i to i+1. Append only; never edit a shipped step.
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def current_version(conn: Connection) -> int:
+    return int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+
+
+def migrate(conn: Connection) -> int:
+    """Bring the schema to SCHEMA_VERSION; returns the version found before."""
+    found = current_version(conn)
+    if found > SCHEMA_VERSION:
+        raise SchemaTooNew(f"cache schema {found} is newer than this program's {SCHEMA_VERSION}; upgrade collector-tui")
+    for step in MIGRATIONS[found:]:
+        step(conn)
+    if found != SCHEMA_VERSION:
+        conn.exec_driver_sql(f"PRAGMA user_version={SCHEMA_VERSION}")
+    return found

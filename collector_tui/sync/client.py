@@ -1,0 +1,112 @@
+"""The servicing-API client: one pooled httpx.Client, typed errors with one-line reasons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from collector_tui.sync.wire import CasesPageW, MeW, MutationResultsW, TokenW
+
+
+class SyncError(Exception):
+    """A sync that could not finish; `str()` is the one-line reason shown to the collector."""
+
+
+class NetworkError(SyncError):
+    """The server could not be reached or the connection broke."""
+
+
+class AuthError(SyncError):
+    """The server refused the credentials or token (401/403)."""
+
+
+class ServerError(SyncError):
+    """The server answered with an error status."""
+
+    def __init__(self, message: str, status: int, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class MalformedResponse(SyncError):
+    """The server's answer does not match API v1."""
+
+
+def _validation_summary(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{where}: {first['msg']}{more}"
+
+
+class ApiClient:
+    """API v1 over one connection pool; use as a context manager."""
+
+    def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 20.0,
+                 verify: bool | str = True) -> None:
+        headers = {"Accept": "application/json", "User-Agent": "collector-tui"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self.base_url = base_url.rstrip("/")
+        self.http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout, verify=verify)
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self.http.request(method, path, **kwargs)
+            response.read()
+        except httpx.TimeoutException:
+            raise NetworkError(f"network: {self.base_url} did not answer in time") from None
+        except httpx.HTTPError as exc:
+            raise NetworkError(f"network: cannot reach {self.base_url} ({type(exc).__name__})") from None
+        if response.status_code in (401, 403):
+            raise AuthError(f"auth: {self._error_message(response)} (HTTP {response.status_code}); run collector-tui login")
+        if response.status_code >= 400:
+            retry = response.headers.get("Retry-After")
+            raise ServerError(
+                f"server: {self._error_message(response)} (HTTP {response.status_code})",
+                response.status_code,
+                float(retry) if retry and retry.isdigit() else None,
+            )
+        return response
+
+    @staticmethod
+    def _error_message(response: httpx.Response) -> str:
+        try:
+            return str(response.json()["error"]["message"])
+        except (ValueError, KeyError, TypeError):
+            return response.reason_phrase or "error"
+
+    def _parse(self, model: Any, response: httpx.Response) -> Any:
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise MalformedResponse(f"malformed response from {response.url.path}: {_validation_summary(exc)}") from None
+
+    def login(self, username: str, password: str) -> TokenW:
+        response = self._request("POST", "/v1/auth/token", json={"username": username, "password": password})
+        return self._parse(TokenW, response)  # type: ignore[no-any-return]
+
+    def me(self) -> MeW:
+        return self._parse(MeW, self._request("GET", "/v1/me"))  # type: ignore[no-any-return]
+
+    def cases(self, since: str | None, limit: int) -> CasesPageW:
+        params: dict[str, Any] = {"limit": limit}
+        if since:
+            params["since"] = since
+        return self._parse(CasesPageW, self._request("GET", "/v1/cases", params=params))  # type: ignore[no-any-return]
+
+    def push(self, mutations: list[dict[str, Any]]) -> MutationResultsW:
+        response = self._request("POST", "/v1/mutations", json={"mutations": mutations})
+        return self._parse(MutationResultsW, response)  # type: ignore[no-any-return]

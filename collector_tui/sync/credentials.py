@@ -1,0 +1,47 @@
+"""The access token: in the OS keyring, or COLLECTOR_TUI_TOKEN for headless machines and scripts. Never on disk."""
+
+from __future__ import annotations
+
+import os
+
+import keyring
+from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
+
+SERVICE = "collector-tui"
+
+
+class NoCredentialStore(RuntimeError):
+    """No OS keyring is available on this machine."""
+
+
+def _account(api: str, user: str) -> str:
+    return f"{user}@{api.rstrip('/')}"
+
+
+def save_token(api: str, user: str, token: str) -> None:
+    try:
+        keyring.set_password(SERVICE, _account(api, user), token)
+    except (NoKeyringError, KeyringError, RuntimeError) as exc:
+        raise NoCredentialStore(
+            "no OS keyring is available here, so the token cannot be kept safely; "
+            "set COLLECTOR_TUI_API and COLLECTOR_TUI_TOKEN instead"
+            f" ({type(exc).__name__})"
+        ) from None
+
+
+def load_token(api: str, user: str) -> str | None:
+    env = os.environ.get("COLLECTOR_TUI_TOKEN")
+    if env:
+        return env
+    try:
+        return keyring.get_password(SERVICE, _account(api, user))
+    except (NoKeyringError, KeyringError, RuntimeError):
+        return None
+
+
+def delete_token(api: str, user: str) -> bool:
+    try:
+        keyring.delete_password(SERVICE, _account(api, user))
+        return True
+    except (PasswordDeleteError, NoKeyringError, KeyringError, RuntimeError):
+        return False

@@ -1,0 +1,32 @@
+"""One sync run as the CLI and the app start it: who am I, then pull. Push joins here when the outbox drains."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from sqlalchemy import Engine
+
+from collector_tui.storage import state
+from collector_tui.sync.client import ApiClient, SyncError
+from collector_tui.sync.pull import Progress, PullResult, pull
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def run_sync(engine: Engine, api: str, user: str, token: str, *, page_size: int = 500,
+             progress: Progress | None = None, now: Callable[[], datetime] = utc_now) -> PullResult:
+    """Sync the cache with the server; raises SyncError with a one-line reason, recorded for the footer."""
+    state.bind_home(engine, api, user)
+    try:
+        with ApiClient(api, token) as client:
+            me = client.me()
+            state.save_me(engine, me.model_dump())
+            result = pull(engine, client, now=now, page_size=page_size, progress=progress)
+    except SyncError as exc:
+        state.record_sync_error(engine, str(exc))
+        raise
+    state.record_sync_error(engine, None)
+    return result

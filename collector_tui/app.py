@@ -1,0 +1,105 @@
+"""The Textual app: screens, global keys, and the sync worker that keeps the network off the UI thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import ClassVar
+
+from sqlalchemy import Engine
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+
+from collector_tui.config import Settings
+from collector_tui.locale import set_locale, t
+from collector_tui.screens.help import HelpScreen
+from collector_tui.screens.queue import QueueScreen
+from collector_tui.storage import state
+from collector_tui.sync.client import SyncError
+from collector_tui.sync.service import run_sync, utc_now
+from collector_tui.widgets.i18n import localize_bindings
+from collector_tui.widgets.status_bar import describe
+
+
+class CollectorApp(App[None]):
+    """The collector's workbench on one home's cache."""
+
+    CSS_PATH = "app.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "binding.quit", id="app.quit"),
+        Binding("r", "sync", "binding.sync", id="app.sync"),
+        Binding("question_mark,f1", "help", "binding.help", id="app.help"),
+    ]
+
+    status_text: reactive[str] = reactive("")
+    syncing: reactive[bool] = reactive(False)
+
+    def __init__(self, engine: Engine, *, settings: Settings, api: str = "", user: str = "",
+                 token: str | None = None, clock: Callable[[], datetime] = utc_now) -> None:
+        set_locale(settings.locale)
+        super().__init__()
+        localize_bindings(self)
+        self.engine = engine
+        self.settings = settings
+        self.api = api
+        self.user = user
+        self.token = token
+        self.clock = clock
+        self.title = t("app_title")
+
+    def on_mount(self) -> None:
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        if self.settings.keys:
+            self.set_keymap(self.settings.keys)
+        self.refresh_status()
+        self.push_screen(QueueScreen())
+
+    def refresh_status(self, syncing_cases: int | None = None) -> None:
+        self.status_text = describe(state.status(self.engine), syncing_cases=syncing_cases,
+                                    signed_in=bool(self.token and self.api))
+
+    # --- sync -------------------------------------------------------------------------------------
+    def action_sync(self) -> None:
+        if not (self.api and self.user and self.token):
+            self.notify(t("footer.no_token"), severity="warning")
+            return
+        if self.syncing:
+            return
+        self.syncing = True
+        self.refresh_status(syncing_cases=0)
+        self.sync_worker()
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def sync_worker(self) -> None:
+        """Runs in a thread: the UI keeps answering keys from the cache while the network works."""
+        assert self.token is not None
+        error: str | None = None
+        try:
+            run_sync(self.engine, self.api, self.user, self.token, page_size=self.settings.page_size,
+                     progress=lambda r: self.call_from_thread(self.refresh_status, r.upserted))
+        except SyncError as exc:
+            error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - a sync fault must never take the workbench down
+            error = f"{type(exc).__name__}: {exc}"
+            state.record_sync_error(self.engine, error)
+        self.call_from_thread(self._sync_finished, error)
+
+    def _sync_finished(self, error: str | None) -> None:
+        self.syncing = False
+        self.refresh_status()
+        if error:
+            self.notify(t("cli.sync_failed", reason=error), severity="error", timeout=8)
+        for screen in self.screen_stack:
+            if isinstance(screen, QueueScreen):
+                screen.reload()
+
+    # --- help -------------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        rows = []
+        for key, active in self.active_bindings.items():
+            if active.binding.description:
+                rows.append((self.get_key_display(active.binding), active.binding.description))
+        self.push_screen(HelpScreen(rows))

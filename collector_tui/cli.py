@@ -1,0 +1,250 @@
+"""The `collector-tui` command: open the workbench, or demo, serve, login, logout, sync, status."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from collector_tui import config
+from collector_tui.locale import set_locale, t
+
+app = typer.Typer(add_completion=False, no_args_is_help=False, help=__doc__)
+
+
+@dataclass
+class Ctx:
+    home: Path
+    settings: config.Settings
+
+
+def _ctx(ctx: typer.Context) -> Ctx:
+    return ctx.obj  # type: ignore[no-any-return]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(
+    ctx: typer.Context,
+    home: Annotated[Optional[Path], typer.Option("--home", help="Home folder (default: COLLECTOR_TUI_HOME or the user data folder)")] = None,
+    locale: Annotated[Optional[str], typer.Option("--locale", help="zh_CN or en")] = None,
+) -> None:
+    """A keyboard-first workbench for collectors of delinquent consumer loans."""
+    try:
+        home_dir = config.resolve_home(home)
+        settings = config.load_settings(home_dir)
+        if locale:
+            settings.locale = locale
+            settings.validate("--locale")
+    except config.SettingsError as exc:
+        raise fail(str(exc), 2) from None
+    set_locale(settings.locale)
+    ctx.obj = Ctx(home_dir, settings)
+    if ctx.invoked_subcommand is None:
+        _open_workbench(ctx.obj)
+
+
+def _engine(c: Ctx):  # type: ignore[no-untyped-def]
+    from collector_tui.storage.engine import open_engine
+    from collector_tui.storage.migrations import SchemaTooNew
+
+    try:
+        return open_engine(c.home / config.CACHE_FILE)
+    except SchemaTooNew as exc:
+        raise fail(str(exc)) from None
+
+
+def _credentials(c: Ctx, user: str | None = None) -> tuple[str, str, str]:
+    from collector_tui.sync.credentials import load_token
+
+    api = config.api_url(c.settings)
+    if not api:
+        raise fail(t("cli.no_api"), 2)
+    user = user or os.environ.get("COLLECTOR_TUI_USER") or c.settings.user
+    if not user:
+        raise fail(t("cli.no_user"), 2)
+    token = load_token(api, user)
+    if not token:
+        raise fail(t("cli.no_token", api=api, user=user), 2)
+    return api, user, token
+
+
+def _open_workbench(c: Ctx, *, api: str | None = None, user: str | None = None, token: str | None = None) -> None:
+    from collector_tui.app import CollectorApp
+    from collector_tui.sync.credentials import load_token
+
+    engine = _engine(c)
+    api = api or config.api_url(c.settings)
+    user = user or c.settings.user
+    token = token or (load_token(api, user) if api and user else None)
+    CollectorApp(engine, settings=c.settings, api=api, user=user, token=token).run()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8765,
+    db: Annotated[Optional[str], typer.Option(help="Server database path (default: DATABASE_URL or a temporary file)")] = None,
+    seed: Annotated[int, typer.Option(help="Portfolio seed")] = 7,
+    cases: Annotated[int, typer.Option(help="Cases to generate")] = 300,
+    collectors: Annotated[int, typer.Option(help="Collectors to spread the cases over")] = 2,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Reference date of the portfolio (YYYY-MM-DD)")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="Enable POST /v1/admin/churn to change the portfolio over time")] = False,
+) -> None:
+    """Run the reference servicing API on a seeded synthetic portfolio."""
+    import uvicorn
+
+    from collector_tui.server.api import create_app
+    from collector_tui.server.runner import prepare
+    from collector_tui.server.store import SeedSpec
+
+    target = db or os.environ.get("DATABASE_URL") or str(Path(tempfile.mkdtemp(prefix="collector-server-")) / "server.db")
+    spec = SeedSpec(seed=seed, cases=cases, collectors=collectors, as_of=date.fromisoformat(as_of) if as_of else None)
+    engine, accounts = prepare(target, spec)
+    url = f"http://{host}:{port}"
+    typer.echo(t("cli.serve_ready", url=url, cases=cases, seed=seed))
+    typer.echo(t("cli.serve_accounts", accounts=", ".join(f"{u} ({role})" for u, _, role in accounts)))
+    uvicorn.run(create_app(engine, admin=admin), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def login(
+    ctx: typer.Context,
+    api: Annotated[Optional[str], typer.Option(help="Servicing API base URL")] = None,
+    user: Annotated[Optional[str], typer.Option(help="User name")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input")] = False,
+) -> None:
+    """Sign in and keep the token in the OS keyring."""
+    from collector_tui.sync.client import ApiClient, SyncError
+    from collector_tui.sync.credentials import NoCredentialStore, save_token
+
+    c = _ctx(ctx)
+    api = (api or config.api_url(c.settings)).rstrip("/")
+    if not api:
+        raise fail(t("cli.no_api"), 2)
+    user = user or c.settings.user or typer.prompt("User")
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("Password: ")
+    try:
+        with ApiClient(api) as client:
+            token = client.login(user, password).access_token
+        with ApiClient(api, token) as client:
+            me = client.me()
+        save_token(api, user, token)
+    except (SyncError, NoCredentialStore) as exc:
+        raise fail(str(exc)) from None
+    c.settings.api_url, c.settings.user = api, user
+    config.save_settings(c.home, c.settings)
+    typer.echo(t("cli.login_ok", api=api, user=user, role=me.role))
+
+
+@app.command()
+def logout(ctx: typer.Context) -> None:
+    """Remove the stored token."""
+    from collector_tui.sync.credentials import delete_token
+
+    c = _ctx(ctx)
+    api, user = config.api_url(c.settings), c.settings.user
+    if not api or not user:
+        raise fail(t("cli.no_user"), 2)
+    typer.echo(t("cli.logout_ok" if delete_token(api, user) else "cli.logout_none", api=api, user=user))
+
+
+@app.command()
+def sync(ctx: typer.Context) -> None:
+    """Bring the cache up to date with the server."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from collector_tui.storage import state
+    from collector_tui.storage.state import HomeInUse
+    from collector_tui.sync.client import SyncError
+    from collector_tui.sync.service import run_sync
+
+    c = _ctx(ctx)
+    api, user, token = _credentials(c)
+    engine = _engine(c)
+    try:
+        if sys.stderr.isatty():
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True) as bar:
+                task = bar.add_task("sync", total=None)
+                result = run_sync(engine, api, user, token, page_size=c.settings.page_size,
+                                  progress=lambda r: bar.update(task, description=f"{r.upserted} cases, {r.pages} pages"))
+        else:
+            result = run_sync(engine, api, user, token, page_size=c.settings.page_size)
+    except (SyncError, HomeInUse) as exc:
+        raise fail(t("cli.sync_failed", reason=exc)) from None
+    st = state.status(engine)
+    typer.echo(t("cli.sync_ok", upserted=result.upserted, removed=result.removed, pages=result.pages, open=st.open_cases))
+
+
+@app.command()
+def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False) -> None:
+    """What the cache holds and when it last synced."""
+    from collector_tui.storage import state
+
+    c = _ctx(ctx)
+    st = state.status(_engine(c))
+    data = {k: v for k, v in asdict(st).items() if k != "last_error"}
+    data["api"] = data["api"] or config.api_url(c.settings)
+    data["user"] = data["user"] or c.settings.user
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+        return
+    for key, value in data.items():
+        typer.echo(f"{key:>15}: {value}")
+    if st.last_error:
+        typer.echo(f"{'last_error':>15}: {st.last_error}")
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    locale: Annotated[Optional[str], typer.Option("--locale", help="zh_CN or en")] = None,
+    cases: Annotated[int, typer.Option(help="Cases in the demo portfolio")] = 300,
+    seed: Annotated[int, typer.Option(help="Portfolio seed")] = 7,
+) -> None:
+    """Start the reference server on loopback with a demo portfolio, sign in as `demo`, sync, open the workbench."""
+    from collector_tui.server.runner import ServerThread, prepare
+    from collector_tui.server.store import SeedSpec
+    from collector_tui.storage.engine import open_engine
+    from collector_tui.sync.client import ApiClient
+    from collector_tui.sync.service import run_sync
+
+    c = _ctx(ctx)
+    if locale:
+        c.settings.locale = locale
+        try:
+            c.settings.validate("--locale")
+        except config.SettingsError as exc:
+            raise fail(str(exc), 2) from None
+        set_locale(locale)
+    workdir = Path(tempfile.mkdtemp(prefix="collector-demo-"))
+    server_engine, _ = prepare(workdir / "server.db", SeedSpec(seed=seed, cases=cases, collectors=2))
+    server = ServerThread(server_engine, admin=True).start()
+    try:
+        # The demo keeps its token in memory: it must run on machines without a keyring.
+        with ApiClient(server.url) as client:
+            token = client.login("demo", "demo").access_token
+        demo_home = Ctx(config.resolve_home(workdir / "home"), c.settings)
+        c.settings.api_url, c.settings.user = server.url, "demo"
+        engine = open_engine(demo_home.home / config.CACHE_FILE)
+        run_sync(engine, server.url, "demo", token)
+        engine.dispose()
+        _open_workbench(demo_home, api=server.url, user="demo", token=token)
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,202 @@
+"""The customer profile: who the debtor is, the loan, its schedule and payments, and every contact so far."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from collector_tui.domain.masking import mask_id_number, mask_name, mask_phone
+from collector_tui.domain.money import format_money
+from collector_tui.domain.stages import PRESCRIBED_ACTIONS, Stage
+from collector_tui.locale import code, t
+from collector_tui.storage import audit
+from collector_tui.storage.queries import CaseDetail, case_detail
+from collector_tui.widgets.i18n import localize_bindings
+from collector_tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from collector_tui.app import CollectorApp
+
+CHANNELS = ("phone", "sms", "email", "app", "visit")
+
+
+def _when(iso: str | None) -> str:
+    return (iso or "")[:16].replace("T", " ")
+
+
+def _kv(rows: list[tuple[str, RenderableType]]) -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for key, value in rows:
+        table.add_row(key, value)
+    return table
+
+
+def _table(*headers: str) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    for h in headers:
+        table.add_column(h)
+    return table
+
+
+class ProfileScreen(Screen[None]):
+    """One case in full. Personal data is masked until `v`, and every reveal is audited."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,backspace", "back", "binding.back", id="profile.back"),
+        Binding("v", "reveal", "binding.reveal", id="profile.reveal"),
+        Binding("j,down", "scroll_down", "binding.down", show=False, id="profile.down"),
+        Binding("k,up", "scroll_up", "binding.up", show=False, id="profile.up"),
+    ]
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.case_id = case_id
+        self.revealed = False
+        self.detail: CaseDetail | None = None
+
+    @property
+    def workbench(self) -> CollectorApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="profile-title", classes="title")
+        with VerticalScroll(id="profile-body"):
+            with Horizontal(id="profile-top"):
+                yield Static(id="customer", classes="panel")
+                yield Static(id="loan", classes="panel")
+            yield Static(id="stage", classes="panel")
+            yield Static(id="schedule", classes="panel")
+            yield Static(id="contacts", classes="panel")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watch(self.workbench, "status_text", lambda text: setattr(self.query_one(StatusBar), "text", text))
+        self.load()
+        self.query_one("#profile-body").focus()
+
+    def load(self) -> None:
+        self.detail = case_detail(self.workbench.engine, self.case_id)
+        if self.detail is None:
+            self.query_one("#profile-title", Static).update(t("profile.missing"))
+            for panel in self.query(".panel"):
+                panel.display = False
+            return
+        self.render_detail(self.detail)
+
+    # --- rendering --------------------------------------------------------------------------------
+    def _display_name(self, d: CaseDetail) -> str:
+        return d.customer.name if self.revealed else mask_name(d.customer.name)
+
+    def render_detail(self, d: CaseDetail) -> None:
+        loan, c = d.loan, d.customer
+        hint = t("profile.revealed_hint") if self.revealed else t("profile.masked_hint")
+        self.query_one("#profile-title", Static).update(
+            Text.assemble((t("profile.title", case=d.case.id), "bold"), " · ", self._display_name(d), "  ·  ",
+                          t(f"stage_long.{d.case.stage}"), f"  ·  DPD {d.case.dpd}  ·  ",
+                          (format_money(loan.overdue_amount, loan.currency), "bold"), "\n", (hint, "dim"))
+        )
+        phones = Table.grid(padding=(0, 1))
+        for p in d.phones:
+            number = p.number if self.revealed else mask_phone(p.number)
+            state = t("profile.reachable") if p.reachable else t("profile.unreachable")
+            phones.add_row(number, code("phone", p.type), Text(state, style="green" if p.reachable else "red"),
+                           t("profile.verified") if p.verified else "")
+        employment = code("employment", c.employment.get("type"))
+        if c.employment.get("employer"):
+            employment += f" · {c.employment['employer']}"
+        address = c.address.get("city", "")
+        if self.revealed:
+            address = f"{c.address.get('line', '')}, {address}"
+        consents = Text()
+        for ch in CHANNELS:
+            ok = bool(c.consents.get("channels", {}).get(ch))
+            consents.append(f"{code('channel', ch)} {'✓' if ok else '✗'}  ", style="green" if ok else "red")
+        self.query_one("#customer", Static).update(Group(
+            Text(t("profile.customer"), style="bold underline"),
+            _kv([
+                (t("profile.name"), self._display_name(d)),
+                (t("profile.id_number"), c.id_number if self.revealed else mask_id_number(c.id_number)),
+                (t("profile.timezone"), c.timezone),
+                (t("profile.employment"), employment),
+                (t("profile.address"), address),
+                (t("profile.consents"), consents),
+            ]),
+            Text(t("profile.phones"), style="bold"),
+            phones,
+        ))
+        money = lambda v: format_money(v, loan.currency)  # noqa: E731
+        self.query_one("#loan", Static).update(Group(
+            Text(t("profile.loan"), style="bold underline"),
+            _kv([
+                (t("profile.principal"), money(loan.principal)),
+                (t("profile.outstanding"), money(loan.outstanding)),
+                (t("profile.overdue"), Text(money(loan.overdue_amount), style="bold red")),
+                (t("profile.interest_fees"), f"{money(loan.interest_due)} / {money(loan.fees_due)}"),
+                (t("profile.instalment"), money(loan.instalment)),
+                (t("profile.minimum"), money(loan.minimum_payment)),
+                (t("profile.overdue_since"), loan.overdue_since or ""),
+                (t("profile.purpose"), code("purpose", loan.declared_purpose)),
+            ]),
+        ))
+        actions = PRESCRIBED_ACTIONS[Stage(d.case.stage)]
+        self.query_one("#stage", Static).update(Group(
+            Text(t("profile.stage_actions") + " · " + t(f"stage_long.{d.case.stage}"), style="bold underline"),
+            *(Text(f"• {t(a)}") for a in actions),
+        ))
+        schedule = _table(t("field.due"), t("field.amount"), t("field.paid"), t("field.status"))
+        for s in d.schedule:
+            schedule.add_row(s.due_date, money(s.amount), money(s.paid),
+                             Text(code("schedule", s.status), style="red" if s.status == "overdue" else ""))
+        payments = _table(t("field.date"), t("field.amount"), t("field.minimum_only"))
+        for pm in d.payments:
+            payments.add_row(pm.date, money(pm.amount), t("profile.yes") if pm.minimum_only else "")
+        self.query_one("#schedule", Static).update(Group(
+            Text(t("profile.schedule"), style="bold underline"), schedule,
+            Text(t("profile.payments"), style="bold underline"), payments,
+        ))
+        contacts = _table(t("field.at"), t("field.channel"), t("field.disposition"), t("field.note"))
+        for ct in d.contacts:
+            mark = f" ({t('profile.pending')})" if ct.origin == "local" else ""
+            contacts.add_row(_when(ct.at), code("channel", ct.channel), code("disposition", ct.disposition) + mark, ct.note)
+        promises = _table(t("field.made"), t("field.due"), t("field.amount"), t("field.status"))
+        for pr in d.promises:
+            promises.add_row(_when(pr.made_at), pr.due_date, money(pr.amount),
+                             Text(code("promise", pr.status), style="red" if pr.status == "broken" else ""))
+        self.query_one("#contacts", Static).update(Group(
+            Text(t("profile.contacts"), style="bold underline"),
+            contacts if d.contacts else Text(t("profile.none"), style="dim"),
+            Text(t("profile.promises"), style="bold underline"),
+            promises if d.promises else Text(t("profile.none"), style="dim"),
+        ))
+
+    # --- actions ----------------------------------------------------------------------------------
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_reveal(self) -> None:
+        if self.detail is None or self.revealed:
+            return
+        # The audit entry is written before anything is shown: no reveal goes unrecorded.
+        audit.record(self.workbench.engine, at=self.workbench.clock(), actor=self.workbench.user or "",
+                     action="reveal", case_id=self.case_id, detail="phones,id_number,name,address")
+        self.revealed = True
+        self.render_detail(self.detail)
+
+    def action_scroll_down(self) -> None:
+        self.query_one("#profile-body", VerticalScroll).scroll_down(animate=False)
+
+    def action_scroll_up(self) -> None:
+        self.query_one("#profile-body", VerticalScroll).scroll_up(animate=False)

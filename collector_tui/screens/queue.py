@@ -1,0 +1,114 @@
+"""The daily call queue: every open case in priority order, searchable, one keypress from its profile."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from collector_tui.locale import t
+from collector_tui.storage.queries import QueueFilter, case_position, queue_count, queue_page
+from collector_tui.widgets.case_table import CaseTable, RowSource
+from collector_tui.widgets.i18n import localize_bindings
+from collector_tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from collector_tui.app import CollectorApp
+
+STAGES = (None, 1, 2, 3, 4)
+
+
+class QueueScreen(Screen[None]):
+    """The collector's worklist."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "binding.search", id="queue.search"),
+        Binding("s", "cycle_stage", "binding.stage", id="queue.stage"),
+        Binding("escape", "clear", "binding.back", show=False, id="queue.clear"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.filter = QueueFilter()
+
+    @property
+    def workbench(self) -> CollectorApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        engine = self.workbench.engine
+        source = RowSource(
+            count=lambda: queue_count(engine, self.filter),
+            page=lambda offset, limit: queue_page(engine, offset, limit, self.filter),
+        )
+        yield Static(id="queue-title", classes="title")
+        yield Input(placeholder=t("queue.search_placeholder"), id="search")
+        yield CaseTable(source, id="cases")
+        yield Static(id="queue-empty", classes="empty")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    @property
+    def table(self) -> CaseTable:
+        return self.query_one(CaseTable)
+
+    def on_mount(self) -> None:
+        self.query_one("#search", Input).display = False
+        self.watch(self.workbench, "status_text", self._show_status)
+        self.reload()
+        self.table.focus()
+
+    def _show_status(self, text: str) -> None:
+        self.query_one(StatusBar).text = text
+
+    def reload(self, keep_case: str | None = None) -> None:
+        """Re-read the queue after a sync or a filter change, keeping the highlighted case where it can."""
+        keep_case = keep_case or (self.table.current.id if self.table.current else None)
+        position = case_position(self.workbench.engine, keep_case, self.filter) if keep_case else None
+        self.table.reload(position=position if position is not None else 0)
+        total = queue_count(self.workbench.engine)
+        shown = self.table.row_count
+        stage = t("queue.all_stages") if self.filter.stage is None else t(f"stage.{self.filter.stage}")
+        title = f"{t('queue.title')}  ·  {t('queue.counts', shown=shown, total=total)}  ·  {t('queue.stage_filter', stage=stage)}"
+        if self.filter.text:
+            title += f"  ·  “{self.filter.text}”"
+        self.query_one("#queue-title", Static).update(title)
+        empty = self.query_one("#queue-empty", Static)
+        empty.display = shown == 0
+        empty.update(t("queue.empty") if total == 0 else t("queue.filtered_empty"))
+
+    def on_case_table_selected(self, message: CaseTable.Selected) -> None:
+        from collector_tui.screens.profile import ProfileScreen
+
+        self.app.push_screen(ProfileScreen(message.case_id))
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.filter = QueueFilter(text=event.value, stage=self.filter.stage)
+        self.reload()
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self.table.focus()
+
+    def action_clear(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.value or self.filter.stage is not None:
+            self.filter = QueueFilter()
+            with search.prevent(Input.Changed):
+                search.value = ""
+            self.reload()
+        search.display = False
+        self.table.focus()
+
+    def action_cycle_stage(self) -> None:
+        nxt = STAGES[(STAGES.index(self.filter.stage) + 1) % len(STAGES)]
+        self.filter = QueueFilter(text=self.filter.text, stage=nxt)
+        self.reload()

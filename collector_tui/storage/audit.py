@@ -1,0 +1,25 @@
+"""The audit log: append-only record of reveals of personal data, exports and discards."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine, select
+
+from collector_tui.storage.engine import read, write
+from collector_tui.storage.models import AuditEntry
+
+T_AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
+
+
+def record(engine: Engine, *, at: datetime, actor: str, action: str, case_id: str | None = None, detail: str = "") -> None:
+    with write(engine) as conn:
+        conn.execute(T_AUDIT.insert().values(at=at.isoformat(), actor=actor, action=action, case_id=case_id, detail=detail))
+
+
+def entries(engine: Engine, case_id: str | None = None) -> list[AuditEntry]:
+    stmt = select(T_AUDIT).order_by(T_AUDIT.c.seq)
+    if case_id is not None:
+        stmt = stmt.where(T_AUDIT.c.case_id == case_id)
+    with read(engine) as conn:
+        return [AuditEntry(**r) for r in conn.execute(stmt).mappings().all()]

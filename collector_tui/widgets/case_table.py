@@ -1,0 +1,223 @@
+"""The queue's case table: a line-API view that renders only visible rows, fetched page by page from SQLite."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding, BindingType
+from textual.events import Click
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from collector_tui.domain.masking import mask_name
+from collector_tui.domain.money import format_money
+from collector_tui.domain.queue import golden_days_left
+from collector_tui.locale import t
+from collector_tui.storage.queries import QueueRow
+from collector_tui.widgets.cells import fit
+from collector_tui.widgets.i18n import localize_bindings
+
+PAGE = 100
+MAX_PAGES = 20  # about 2,000 rows held, whatever the portfolio size
+
+
+class RowSource:
+    """Counts and pages of queue rows; the table never asks for more than one page at a time."""
+
+    def __init__(self, count: Callable[[], int], page: Callable[[int, int], list[QueueRow]]) -> None:
+        self.count = count
+        self.page = page
+
+
+class CaseTable(ScrollView, can_focus=True):
+    """Sticky header on line 0, one case per line below; j/k/g/G move, Enter opens."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "cursor_down", "binding.down", show=False, id="table.down"),
+        Binding("k,up", "cursor_up", "binding.up", show=False, id="table.up"),
+        Binding("g,home", "cursor_top", "binding.top", show=False, id="table.top"),
+        Binding("G,end", "cursor_bottom", "binding.bottom", show=False, id="table.bottom"),
+        Binding("pagedown,ctrl+f", "page_down", "binding.page_down", show=False, id="table.page_down"),
+        Binding("pageup,ctrl+b", "page_up", "binding.page_up", show=False, id="table.page_up"),
+        Binding("enter", "select", "binding.open", id="table.open"),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "case-table--header", "case-table--cursor", "case-table--stage-1", "case-table--stage-2",
+        "case-table--stage-3", "case-table--stage-4", "case-table--golden",
+    }
+    DEFAULT_CSS = """
+    CaseTable { height: 1fr; overflow-x: hidden; }
+    CaseTable > .case-table--header { text-style: bold; background: $panel; }
+    CaseTable > .case-table--cursor { background: $accent 40%; text-style: bold; }
+    CaseTable:focus > .case-table--cursor { background: $accent; color: $text; }
+    CaseTable > .case-table--stage-1 { color: $success; }
+    CaseTable > .case-table--stage-2 { color: $warning; }
+    CaseTable > .case-table--stage-3 { color: $error; }
+    CaseTable > .case-table--stage-4 { color: $error; text-style: bold; }
+    CaseTable > .case-table--golden { color: $warning; text-style: bold; }
+    """
+
+    cursor: reactive[int] = reactive(0)
+
+    class Selected(Message):
+        """The collector pressed Enter on a case."""
+
+        def __init__(self, case_id: str) -> None:
+            super().__init__()
+            self.case_id = case_id
+
+    class Highlighted(Message):
+        def __init__(self, case_id: str | None, index: int) -> None:
+            super().__init__()
+            self.case_id = case_id
+            self.index = index
+
+    def __init__(self, source: RowSource, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        localize_bindings(self)
+        self.source = source
+        self.row_count = 0
+        self._pages: OrderedDict[int, list[QueueRow]] = OrderedDict()
+
+    # --- data -------------------------------------------------------------------------------------
+    def reload(self, keep_case: str | None = None, position: int | None = None) -> None:
+        """Drop cached pages and recount; keep the cursor near where it was."""
+        self._pages.clear()
+        self.row_count = self.source.count()
+        self.virtual_size = Size(self.size.width, self.row_count + 1)
+        target = position if position is not None else self.cursor
+        self.cursor = max(0, min(target, self.row_count - 1))
+        self.refresh()
+        self._announce()
+
+    def row(self, index: int) -> QueueRow | None:
+        if not 0 <= index < self.row_count:
+            return None
+        page_no = index // PAGE
+        page = self._pages.get(page_no)
+        if page is None:
+            page = self.source.page(page_no * PAGE, PAGE)
+            self._pages[page_no] = page
+            while len(self._pages) > MAX_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page_no)
+        offset = index - page_no * PAGE
+        return page[offset] if offset < len(page) else None
+
+    @property
+    def current(self) -> QueueRow | None:
+        return self.row(self.cursor)
+
+    # --- layout -----------------------------------------------------------------------------------
+    def _widths(self) -> list[int]:
+        width = max(self.scrollable_content_region.width, 40)
+        fixed = [9, 12, 5, 13, 13]
+        rest = max(width - sum(fixed) - len(fixed), 10)
+        return [*fixed, rest]
+
+    def _cells(self, row: QueueRow) -> list[tuple[str, str]]:
+        return [
+            (row.id, "left"),
+            (mask_name(row.customer_name), "left"),
+            (str(row.dpd), "right"),
+            (t(f"stage.{row.stage}"), "left"),
+            (format_money(row.overdue_amount, row.currency), "right"),
+            (t(row.next_action, days=golden_days_left(row.dpd)), "left"),
+        ]
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        widths = self._widths()
+        if y == 0:
+            heads = ["col.case", "col.customer", "col.dpd", "col.stage", "col.overdue", "col.next"]
+            aligns = ["left", "left", "right", "left", "right", "left"]
+            text = " ".join(fit(t(h), w, a) for h, w, a in zip(heads, widths, aligns))
+            style = self.get_component_rich_style("case-table--header")
+            return Strip([Segment(fit(text, width), style)], width)
+        index = int(self.scroll_offset.y) + y - 1
+        row = self.row(index)
+        if row is None:
+            return Strip.blank(width, self.rich_style)
+        plain = self.rich_style
+        # The cursor style goes on last so it wins over the stage and golden-window colours.
+        cursor = self.get_component_rich_style("case-table--cursor") if index == self.cursor else Style()
+        base = plain + cursor
+        segments: list[Segment] = []
+        for col, ((value, align), w) in enumerate(zip(self._cells(row), widths)):
+            style = base
+            if col == 3 and row.stage:
+                style = plain + self.get_component_rich_style(f"case-table--stage-{min(row.stage, 4)}") + cursor
+            if col == 5 and row.next_action == "next.golden":
+                style = plain + self.get_component_rich_style("case-table--golden") + cursor
+            segments.append(Segment(fit(value, w, align), style))
+            segments.append(Segment(" ", base))
+        used = sum(s.cell_length for s in segments)
+        if used < width:
+            segments.append(Segment(" " * (width - used), base))
+        return Strip(segments).crop(0, width)
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, self.row_count + 1)
+
+    # --- cursor -----------------------------------------------------------------------------------
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._refresh_row(old)
+        self._refresh_row(new)
+        visible = max(self.size.height - 1, 1)
+        top = int(self.scroll_offset.y)
+        if new < top:
+            self.scroll_to(y=new, animate=False)
+        elif new >= top + visible:
+            self.scroll_to(y=new - visible + 1, animate=False)
+        self._announce()
+
+    def _refresh_row(self, index: int) -> None:
+        y = index - int(self.scroll_offset.y) + 1
+        if 1 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def _announce(self) -> None:
+        row = self.current
+        self.post_message(self.Highlighted(row.id if row else None, self.cursor))
+
+    def _move(self, delta: int) -> None:
+        if self.row_count:
+            self.cursor = max(0, min(self.cursor + delta, self.row_count - 1))
+
+    def action_cursor_down(self) -> None:
+        self._move(1)
+
+    def action_cursor_up(self) -> None:
+        self._move(-1)
+
+    def action_cursor_top(self) -> None:
+        self._move(-self.row_count)
+
+    def action_cursor_bottom(self) -> None:
+        self._move(self.row_count)
+
+    def action_page_down(self) -> None:
+        self._move(max(self.size.height - 2, 1))
+
+    def action_page_up(self) -> None:
+        self._move(-max(self.size.height - 2, 1))
+
+    def action_select(self) -> None:
+        row = self.current
+        if row is not None:
+            self.post_message(self.Selected(row.id))
+
+    def on_click(self, event: Click) -> None:
+        index = int(self.scroll_offset.y) + event.y - 1
+        if event.y >= 1 and 0 <= index < self.row_count:
+            self.cursor = index
+            if event.chain >= 2:
+                self.action_select()

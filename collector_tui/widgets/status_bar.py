@@ -1,0 +1,47 @@
+"""The sync line above the footer: online or offline, last sync, outbox counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from collector_tui.locale import t
+from collector_tui.storage.state import Status
+
+
+def describe(status: Status | None, *, syncing_cases: int | None = None, signed_in: bool = True) -> str:
+    """One line of sync state in the collector's language."""
+    if status is None:
+        return ""
+    parts = []
+    if syncing_cases is not None:
+        parts.append(t("footer.syncing", cases=syncing_cases))
+    elif status.last_error:
+        parts.append(t("footer.offline", reason=status.last_error))
+    elif status.last_sync_at:
+        at = datetime.fromisoformat(status.last_sync_at).astimezone()
+        parts.append(t("footer.synced", at=f"{at:%Y-%m-%d %H:%M}"))
+    else:
+        parts.append(t("footer.never"))
+    if not signed_in:
+        parts.append(t("footer.no_token"))
+    parts.append(t("footer.outbox", pending=status.outbox_pending, failed=status.outbox_failed))
+    if status.user:
+        parts.append(status.user)
+    return "  ·  ".join(parts)
+
+
+class StatusBar(Static):
+    """Shows `text`; the app owns the state and sets it."""
+
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $boost; color: $text-muted; padding: 0 1; }
+    StatusBar.-offline { color: $warning; }
+    """
+
+    text: reactive[str] = reactive("")
+
+    def watch_text(self, value: str) -> None:
+        self.update(value)

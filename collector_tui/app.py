@@ -98,8 +98,10 @@ class CollectorApp(App[None]):
 
     # --- help -------------------------------------------------------------------------------------
     def action_help(self) -> None:
-        rows = []
-        for key, active in self.active_bindings.items():
-            if active.binding.description:
-                rows.append((self.get_key_display(active.binding), active.binding.description))
-        self.push_screen(HelpScreen(rows))
+        # Only the workbench's own bindings (they all carry an id); keys of one action share a row.
+        grouped: dict[str, list[str]] = {}
+        for active in self.active_bindings.values():
+            binding = active.binding
+            if binding.id and binding.description:
+                grouped.setdefault(binding.description, []).append(self.get_key_display(binding))
+        self.push_screen(HelpScreen([(", ".join(keys), description) for description, keys in grouped.items()]))

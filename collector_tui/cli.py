@@ -195,7 +195,7 @@ def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", h
 
     c = _ctx(ctx)
     st = state.status(_engine(c))
-    data = {k: v for k, v in asdict(st).items() if k != "last_error"}
+    data = {k: v for k, v in asdict(st).items() if k not in ("last_error", "timezone")}
     data["api"] = data["api"] or config.api_url(c.settings)
     data["user"] = data["user"] or c.settings.user
     if as_json:

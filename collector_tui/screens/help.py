@@ -25,8 +25,8 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         table = Table(title=t("help.title"), show_edge=False, header_style="bold")
-        table.add_column("key", no_wrap=True)
-        table.add_column("")
+        table.add_column(t("help.key"), no_wrap=True)
+        table.add_column(t("help.action"))
         for key, description in self.rows:
             table.add_row(key, description)
         with VerticalScroll(id="help-body"):

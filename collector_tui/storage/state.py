@@ -58,6 +58,7 @@ class Status:
     outbox_pending: int
     outbox_failed: int
     schema_version: int
+    timezone: str = "UTC"
 
 
 def status(engine: Engine) -> Status:
@@ -69,10 +70,12 @@ def status(engine: Engine) -> Status:
             conn.execute(select(OutboxEntry.state, func.count()).group_by(OutboxEntry.state)).all()  # type: ignore[arg-type]
         )
         version = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+        tz = conn.execute(select(T_COLLECTOR.c.timezone)).scalar()
     return Status(
         api=state.get("api_url") or "", user=state.get("user") or "", last_sync_at=state.get("last_sync_at"),
         last_error=state.get("last_error"), cases=cases, open_cases=open_cases,
         outbox_pending=counts.get("pending", 0), outbox_failed=counts.get("failed", 0), schema_version=version,
+        timezone=tz or "UTC",
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -21,15 +22,16 @@ def describe(status: Status | None, *, syncing_cases: int | None = None, signed_
     elif status.last_error:
         parts.append(t("footer.offline", reason=status.last_error))
     elif status.last_sync_at:
-        at = datetime.fromisoformat(status.last_sync_at).astimezone()
+        # Shown in the collector's own time zone (from the server), not the machine's.
+        at = datetime.fromisoformat(status.last_sync_at).astimezone(ZoneInfo(status.timezone))
         parts.append(t("footer.synced", at=f"{at:%Y-%m-%d %H:%M}"))
     else:
         parts.append(t("footer.never"))
-    if not signed_in:
-        parts.append(t("footer.no_token"))
     parts.append(t("footer.outbox", pending=status.outbox_pending, failed=status.outbox_failed))
     if status.user:
         parts.append(status.user)
+    if not signed_in:
+        parts.append(t("footer.no_token"))
     return "  ·  ".join(parts)
 
 

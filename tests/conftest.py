@@ -1,0 +1,99 @@
+"""Shared fixtures: a real reference server on a free loopback port, a real SQLite cache, a test keyring."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from collector_tui.locale import set_locale
+from collector_tui.server.runner import ServerThread, prepare
+from collector_tui.server.store import SeedSpec
+from collector_tui.storage.engine import open_engine
+from collector_tui.sync.client import ApiClient
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = date(2026, 11, 27)  # the portfolio's reference date: tests never depend on today
+SYNC_AT = datetime(2026, 11, 27, 1, 30, tzinfo=timezone.utc)
+
+# No OS keyring exists on CI; the file-backed test keyring stands in for it, also in CLI subprocesses.
+os.environ["PYTHON_KEYRING_BACKEND"] = "tests.keyring_backend.TestKeyring"
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+for var in ("COLLECTOR_TUI_API", "COLLECTOR_TUI_TOKEN", "COLLECTOR_TUI_HOME", "COLLECTOR_TUI_USER"):
+    os.environ.pop(var, None)
+
+
+@dataclass
+class RunningServer:
+    thread: ServerThread
+    engine: Engine
+    spec: SeedSpec
+
+    @property
+    def url(self) -> str:
+        return self.thread.url
+
+    @property
+    def port(self) -> int:
+        return self.thread.port
+
+    def token(self, user: str = "demo") -> str:
+        with ApiClient(self.url) as client:
+            return client.login(user, user).access_token
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("KEYRING_TEST_FILE", str(tmp_path / "keyring.json"))
+    set_locale("en")
+    yield
+    set_locale("zh_CN")
+
+
+@pytest.fixture
+def make_server(tmp_path: Path) -> Iterator:
+    started: list[RunningServer] = []
+
+    def start(cases: int = 120, seed: int = 7, collectors: int = 2) -> RunningServer:
+        spec = SeedSpec(seed=seed, cases=cases, collectors=collectors, as_of=AS_OF)
+        engine, _ = prepare(tmp_path / f"server-{len(started)}.db", spec)
+        server = RunningServer(ServerThread(engine, admin=True).start(), engine, spec)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.thread.stop()
+        server.engine.dispose()
+
+
+@pytest.fixture
+def server(make_server) -> RunningServer:  # type: ignore[no-untyped-def]
+    return make_server()
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Iterator[Engine]:
+    engine = open_engine(tmp_path / "home" / "cache.db")
+    yield engine
+    engine.dispose()
+
+
+def cli_env(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COLLECTOR_TUI_")}
+    env.update({"COLLECTOR_TUI_HOME": str(home), "PYTHONPATH": os.environ["PYTHONPATH"], **extra})
+    return env
+
+
+CLI = [sys.executable, "-m", "collector_tui"]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # Textual runs on asyncio

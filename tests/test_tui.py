@@ -1,0 +1,172 @@
+"""The real Textual app driven through pilot: the queue, a profile, search, sync, reveal."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from collector_tui.app import CollectorApp
+from collector_tui.config import Settings
+from collector_tui.screens.profile import ProfileScreen
+from collector_tui.screens.queue import QueueScreen
+from collector_tui.storage import audit
+from collector_tui.storage.queries import case_detail, queue_page
+from collector_tui.sync.service import run_sync
+from collector_tui.widgets.case_table import CaseTable
+from tests.conftest import SYNC_AT
+
+pytestmark = pytest.mark.anyio
+
+
+def plain(widget) -> str:  # type: ignore[no-untyped-def]
+    """What a Static shows, as plain text."""
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(widget.content)
+    return console.export_text()
+
+
+def make_app(cache, server=None, locale: str = "en", token: str | None = None) -> CollectorApp:  # type: ignore[no-untyped-def]
+    return CollectorApp(cache, settings=Settings(locale=locale), api=server.url if server else "", user="demo",
+                        token=token, clock=lambda: SYNC_AT)
+
+
+@pytest.fixture
+def synced(server, cache):  # type: ignore[no-untyped-def]
+    run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    return cache
+
+
+async def test_queue_opens_a_profile_with_its_real_data_and_comes_back(server, synced) -> None:  # type: ignore[no-untyped-def]
+    expected = queue_page(synced, 0, 3)
+    app = make_app(synced, server)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(CaseTable)
+        assert isinstance(app.screen, QueueScreen) and table.row_count == 60
+        await pilot.press("j", "j")
+        assert table.current is not None and table.current.id == expected[2].id
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ProfileScreen) and app.screen.case_id == expected[2].id
+        detail = case_detail(synced, expected[2].id)
+        assert detail is not None
+        title = plain(app.screen.query_one("#profile-title"))
+        assert expected[2].id in title and detail.customer.name not in title
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+        assert app.screen.query_one(CaseTable).current.id == expected[2].id  # type: ignore[union-attr]
+
+
+async def test_g_and_G_jump_to_the_ends(server, synced) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(synced, server)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(CaseTable)
+        await pilot.press("G")
+        assert table.cursor == 59
+        await pilot.press("g")
+        assert table.cursor == 0
+        await pilot.press("pagedown")
+        assert table.cursor > 10
+
+
+async def test_reveal_unmasks_and_writes_the_audit_log(server, synced) -> None:  # type: ignore[no-untyped-def]
+    first = queue_page(synced, 0, 1)[0]
+    detail = case_detail(synced, first.id)
+    assert detail is not None
+    app = make_app(synced, server)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        customer = plain(app.screen.query_one("#customer"))
+        assert detail.phones[0].number[3:] not in customer
+        assert audit.entries(synced) == []
+        await pilot.press("v")
+        await pilot.pause()
+        customer = plain(app.screen.query_one("#customer"))
+        assert detail.phones[0].number in customer
+    entries = audit.entries(synced)
+    assert [(e.action, e.case_id, e.actor) for e in entries] == [("reveal", first.id, "demo")]
+
+
+async def test_search_by_case_id_and_clear(server, synced) -> None:  # type: ignore[no-untyped-def]
+    target = queue_page(synced, 0, 60)[33]
+    app = make_app(synced, server)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *target.id)
+        await pilot.pause()
+        table = app.screen.query_one(CaseTable)
+        assert table.row_count == 1 and table.current.id == target.id  # type: ignore[union-attr]
+        await pilot.press("enter")  # leaves the search box for the table
+        await pilot.press("escape")
+        await pilot.pause()
+        assert table.row_count == 60
+
+
+async def test_stage_filter_cycles(server, synced) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(synced, server)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(CaseTable)
+        await pilot.press("s")
+        await pilot.pause()
+        stage_one = table.row_count
+        assert 0 < stage_one < 60
+        assert all(table.row(i).stage == 1 for i in range(stage_one))  # type: ignore[union-attr]
+
+
+async def test_r_syncs_in_a_worker_and_fills_the_queue(server, cache) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(cache, server, token=server.token())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(CaseTable)
+        assert table.row_count == 0
+        assert app.screen.query_one("#queue-empty").display
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert table.row_count == 60
+        assert "synced" in app.status_text and "outbox 0 pending" in app.status_text
+
+
+async def test_a_failed_sync_is_shown_and_the_app_keeps_working(server, synced) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(synced, server, token="revoked")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "offline: auth: the token is invalid or expired" in app.status_text
+        table = app.screen.query_one(CaseTable)
+        assert table.row_count == 60
+        await pilot.press("j")
+        assert table.cursor == 1
+
+
+async def test_help_lists_the_active_keys(server, synced) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(synced, server)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = plain(app.screen.query_one("#help-body Static"))
+        for words in ("Search", "Sync", "Quit", "Stage filter"):
+            assert words in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_keys_can_be_remapped_in_settings(server, synced) -> None:  # type: ignore[no-untyped-def]
+    app = CollectorApp(synced, settings=Settings(locale="en", keys={"queue.stage": "t"}), api=server.url, user="demo")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(CaseTable)
+        await pilot.press("t")
+        await pilot.pause()
+        assert table.row_count < 60

@@ -35,7 +35,8 @@ def test_masks() -> None:
     assert mask_id_number("110101200203071234") == "1101************34"
     assert mask_name("王小明") == "王*明"
     assert mask_name("王明") == "王*"
-    assert mask_name("Andrea Hughes") == "A***** Hughes"
+    assert mask_name("Andrea Hughes") == "Andrea H*****"
+    assert mask_name("Mary Ann Lee") == "Mary A** L**"
 
 
 @given(st.text(alphabet="0123456789", min_size=8, max_size=15))

@@ -28,13 +28,13 @@ def mask_id_number(value: str) -> str:
 
 
 def mask_name(name: str) -> str:
-    """王*明 / J*** Smith: enough to recognise a case, not enough to identify a person."""
+    """王*明 / Andrea H*****: enough to recognise a case on the phone, not enough to identify a person."""
     name = name.strip()
     if not name:
         return ""
     if " " in name:
-        first, _, rest = name.partition(" ")
-        return first[0] + "*" * max(len(first) - 1, 1) + " " + rest
+        first, *rest = name.split()
+        return " ".join([first] + [part[0] + "*" * max(len(part) - 1, 1) for part in rest])
     if len(name) == 1:
         return name
     if len(name) == 2:

@@ -93,7 +93,8 @@ class PortfolioGenerator:
 
         customer = {
             "id": f"P-{index:06d}",
-            "name": fake.name(),
+            # Given and family name only: titles such as "Dr" or "MD" are not part of a debtor's name.
+            "name": fake.name() if region.country == "CN" else f"{fake.first_name()} {fake.last_name()}",
             "locale": region.locale,
             "timezone": region.timezone,
             "birth_year": self.as_of.year - age,
@@ -223,7 +224,8 @@ class PortfolioGenerator:
             return []
         return [
             {
-                "name": fake.name(),
+                # Given and family name only: titles such as "Dr" or "MD" are not part of a debtor's name.
+            "name": fake.name() if region.country == "CN" else f"{fake.first_name()} {fake.last_name()}",
                 "relation": rng.choice(["parent", "sibling", "spouse", "friend"]),
                 "phone": self._phone_number(rng, region),
             }

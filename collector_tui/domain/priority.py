@@ -1,0 +1,109 @@
+"""The call queue's order: a total, deterministic order with a one-line reason for every case.
+
+Groups, in order: promises due today or broken; first contact still inside the golden window (nearest
+deadline first); callbacks due; the rest by stage, tier and overdue amount. A case that may not be
+called now sinks to "not callable now", which says which rule blocks it and until when.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from collector_tui.domain.contact_rules import check_contact, counts_as_contact
+from collector_tui.domain.facts import CaseFacts
+from collector_tui.domain.flags import FlagThresholds, compute_flags
+from collector_tui.domain.policy import RulePack
+from collector_tui.domain.scoring import ScoreWeights, score_case
+from collector_tui.domain.stages import DEFAULT_BOUNDS, Stage, StageBounds, stage_for_dpd
+
+GROUPS = ("promise", "golden", "callback", "rest", "blocked")
+# Stage 3 first: recovery is still likely and legal steps are near; 90+ is tracked separately (domain brief).
+STAGE_ORDER = {Stage.SEVERE: 0, Stage.ESCALATION: 1, Stage.EARLY_WARNING: 2, Stage.LONG_TERM: 3, Stage.CURRENT: 4}
+FAR = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one case sits in the queue and why."""
+
+    case_id: str
+    group: str
+    reason: str
+    params: dict[str, object]
+    stage: int
+    tier: str
+    score: int
+    risk_level: str
+    flags: tuple[str, ...]
+    callable: bool = True
+    blocked_by: str | None = None
+    next_allowed_at: datetime | None = None
+    sort_key: tuple[object, ...] = field(default=(), compare=False)
+
+
+def _working_group(f: CaseFacts, now: datetime, pack: RulePack, stage: Stage, tier: str) -> tuple[str, str, dict[str, object], tuple[object, ...]]:
+    tz = ZoneInfo(f.timezone)
+    today = now.astimezone(tz).date()
+    for p in sorted(f.promises, key=lambda p: (p.due_date, p.made_at)):
+        if p.status == "outstanding" and p.due_date == today:
+            return "promise", "queue.reason.promise_due", {"amount": str(p.amount), "date": p.due_date.isoformat()}, (0, p.due_date)
+    for p in sorted(f.promises, key=lambda p: p.due_date, reverse=True):
+        broken = p.status == "broken" or (p.status == "outstanding" and p.due_date < today)
+        followed_up = any(c.with_debtor and c.at.astimezone(tz).date() > p.due_date for c in f.contacts)
+        if broken and not followed_up:
+            return "promise", "queue.reason.promise_broken", {"amount": str(p.amount), "date": p.due_date.isoformat()}, (1, p.due_date)
+    golden = pack.golden_window.days
+    since = f.overdue_since
+    reached = any(counts_as_contact(c) and (since is None or c.at.astimezone(tz).date() >= since) for c in f.contacts)
+    if not reached and 0 < f.dpd <= golden:
+        left = golden - f.dpd
+        return "golden", "queue.reason.golden", {"days": left, "rule": pack.golden_window.rule}, (left,)
+    end_of_day = datetime.combine(today + timedelta(days=1), datetime.min.time(), tz)
+    due = sorted(cb for cb in f.callbacks if cb < end_of_day)
+    if due:
+        return "callback", "queue.reason.callback", {"at": due[0].astimezone(tz).strftime("%H:%M")}, (due[0],)
+    return ("rest", "queue.reason.rest", {"stage": int(stage), "tier": tier, "amount": str(f.overdue_amount)},
+            (STAGE_ORDER[stage], "CBA".index(tier), -f.overdue_amount))
+
+
+def place_case(f: CaseFacts, now: datetime, pack: RulePack, *, thresholds: FlagThresholds = FlagThresholds(),
+               weights: ScoreWeights = ScoreWeights(), bounds: StageBounds = DEFAULT_BOUNDS) -> Placement:
+    today = now.astimezone(ZoneInfo(f.timezone)).date()
+    stage = stage_for_dpd(f.dpd, bounds)
+    flags = compute_flags(f, today, thresholds)
+    score = score_case(stage, flags, weights)
+    group, reason, params, key = _working_group(f, now, pack, stage, score.tier)
+    common = dict(case_id=f.case_id, stage=int(stage), tier=score.tier, score=score.value,
+                  risk_level=score.risk_level, flags=tuple(fl.id for fl in flags))
+    decision = check_contact(pack, f, channel="phone", now=now)
+    if not decision.allowed:
+        until = decision.next_allowed_at
+        return Placement(group="blocked", reason=decision.reason, params={**decision.params, "then": reason},
+                         callable=False, blocked_by=decision.rule, next_allowed_at=until,
+                         sort_key=(GROUPS.index("blocked"), until or FAR, GROUPS.index(group), *key, f.case_id),
+                         **common)  # type: ignore[arg-type]
+    return Placement(group=group, reason=reason, params=params, sort_key=(GROUPS.index(group), *key, f.case_id),
+                     **common)  # type: ignore[arg-type]
+
+
+def order(placements: list[Placement]) -> list[Placement]:
+    """Total and stable: every key ends with the case id, which is unique."""
+    return sorted(placements, key=lambda p: _comparable(p.sort_key))
+
+
+def _comparable(key: tuple[object, ...]) -> tuple[object, ...]:
+    # Mixed groups put different types at the same position; tag each element with its type's rank.
+    out: list[object] = []
+    for item in key:
+        if isinstance(item, datetime):
+            out.append((1, item.timestamp()))
+        elif isinstance(item, (int, Decimal)) and not isinstance(item, bool):
+            out.append((0, Decimal(item)))
+        elif hasattr(item, "isoformat"):
+            out.append((2, item.isoformat()))  # type: ignore[union-attr]
+        else:
+            out.append((3, str(item)))
+    return tuple(out)

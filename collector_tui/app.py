@@ -12,11 +12,12 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 
-from collector_tui.config import Settings
+from collector_tui.config import Settings, build_rules
 from collector_tui.locale import set_locale, t
 from collector_tui.screens.help import HelpScreen
 from collector_tui.screens.queue import QueueScreen
 from collector_tui.storage import state
+from collector_tui.storage.queue_build import queue_due, rebuild_queue
 from collector_tui.sync.client import SyncError
 from collector_tui.sync.service import run_sync, utc_now
 from collector_tui.widgets.i18n import localize_bindings
@@ -47,6 +48,9 @@ class CollectorApp(App[None]):
         self.user = user
         self.token = token
         self.clock = clock
+        self.rules = build_rules(settings)
+        me = state.me(engine)
+        self.display_tz = me.timezone if me else "Asia/Shanghai"
         self.title = t("app_title")
 
     def on_mount(self) -> None:
@@ -56,6 +60,23 @@ class CollectorApp(App[None]):
             self.set_keymap(self.settings.keys)
         self.refresh_status()
         self.push_screen(QueueScreen())
+        # Blocked cases become callable as the clock moves: re-order when the stored order is stale.
+        self.set_interval(60, self.reorder_if_due)
+        self.reorder_if_due()
+
+    def reorder_if_due(self) -> None:
+        if not self.syncing and queue_due(self.engine, self.clock()):
+            self.reorder_worker()
+
+    @work(thread=True, exclusive=True, group="reorder", exit_on_error=False)
+    def reorder_worker(self) -> None:
+        rebuild_queue(self.engine, self.clock(), self.rules)
+        self.call_from_thread(self._reload_queue)
+
+    def _reload_queue(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, QueueScreen):
+                screen.reload()
 
     def refresh_status(self, syncing_cases: int | None = None) -> None:
         self.status_text = describe(state.status(self.engine), syncing_cases=syncing_cases,
@@ -79,7 +100,8 @@ class CollectorApp(App[None]):
         error: str | None = None
         try:
             run_sync(self.engine, self.api, self.user, self.token, page_size=self.settings.page_size,
-                     progress=lambda r: self.call_from_thread(self.refresh_status, r.upserted))
+                     progress=lambda r: self.call_from_thread(self.refresh_status, r.upserted),
+                     now=self.clock, rules=self.rules)
         except SyncError as exc:
             error = str(exc)
         except Exception as exc:  # noqa: BLE001 - a sync fault must never take the workbench down
@@ -92,9 +114,7 @@ class CollectorApp(App[None]):
         self.refresh_status()
         if error:
             self.notify(t("cli.sync_failed", reason=error), severity="error", timeout=8)
-        for screen in self.screen_stack:
-            if isinstance(screen, QueueScreen):
-                screen.reload()
+        self._reload_queue()
 
     # --- help -------------------------------------------------------------------------------------
     def action_help(self) -> None:

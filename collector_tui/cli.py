@@ -208,6 +208,68 @@ def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", h
 
 
 @app.command()
+def queue(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list")] = False,
+    at: Annotated[Optional[str], typer.Option("--at", help="Order as at this moment (ISO date-time; no zone = the collector's)")] = None,
+    policy: Annotated[Optional[str], typer.Option("--policy", help="Rule pack: cn, us-regf or uk-conc")] = None,
+) -> None:
+    """Print the call queue as the workbench orders it, with the reason for every case."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from collector_tui.domain.policy import PackError
+    from collector_tui.locale.render import reason_text
+    from collector_tui.storage import state
+    from collector_tui.storage.queries import case_summaries
+    from collector_tui.storage.queue_build import place_all
+
+    c = _ctx(ctx)
+    if policy:
+        c.settings.policy = policy
+    try:
+        c.settings.validate("--policy")
+        rules = config.build_rules(c.settings)
+    except (config.SettingsError, PackError) as exc:
+        raise fail(str(exc), 2) from None
+    engine = _engine(c)
+    me = state.me(engine)
+    tz = me.timezone if me else "Asia/Shanghai"
+    if at:
+        try:
+            moment = datetime.fromisoformat(at)
+        except ValueError:
+            raise fail(f"--at: not an ISO date-time: {at!r}", 2) from None
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(tz))
+    else:
+        moment = datetime.now(timezone.utc)
+    placed = place_all(engine, moment, rules)
+    summaries = case_summaries(engine)
+    rows = []
+    for position, p in enumerate(placed):
+        currency = summaries[p.case_id].currency
+        rows.append({
+            "id": p.case_id, "position": position, "group": p.group,
+            "reason": reason_text(p.group, p.reason, p.params, currency, p.blocked_by,
+                                  p.next_allowed_at.isoformat() if p.next_allowed_at else None, tz),
+            "stage": p.stage, "tier": p.tier, "score": p.score, "flags": list(p.flags), "callable": p.callable,
+            "blocked_by": p.blocked_by, "next_allowed_at": p.next_allowed_at.isoformat() if p.next_allowed_at else None,
+        })
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table(title=f"{t('queue.title')} · {rules.pack.name} · {moment.astimezone(ZoneInfo(tz)):%Y-%m-%d %H:%M}")
+    for head in ("#", "col.case", "col.stage", "col.tier", "col.next"):
+        table.add_column(t(head) if head != "#" else head)
+    for r in rows:
+        table.add_row(str(r["position"] + 1), r["id"], t(f"stage.{r['stage']}"), r["tier"], r["reason"])
+    Console().print(table)
+
+
+@app.command()
 def demo(
     ctx: typer.Context,
     locale: Annotated[Optional[str], typer.Option("--locale", help="zh_CN or en")] = None,

@@ -6,7 +6,9 @@ import json
 import os
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -32,6 +34,11 @@ class Settings:
     theme: str = "textual-dark"
     page_size: int = 500
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> key, to remap
+    # Overrides of the rules' defaults (the training deck's figures): field name -> value.
+    thresholds: dict[str, Any] = field(default_factory=dict)  # FlagThresholds
+    weights: dict[str, Any] = field(default_factory=dict)  # ScoreWeights
+    plan_limits: dict[str, Any] = field(default_factory=dict)  # PlanLimits
+    stage_bounds: dict[str, Any] = field(default_factory=dict)  # StageBounds
 
     def validate(self, source: str = SETTINGS_FILE) -> None:
         if self.locale not in LOCALES:
@@ -40,6 +47,7 @@ class Settings:
             raise SettingsError(f"{source}: policy must be one of {', '.join(POLICIES)}, not {self.policy!r}")
         if not (1 <= self.page_size <= 1000):
             raise SettingsError(f"{source}: page_size must be between 1 and 1000, not {self.page_size!r}")
+        build_rules(self, source, load_pack_now=False)
 
 
 def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
@@ -97,3 +105,53 @@ def save_settings(home: Path, settings: Settings) -> None:
 def api_url(settings: Settings) -> str:
     """COLLECTOR_TUI_API wins over the settings file, for headless machines and scripts."""
     return os.environ.get("COLLECTOR_TUI_API") or settings.api_url
+
+
+def _override(cls: Any, values: dict[str, Any], source: str, section: str) -> Any:
+    """An instance of a rules dataclass with `values` over its defaults; unknown keys and bad values refused."""
+    defaults = cls()
+    known = {f.name for f in fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in known:
+            raise SettingsError(f"{source}: unknown key {section}.{key}")
+        current = getattr(defaults, key)
+        try:
+            if isinstance(current, Decimal):
+                kwargs[key] = Decimal(str(value))
+            elif isinstance(current, bool) or not isinstance(current, (int, dict)):
+                raise TypeError
+            elif isinstance(current, int):
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise TypeError
+                kwargs[key] = value
+            else:
+                if not isinstance(value, dict):
+                    raise TypeError
+                kwargs[key] = {**current, **value}
+        except (TypeError, InvalidOperation):
+            raise SettingsError(f"{source}: {section}.{key} must be like {current!r}, not {value!r}") from None
+    try:
+        return cls(**kwargs)
+    except ValueError as exc:
+        raise SettingsError(f"{source}: {section}: {exc}") from None
+
+
+def build_rules(settings: Settings, source: str = SETTINGS_FILE, *, load_pack_now: bool = True) -> Any:
+    """The domain's Rules from the settings: the chosen pack and every threshold with overrides applied."""
+    from collector_tui.domain.flags import FlagThresholds
+    from collector_tui.domain.plans import PlanLimits
+    from collector_tui.domain.rules import Rules
+    from collector_tui.domain.scoring import ScoreWeights
+    from collector_tui.domain.stages import StageBounds
+    from collector_tui.policies import load_pack
+
+    parts = {
+        "thresholds": _override(FlagThresholds, settings.thresholds, source, "thresholds"),
+        "weights": _override(ScoreWeights, settings.weights, source, "weights"),
+        "plan_limits": _override(PlanLimits, settings.plan_limits, source, "plan_limits"),
+        "bounds": _override(StageBounds, settings.stage_bounds, source, "stage_bounds"),
+    }
+    if not load_pack_now:
+        return None
+    return Rules(pack=load_pack(settings.policy), **parts)

@@ -177,6 +177,7 @@ def test_score_tiers_and_stage_raises_risk_level() -> None:
     assert score_case(Stage.SEVERE, []).risk_level == "high"
     flags = compute_flags(base(active_lenders=5, monthly_income=income(60), emergency_contacts=0), TODAY)
     loud = score_case(Stage.SEVERE, flags)
-    assert loud.tier == "C" and loud.value == 30 + 14 + 8 + 8
+    assert loud.tier == "B" and loud.value == 30 + 14 + 8 + 8
     assert loud.contributions[0].points == 30 and {c.key for c in loud.contributions} >= {"flag.debt.many_lenders"}
-    assert score_case(Stage.SEVERE, flags, ScoreWeights(tier_c_from=90)).tier == "B"
+    assert score_case(Stage.SEVERE, flags, ScoreWeights(tier_c_from=60)).tier == "C"
+    assert score_case(Stage.EARLY_WARNING, [], ScoreWeights(stage_points={1: 50})).tier == "B"

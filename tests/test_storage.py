@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 from sqlalchemy import text
 
+from collector_tui.domain.priority import GROUPS
 from collector_tui.storage.engine import open_engine, write
 from collector_tui.storage.migrations import SCHEMA_VERSION, SchemaTooNew
 from collector_tui.storage.queries import QueueFilter, case_detail, case_position, queue_count, queue_page
@@ -70,8 +71,10 @@ def test_queue_pages_search_and_positions(server, cache) -> None:  # type: ignor
     total = queue_count(cache)
     rows = queue_page(cache, 0, total)
     assert len(rows) == total == 60
-    keys = [(r.priority, -r.dpd) for r in rows]
-    assert keys == sorted(keys)
+    # The stored order is the rules' order, group by group.
+    ranks = [GROUPS.index(r.group) for r in rows]
+    assert ranks == sorted(ranks) and len(set(ranks)) >= 3
+    assert all(r.reason for r in rows)
     assert queue_page(cache, 10, 5) == rows[10:15]
     for index in (0, 7, 59):
         assert case_position(cache, rows[index].id) == index

@@ -163,10 +163,10 @@ async def test_help_lists_the_active_keys(server, synced) -> None:  # type: igno
 
 
 async def test_keys_can_be_remapped_in_settings(server, synced) -> None:  # type: ignore[no-untyped-def]
-    app = CollectorApp(synced, settings=Settings(locale="en", keys={"queue.stage": "t"}), api=server.url, user="demo")
+    app = CollectorApp(synced, settings=Settings(locale="en", keys={"queue.stage": "x"}), api=server.url, user="demo")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         table = app.screen.query_one(CaseTable)
-        await pilot.press("t")
+        await pilot.press("x")
         await pilot.pause()
         assert table.row_count < 60

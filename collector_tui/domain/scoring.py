@@ -20,8 +20,9 @@ class ScoreWeights:
     severity_points: dict[str, int] = field(default_factory=lambda: {"low": 4, "medium": 8, "high": 14})
     stage_points: dict[int, int] = field(default_factory=lambda: {0: 0, 1: 5, 2: 15, 3: 30, 4: 40})
     flag_points: dict[str, int] = field(default_factory=dict)  # per-flag overrides
-    tier_b_from: int = 30
-    tier_c_from: int = 55
+    # Placed so that a typical delinquent book splits about 30/45/25 into A/B/C.
+    tier_b_from: int = 45
+    tier_c_from: int = 75
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Score:
 
 
 def score_case(stage: Stage, flags: list[RiskFlag], weights: ScoreWeights = ScoreWeights()) -> Score:
-    parts = [Contribution(f"stage.{int(stage)}", {}, weights.stage_points.get(int(stage), 0))]
+    parts = [Contribution(f"stage_long.{int(stage)}", {}, weights.stage_points.get(int(stage), 0))]
     for flag in flags:
         points = weights.flag_points.get(flag.id, weights.severity_points.get(flag.severity, 0))
         parts.append(Contribution(flag.evidence, flag.params, points))

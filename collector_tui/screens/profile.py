@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
+from zoneinfo import ZoneInfo
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -16,7 +17,12 @@ from textual.widgets import Footer, Static
 
 from collector_tui.domain.masking import mask_id_number, mask_name, mask_phone
 from collector_tui.domain.money import format_money
-from collector_tui.domain.stages import PRESCRIBED_ACTIONS, Stage
+from collector_tui.domain.contact_rules import check_contact
+from collector_tui.domain.flags import compute_flags
+from collector_tui.domain.scoring import score_case
+from collector_tui.domain.stages import PRESCRIBED_ACTIONS, Stage, stage_for_dpd
+from collector_tui.locale.render import check_text, when_text
+from collector_tui.storage.facts import load_facts
 from collector_tui.locale import code, t
 from collector_tui.storage import audit
 from collector_tui.storage.queries import CaseDetail, case_detail
@@ -76,6 +82,7 @@ class ProfileScreen(Screen[None]):
             with Horizontal(id="profile-top"):
                 yield Static(id="customer", classes="panel")
                 yield Static(id="loan", classes="panel")
+            yield Static(id="risk", classes="panel")
             yield Static(id="stage", classes="panel")
             yield Static(id="schedule", classes="panel")
             yield Static(id="contacts", classes="panel")
@@ -151,6 +158,7 @@ class ProfileScreen(Screen[None]):
                 (t("profile.purpose"), code("purpose", loan.declared_purpose)),
             ]),
         ))
+        self.render_risk()
         actions = PRESCRIBED_ACTIONS[Stage(d.case.stage)]
         self.query_one("#stage", Static).update(Group(
             Text(t("profile.stage_actions") + " · " + t(f"stage_long.{d.case.stage}"), style="bold underline"),
@@ -181,6 +189,39 @@ class ProfileScreen(Screen[None]):
             Text(t("profile.promises"), style="bold underline"),
             promises if d.promises else Text(t("profile.none"), style="dim"),
         ))
+
+    def render_risk(self) -> None:
+        """Tier, score and what moved it, every raised flag with its evidence, and whether a call is allowed now."""
+        found = load_facts(self.workbench.engine, [self.case_id])
+        if not found:
+            return
+        facts, rules, now = found[0], self.workbench.rules, self.workbench.clock()
+        today = now.astimezone(ZoneInfo(facts.timezone)).date()
+        flags = compute_flags(facts, today, rules.thresholds)
+        score = score_case(stage_for_dpd(facts.dpd, rules.bounds), flags, rules.weights)
+        decision = check_contact(rules.pack, facts, channel="phone", now=now)
+        level_style = {"low": "green", "medium": "yellow", "high": "bold red"}[score.risk_level]
+        lines: list[RenderableType] = [
+            Text(t("risk.title"), style="bold underline"),
+            Text(t("risk.tier", tier=score.tier, score=score.value, level=t(f"risk.{score.risk_level}")), style=level_style),
+        ]
+        if decision.allowed:
+            lines.append(Text(f"{t('risk.call_check')}: {t('check.allowed')}", style="green"))
+        else:
+            lines.append(Text(f"{t('risk.call_check')}: {decision.rule} · {check_text(decision.reason, decision.params)}"
+                              f" · {when_text(decision.next_allowed_at, self.workbench.display_tz)}", style="bold red"))
+        flag_table = _table(t("risk.flags"), "")
+        severity_style = {"low": "dim", "medium": "yellow", "high": "bold red"}
+        for fl in flags:
+            flag_table.add_row(Text(t(f"risk.severity_{fl.severity}"), style=severity_style[fl.severity]),
+                               check_text(fl.evidence, fl.params))
+        lines.append(flag_table if flags else Text(t("risk.none"), style="dim"))
+        moved = _table(t("risk.score"), "")
+        for part in score.contributions:
+            if part.points:
+                moved.add_row(f"+{part.points}", check_text(part.key, part.params))
+        lines.append(moved)
+        self.query_one("#risk", Static).update(Group(*lines))
 
     # --- actions ----------------------------------------------------------------------------------
     def action_back(self) -> None:

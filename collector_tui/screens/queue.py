@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
@@ -10,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from collector_tui.locale import t
-from collector_tui.storage.queries import QueueFilter, case_position, queue_count, queue_page
+from collector_tui.storage.queries import QueueFilter, case_position, queue_count, queue_group_counts, queue_page
 from collector_tui.widgets.case_table import CaseTable, RowSource
 from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.status_bar import StatusBar
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from collector_tui.app import CollectorApp
 
 STAGES = (None, 1, 2, 3, 4)
+TIERS = (None, "A", "B", "C")
+GROUPS = ("promise", "golden", "callback", "rest", "blocked")
 
 
 class QueueScreen(Screen[None]):
@@ -27,6 +30,7 @@ class QueueScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "binding.search", id="queue.search"),
         Binding("s", "cycle_stage", "binding.stage", id="queue.stage"),
+        Binding("t", "cycle_tier", "binding.tier", id="queue.tier"),
         Binding("escape", "clear", "binding.back", show=False, id="queue.clear"),
     ]
 
@@ -47,7 +51,7 @@ class QueueScreen(Screen[None]):
         )
         yield Static(id="queue-title", classes="title")
         yield Input(placeholder=t("queue.search_placeholder"), id="search")
-        yield CaseTable(source, id="cases")
+        yield CaseTable(source, tz=self.workbench.display_tz, id="cases")
         yield Static(id="queue-empty", classes="empty")
         yield StatusBar(id="status")
         yield Footer()
@@ -72,10 +76,16 @@ class QueueScreen(Screen[None]):
         self.table.reload(position=position if position is not None else 0)
         total = queue_count(self.workbench.engine)
         shown = self.table.row_count
-        stage = t("queue.all_stages") if self.filter.stage is None else t(f"stage.{self.filter.stage}")
-        title = f"{t('queue.title')}  ·  {t('queue.counts', shown=shown, total=total)}  ·  {t('queue.stage_filter', stage=stage)}"
+        parts = [t("queue.title"), t("queue.counts", shown=shown, total=total)]
+        if self.filter.stage is not None:
+            parts.append(t("queue.stage_filter", stage=t(f"stage.{self.filter.stage}")))
+        if self.filter.tier is not None:
+            parts.append(t("queue.tier_filter", tier=self.filter.tier))
         if self.filter.text:
-            title += f"  ·  “{self.filter.text}”"
+            parts.append(f"“{self.filter.text}”")
+        counts = queue_group_counts(self.workbench.engine)
+        groups = "  ".join(f"{t(f'queue.group.{g}')} {counts[g]}" for g in GROUPS if counts.get(g))
+        title = "  ·  ".join(parts) + (f"\n{groups}" if groups else "")
         self.query_one("#queue-title", Static).update(title)
         empty = self.query_one("#queue-empty", Static)
         empty.display = shown == 0
@@ -92,7 +102,7 @@ class QueueScreen(Screen[None]):
         search.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self.filter = QueueFilter(text=event.value, stage=self.filter.stage)
+        self.filter = replace(self.filter, text=event.value)
         self.reload()
 
     def on_input_submitted(self, _event: Input.Submitted) -> None:
@@ -100,7 +110,7 @@ class QueueScreen(Screen[None]):
 
     def action_clear(self) -> None:
         search = self.query_one("#search", Input)
-        if search.value or self.filter.stage is not None:
+        if self.filter != QueueFilter():
             self.filter = QueueFilter()
             with search.prevent(Input.Changed):
                 search.value = ""
@@ -110,5 +120,10 @@ class QueueScreen(Screen[None]):
 
     def action_cycle_stage(self) -> None:
         nxt = STAGES[(STAGES.index(self.filter.stage) + 1) % len(STAGES)]
-        self.filter = QueueFilter(text=self.filter.text, stage=nxt)
+        self.filter = replace(self.filter, stage=nxt)
+        self.reload()
+
+    def action_cycle_tier(self) -> None:
+        nxt = TIERS[(TIERS.index(self.filter.tier) + 1) % len(TIERS)]
+        self.filter = replace(self.filter, tier=nxt)
         self.reload()

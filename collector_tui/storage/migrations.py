@@ -18,8 +18,22 @@ def _v1_initial(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn)
 
 
+def _add_column(conn: Connection, table: str, column: str, ddl: str) -> None:
+    """Add a column unless the table already has it (v1 creates tables from the current models)."""
+    names = {row[1] for row in conn.exec_driver_sql(f'PRAGMA table_info("{table}")')}
+    if column not in names:
+        conn.exec_driver_sql(f'ALTER TABLE "{table}" ADD COLUMN {column} {ddl}')
+
+
+def _v2_queue(conn: Connection) -> None:
+    from collector_tui.storage import models  # noqa: F401
+
+    _add_column(conn, "contactattempt", "number", "VARCHAR NOT NULL DEFAULT ''")
+    SQLModel.metadata.create_all(conn)  # creates queue_entry; existing tables are left alone
+
+
 # Each entry moves the schema from version i to i+1. Append only; never edit a shipped step.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_queue]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -139,6 +139,7 @@ class ContactAttempt(SQLModel, table=True):
     channel: str
     target: str = "customer"
     disposition: str
+    number: str = ""
     collector: str = ""
     duration_s: int = 0
     note: str = ""
@@ -225,3 +226,24 @@ class SyncState(SQLModel, table=True):
     cursor: str | None = None
     last_sync_at: str | None = None
     last_error: str | None = None
+
+
+class QueueEntry(SQLModel, table=True):
+    """The queue as last ordered: position, group and reason of every open case, with its tier and flags."""
+
+    __tablename__ = "queue_entry"
+    __table_args__ = (Index("ix_queue_position", "position"), Index("ix_queue_tier", "tier"))
+
+    case_id: str = Field(sa_column=Column(String, ForeignKey("case.id", ondelete="CASCADE"), primary_key=True))
+    position: int
+    group: str
+    reason: str
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    callable: bool = True
+    blocked_by: str | None = None
+    next_allowed_at: str | None = None
+    tier: str = "B"
+    score: int = 0
+    risk_level: str = "low"
+    flags: str = ""  # space-separated flag ids, for LIKE filtering
+    built_at: str = ""

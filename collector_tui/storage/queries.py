@@ -17,12 +17,15 @@ from collector_tui.storage.models import (
     Payment,
     Phone,
     PromiseToPay,
+    QueueEntry,
     RepaymentPlan,
     ScheduleItem,
 )
 
+Q = QueueEntry.__table__  # type: ignore[attr-defined]
 QUEUE_COLUMNS = (Case.id, Case.customer_name, Case.dpd, Case.stage, Case.currency, Case.overdue_amount,
-                 Case.next_action, Case.priority, Case.last_contact_at)
+                 Case.next_action, Case.priority, Case.last_contact_at, Q.c.group, Q.c.reason, Q.c.params,
+                 Q.c.callable, Q.c.blocked_by, Q.c.next_allowed_at, Q.c.tier, Q.c.score, Q.c.flags)
 
 
 @dataclass(frozen=True)
@@ -36,20 +39,44 @@ class QueueRow:
     next_action: str
     priority: int
     last_contact_at: str | None
+    group: str | None = None
+    reason: str | None = None
+    params: dict[str, Any] | None = None
+    callable: bool | None = None
+    blocked_by: str | None = None
+    next_allowed_at: str | None = None
+    tier: str | None = None
+    score: int | None = None
+    flags: str | None = None
 
 
 @dataclass(frozen=True)
 class QueueFilter:
-    """What narrows the queue: free text (name, phone or case id) and a stage."""
+    """What narrows the queue: free text (name, phone or case id), a stage, a tier, a risk flag."""
 
     text: str = ""
     stage: int | None = None
+    tier: str | None = None
+    flag: str | None = None
+
+
+def _from() -> Any:
+    # Outer join: a case synced after the last ordering still shows, at the end, until the next one.
+    return Case.__table__.outerjoin(Q, Q.c.case_id == Case.__table__.c.id)  # type: ignore[attr-defined]
+
+
+def _order() -> list[Any]:
+    return [func.coalesce(Q.c.position, 1 << 40), Case.priority, Case.dpd.desc(), Case.overdue_minor.desc(), Case.id]  # type: ignore[attr-defined]
 
 
 def _where(q: QueueFilter) -> list[Any]:
     clauses: list[Any] = [Case.status == "open"]
     if q.stage is not None:
         clauses.append(Case.stage == q.stage)
+    if q.tier is not None:
+        clauses.append(Q.c.tier == q.tier)
+    if q.flag:
+        clauses.append((" " + Q.c.flags + " ").like(f"% {q.flag} %"))
     text = q.text.strip()
     if text:
         like = f"%{text}%"
@@ -60,18 +87,12 @@ def _where(q: QueueFilter) -> list[Any]:
 
 def queue_count(engine: Engine, q: QueueFilter = QueueFilter()) -> int:
     with read(engine) as conn:
-        return int(conn.execute(select(func.count()).select_from(Case).where(*_where(q))).scalar_one())
+        return int(conn.execute(select(func.count()).select_from(_from()).where(*_where(q))).scalar_one())
 
 
 def queue_page(engine: Engine, offset: int, limit: int, q: QueueFilter = QueueFilter()) -> list[QueueRow]:
     """One page of the queue in priority order (uses ix_case_queue)."""
-    stmt = (
-        select(*QUEUE_COLUMNS)
-        .where(*_where(q))
-        .order_by(Case.priority, Case.dpd.desc(), Case.overdue_minor.desc(), Case.id)  # type: ignore[attr-defined]
-        .offset(offset)
-        .limit(limit)
-    )
+    stmt = select(*QUEUE_COLUMNS).select_from(_from()).where(*_where(q)).order_by(*_order()).offset(offset).limit(limit)
     with read(engine) as conn:
         return [QueueRow(*row) for row in conn.execute(stmt).all()]
 
@@ -119,18 +140,27 @@ def case_detail(engine: Engine, case_id: str) -> CaseDetail | None:
 
 
 def case_position(engine: Engine, case_id: str, q: QueueFilter = QueueFilter()) -> int | None:
-    """Index of a case in the filtered queue, to jump the cursor to it."""
+    """Index of a case in the filtered queue, to put the cursor back on it."""
     with read(engine) as conn:
-        target = conn.execute(
-            select(Case.priority, Case.dpd, Case.overdue_minor).where(Case.id == case_id, *_where(q))
-        ).first()
-        if target is None:
-            return None
-        prio, dpd, minor = target
-        before = or_(
-            Case.priority < prio,
-            (Case.priority == prio) & (Case.dpd > dpd),
-            (Case.priority == prio) & (Case.dpd == dpd) & (Case.overdue_minor > minor),
-            (Case.priority == prio) & (Case.dpd == dpd) & (Case.overdue_minor == minor) & (Case.id < case_id),
-        )
-        return int(conn.execute(select(func.count()).select_from(Case).where(*_where(q), before)).scalar_one())
+        ordered = select(Case.id, func.row_number().over(order_by=_order()).label("n")).select_from(_from()).where(*_where(q)).subquery()
+        n = conn.execute(select(ordered.c.n).where(ordered.c.id == case_id)).scalar()
+    return None if n is None else int(n) - 1
+
+
+def queue_group_counts(engine: Engine) -> dict[str, int]:
+    with read(engine) as conn:
+        rows = conn.execute(select(Q.c.group, func.count()).group_by(Q.c.group)).all()
+    return {g: n for g, n in rows}
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    id: str
+    currency: str
+    customer_name: str
+
+
+def case_summaries(engine: Engine) -> dict[str, CaseSummary]:
+    with read(engine) as conn:
+        rows = conn.execute(select(Case.id, Case.currency, Case.customer_name).where(Case.status == "open")).all()
+    return {r[0]: CaseSummary(*r) for r in rows}

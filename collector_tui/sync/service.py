@@ -7,7 +7,10 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Engine
 
+from collector_tui.domain.rules import Rules
+from collector_tui.policies import load_pack
 from collector_tui.storage import state
+from collector_tui.storage.queue_build import rebuild_queue
 from collector_tui.sync.client import ApiClient, SyncError
 from collector_tui.sync.pull import Progress, PullResult, pull
 
@@ -17,8 +20,13 @@ def utc_now() -> datetime:
 
 
 def run_sync(engine: Engine, api: str, user: str, token: str, *, page_size: int = 500,
-             progress: Progress | None = None, now: Callable[[], datetime] = utc_now) -> PullResult:
-    """Sync the cache with the server; raises SyncError with a one-line reason, recorded for the footer."""
+             progress: Progress | None = None, now: Callable[[], datetime] = utc_now,
+             rules: Rules | None = None) -> PullResult:
+    """Sync the cache with the server, then re-order the queue with `rules` (default: the cn pack).
+
+    Raises SyncError with a one-line reason, recorded for the footer; the queue is re-ordered either way
+    from whatever the cache holds.
+    """
     state.bind_home(engine, api, user)
     try:
         with ApiClient(api, token) as client:
@@ -28,5 +36,7 @@ def run_sync(engine: Engine, api: str, user: str, token: str, *, page_size: int 
     except SyncError as exc:
         state.record_sync_error(engine, str(exc))
         raise
+    finally:
+        rebuild_queue(engine, now(), rules or Rules(pack=load_pack("cn")))
     state.record_sync_error(engine, None)
     return result

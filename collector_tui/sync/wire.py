@@ -159,6 +159,7 @@ class ContactW(Wire):
     channel: str
     target: str = "customer"
     disposition: str
+    number: str = ""
     collector: str = ""
     duration_s: int = Field(default=0, ge=0)
     note: str = ""

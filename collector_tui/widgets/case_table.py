@@ -20,6 +20,7 @@ from collector_tui.domain.masking import mask_name
 from collector_tui.domain.money import format_money
 from collector_tui.domain.queue import golden_days_left
 from collector_tui.locale import t
+from collector_tui.locale.render import reason_text
 from collector_tui.storage.queries import QueueRow
 from collector_tui.widgets.cells import fit
 from collector_tui.widgets.i18n import localize_bindings
@@ -50,7 +51,8 @@ class CaseTable(ScrollView, can_focus=True):
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "case-table--header", "case-table--cursor", "case-table--stage-1", "case-table--stage-2",
-        "case-table--stage-3", "case-table--stage-4", "case-table--golden",
+        "case-table--stage-3", "case-table--stage-4", "case-table--group-promise", "case-table--group-golden",
+        "case-table--group-callback", "case-table--group-blocked", "case-table--tier-C",
     }
     DEFAULT_CSS = """
     CaseTable { height: 1fr; overflow-x: hidden; }
@@ -61,7 +63,11 @@ class CaseTable(ScrollView, can_focus=True):
     CaseTable > .case-table--stage-2 { color: $warning; }
     CaseTable > .case-table--stage-3 { color: $error; }
     CaseTable > .case-table--stage-4 { color: $error; text-style: bold; }
-    CaseTable > .case-table--golden { color: $warning; text-style: bold; }
+    CaseTable > .case-table--group-promise { color: #f08fd8; text-style: bold; }
+    CaseTable > .case-table--group-golden { color: $warning; text-style: bold; }
+    CaseTable > .case-table--group-callback { color: $accent; text-style: bold; }
+    CaseTable > .case-table--group-blocked { color: $text-muted; }
+    CaseTable > .case-table--tier-C { color: $error; text-style: bold; }
     """
 
     cursor: reactive[int] = reactive(0)
@@ -79,8 +85,9 @@ class CaseTable(ScrollView, can_focus=True):
             self.case_id = case_id
             self.index = index
 
-    def __init__(self, source: RowSource, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, source: RowSource, *, tz: str = "UTC", id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
+        self.tz = tz  # the collector's zone, for "callable from" times
         localize_bindings(self)
         self.source = source
         self.row_count = 0
@@ -117,29 +124,29 @@ class CaseTable(ScrollView, can_focus=True):
         return self.row(self.cursor)
 
     # --- layout -----------------------------------------------------------------------------------
+    HEADS = ("col.case", "col.customer", "col.dpd", "col.stage", "col.tier", "col.overdue", "col.next")
+    ALIGNS = ("left", "left", "right", "left", "left", "right", "left")
+
     def _widths(self) -> list[int]:
         width = max(self.scrollable_content_region.width, 40)
-        fixed = [9, 12, 5, 13, 13]
+        wide = width >= 110
+        fixed = [9, 14 if wide else 10, 4, 12 if wide else 9, 2, 13 if wide else 12]
         rest = max(width - sum(fixed) - len(fixed), 10)
         return [*fixed, rest]
 
-    def _cells(self, row: QueueRow) -> list[tuple[str, str]]:
-        return [
-            (row.id, "left"),
-            (mask_name(row.customer_name), "left"),
-            (str(row.dpd), "right"),
-            (t(f"stage.{row.stage}"), "left"),
-            (format_money(row.overdue_amount, row.currency), "right"),
-            (t(row.next_action, days=golden_days_left(row.dpd)), "left"),
-        ]
+    def _cells(self, row: QueueRow) -> list[str]:
+        if row.reason:
+            why = reason_text(row.group, row.reason, row.params, row.currency, row.blocked_by, row.next_allowed_at, self.tz)
+        else:  # ordered before the rules ran: the simple order's hint
+            why = t(row.next_action, days=golden_days_left(row.dpd))
+        return [row.id, mask_name(row.customer_name), str(row.dpd), t(f"stage.{row.stage}"), row.tier or "",
+                format_money(row.overdue_amount, row.currency), why]
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         widths = self._widths()
         if y == 0:
-            heads = ["col.case", "col.customer", "col.dpd", "col.stage", "col.overdue", "col.next"]
-            aligns = ["left", "left", "right", "left", "right", "left"]
-            text = " ".join(fit(t(h), w, a) for h, w, a in zip(heads, widths, aligns))
+            text = " ".join(fit(t(h), w, a) for h, w, a in zip(self.HEADS, widths, self.ALIGNS))
             style = self.get_component_rich_style("case-table--header")
             return Strip([Segment(fit(text, width), style)], width)
         index = int(self.scroll_offset.y) + y - 1
@@ -151,12 +158,14 @@ class CaseTable(ScrollView, can_focus=True):
         cursor = self.get_component_rich_style("case-table--cursor") if index == self.cursor else Style()
         base = plain + cursor
         segments: list[Segment] = []
-        for col, ((value, align), w) in enumerate(zip(self._cells(row), widths)):
+        for col, (value, align, w) in enumerate(zip(self._cells(row), self.ALIGNS, widths)):
             style = base
             if col == 3 and row.stage:
                 style = plain + self.get_component_rich_style(f"case-table--stage-{min(row.stage, 4)}") + cursor
-            if col == 5 and row.next_action == "next.golden":
-                style = plain + self.get_component_rich_style("case-table--golden") + cursor
+            elif col == 4 and row.tier == "C":
+                style = plain + self.get_component_rich_style("case-table--tier-C") + cursor
+            elif col == 6 and row.group in ("promise", "golden", "callback", "blocked"):
+                style = plain + self.get_component_rich_style(f"case-table--group-{row.group}") + cursor
             segments.append(Segment(fit(value, w, align), style))
             segments.append(Segment(" ", base))
         used = sum(s.cell_length for s in segments)

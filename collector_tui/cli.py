@@ -17,7 +17,8 @@ import typer
 from collector_tui import config
 from collector_tui.locale import set_locale, t
 
-app = typer.Typer(add_completion=False, no_args_is_help=False, help=__doc__)
+app = typer.Typer(add_completion=False, no_args_is_help=False,
+                  help="A keyboard-first workbench for collectors of delinquent consumer loans. With no command, it opens the workbench on the cache.")
 
 
 @dataclass
@@ -174,18 +175,22 @@ def sync(ctx: typer.Context) -> None:
     c = _ctx(ctx)
     api, user, token = _credentials(c)
     engine = _engine(c)
+    rules = config.build_rules(c.settings)
     try:
         if sys.stderr.isatty():
             with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True) as bar:
                 task = bar.add_task("sync", total=None)
-                result = run_sync(engine, api, user, token, page_size=c.settings.page_size,
+                result = run_sync(engine, api, user, token, page_size=c.settings.page_size, rules=rules,
                                   progress=lambda r: bar.update(task, description=f"{r.upserted} cases, {r.pages} pages"))
         else:
-            result = run_sync(engine, api, user, token, page_size=c.settings.page_size)
+            result = run_sync(engine, api, user, token, page_size=c.settings.page_size, rules=rules)
     except (SyncError, HomeInUse) as exc:
         raise fail(t("cli.sync_failed", reason=exc)) from None
     st = state.status(engine)
     typer.echo(t("cli.sync_ok", upserted=result.upserted, removed=result.removed, pages=result.pages, open=st.open_cases))
+    if result.pushed is not None:
+        typer.echo(t("cli.push_ok", sent=result.pushed.sent, failed=len(result.pushed.failed),
+                     pending=st.outbox_pending, total_failed=st.outbox_failed))
 
 
 @app.command()
@@ -306,6 +311,17 @@ def demo(
         _open_workbench(demo_home, api=server.url, user="demo", token=token)
     finally:
         server.stop()
+
+
+def _register_work_commands() -> None:
+    from collector_tui.cli_work import contact_app, outbox_app, promise_app
+
+    app.add_typer(contact_app, name="contact")
+    app.add_typer(promise_app, name="promise")
+    app.add_typer(outbox_app, name="outbox")
+
+
+_register_work_commands()
 
 
 def main() -> None:

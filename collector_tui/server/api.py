@@ -17,14 +17,12 @@ from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from collector_tui.server.auth import new_token, token_digest, verify_password
-from collector_tui.server.models import AccessToken, Account, AppliedMutation, CaseDoc
-from collector_tui.server.store import churn, feed_page, save_doc
+from collector_tui.server.models import AccessToken, Account
+from collector_tui.server.mutations import apply_one
+from collector_tui.server.store import churn, feed_page
 from collector_tui.sync.wire import CasesPageW, ErrorW, MeW, MutationBatchW, MutationResultsW, TokenW
 
 TOKEN_TTL_S = 8 * 3600
-# Types whose payload lands in the case's history, and where.
-HISTORY_KEYS = {"contact.logged": "contacts", "promise.created": "promises", "callback.scheduled": "callbacks",
-                "plan.submitted": "plans"}
 
 
 class ApiError(Exception):
@@ -133,34 +131,8 @@ def create_app(engine: Engine, *, admin: bool = False) -> FastAPI:
 
     @app.post("/v1/mutations", response_model=MutationResultsW, responses=ERRORS)
     def mutations(batch: MutationBatchW, account: Me, db: Db) -> dict[str, Any]:
-        results = []
-        for m in batch.mutations:
-            seen = db.get(AppliedMutation, m.id)
-            if seen is not None:
-                results.append({"id": m.id, "status": "duplicate", "case_version": seen.case_version, "error": None})
-                continue
-            row = db.get(CaseDoc, m.case_id)
-            visible = row is not None and (
-                row.assigned_to == account.username or (account.role == "lead" and row.team_id == account.team_id)
-            )
-            if row is None or not visible:
-                results.append({"id": m.id, "status": "rejected", "case_version": None,
-                                "error": {"code": "not_found", "message": "no such case for this user"}})
-                continue
-            doc = json.loads(row.doc)
-            key = HISTORY_KEYS.get(m.type)
-            if key is not None:
-                entry = {"id": m.id, **m.payload}
-                if key == "contacts":
-                    entry.setdefault("at", m.occurred_at.isoformat())
-                    entry.setdefault("collector", account.username)
-                doc.setdefault(key, []).append(entry)
-            save_doc(db, row, doc)
-            db.add(AppliedMutation(id=m.id, case_id=m.case_id, type=m.type, username=account.username,
-                                   received_at=time.time(), case_version=row.version,
-                                   payload=json.dumps(m.payload, ensure_ascii=False)))
-            results.append({"id": m.id, "status": "applied", "case_version": row.version, "error": None})
-        # Acknowledge only what is committed.
+        results = [apply_one(db, m, account) for m in batch.mutations]
+        # Acknowledge only what is committed: the answers go out after the commit.
         db.commit()
         return {"results": results}
 

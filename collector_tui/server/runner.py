@@ -10,7 +10,10 @@ from pathlib import Path
 import uvicorn
 from sqlalchemy import Engine
 
+from sqlmodel import Session
+
 from collector_tui.server.api import create_app
+from collector_tui.server.mutations import forget_old
 from collector_tui.server.store import SeedSpec, open_server_db, seed_portfolio
 
 
@@ -22,7 +25,10 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def prepare(db: str | Path, spec: SeedSpec) -> tuple[Engine, list[tuple[str, str, str]]]:
     engine = open_server_db(str(db))
-    return engine, seed_portfolio(engine, spec)
+    accounts = seed_portfolio(engine, spec)
+    with Session(engine) as session:
+        forget_old(session)
+    return engine, accounts
 
 
 class ServerThread:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -19,6 +20,7 @@ class PullResult:
     pages: int = 0
     upserted: int = 0
     removed: int = 0
+    pushed: Any = None  # the PushResult of the push that ran first
 
 
 Progress = Callable[[PullResult], None]

@@ -13,6 +13,7 @@ from collector_tui.storage import state
 from collector_tui.storage.queue_build import rebuild_queue
 from collector_tui.sync.client import ApiClient, SyncError
 from collector_tui.sync.pull import Progress, PullResult, pull
+from collector_tui.sync.push import push
 
 
 def utc_now() -> datetime:
@@ -32,7 +33,10 @@ def run_sync(engine: Engine, api: str, user: str, token: str, *, page_size: int 
         with ApiClient(api, token) as client:
             me = client.me()
             state.save_me(engine, me.model_dump())
+            # Push first: the server decides on local work before the pull may purge a reassigned case.
+            pushed = push(engine, client)
             result = pull(engine, client, now=now, page_size=page_size, progress=progress)
+            result.pushed = pushed
     except SyncError as exc:
         state.record_sync_error(engine, str(exc))
         raise

@@ -1,0 +1,169 @@
+"""Applying collectors' mutations on the reference server: validate, dedupe by id, detect conflicts, record."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy import delete
+from sqlmodel import Session
+
+from collector_tui.domain.actions import CHANNELS, CORRECTABLE, DISPOSITIONS, NOTE_MAX, TARGETS
+from collector_tui.server.models import Account, AppliedMutation, CaseDoc
+from collector_tui.server.store import save_doc
+from collector_tui.sync.wire import MutationW
+
+DEDUPE_DAYS = 90  # a collector may be offline over a long holiday and retry after it
+Channel = Literal[CHANNELS]  # type: ignore[valid-type]
+Disposition = Literal[DISPOSITIONS]  # type: ignore[valid-type]
+Target = Literal[TARGETS]  # type: ignore[valid-type]
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ContactLogged(Payload):
+    channel: Channel
+    target: Target = "customer"
+    number: str = Field(default="", max_length=32)
+    disposition: Disposition
+    duration_s: int = Field(default=0, ge=0, le=4 * 3600)
+    note: str = Field(default="", max_length=NOTE_MAX)
+
+
+class PromiseCreated(Payload):
+    due_date: date
+    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+
+class CallbackScheduled(Payload):
+    at: datetime
+    note: str = Field(default="", max_length=NOTE_MAX)
+
+    @model_validator(mode="after")
+    def _aware(self) -> CallbackScheduled:
+        if self.at.tzinfo is None:
+            raise ValueError("at must carry a time zone")
+        return self
+
+
+class InstalmentIn(Payload):
+    seq: int = Field(ge=1)
+    due_date: date
+    amount: Decimal = Field(gt=0, decimal_places=2)
+
+
+class PlanSubmitted(Payload):
+    type: Literal["deferral", "reinstalment", "reduction"]
+    restructured: Decimal = Field(gt=0, decimal_places=2)
+    waived: Decimal = Field(default=Decimal(0), ge=0, decimal_places=2)
+    instalments: list[InstalmentIn] = Field(min_length=1, max_length=120)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _reconciles(self) -> PlanSubmitted:
+        total = sum((i.amount for i in self.instalments), Decimal(0))
+        if total + self.waived != self.restructured:
+            raise ValueError(f"instalments {total} plus waived {self.waived} must equal restructured {self.restructured}")
+        return self
+
+
+class ChecklistCompleted(Payload):
+    items: dict[str, bool] = Field(min_length=1)
+    contact_id: str | None = None
+
+
+class ContactCorrected(Payload):
+    field: Literal[CORRECTABLE]  # type: ignore[valid-type]
+    value: str = Field(min_length=1, max_length=200)
+    reason: str = Field(default="", max_length=NOTE_MAX)
+
+
+PAYLOADS: dict[str, type[Payload]] = {
+    "contact.logged": ContactLogged, "promise.created": PromiseCreated, "callback.scheduled": CallbackScheduled,
+    "plan.submitted": PlanSubmitted, "checklist.completed": ChecklistCompleted,
+    "customer.contact_corrected": ContactCorrected,
+}
+# Append-only records never conflict; these change what the collector saw, so a stale base is a conflict.
+VERSIONED = {"plan.submitted", "customer.contact_corrected"}
+
+
+def _result(mid: str, status: str, version: int | None = None, code: str | None = None, message: str = "",
+            fields: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    error = None if code is None else {"code": code, "message": message, **({"fields": fields} if fields else {})}
+    return {"id": mid, "status": status, "case_version": version, "error": error}
+
+
+def visible(row: CaseDoc | None, account: Account) -> bool:
+    if row is None:
+        return False
+    if account.role == "lead":
+        return row.team_id == account.team_id
+    return row.assigned_to == account.username and row.status == "open"
+
+
+def apply_one(db: Session, m: MutationW, account: Account) -> dict[str, Any]:
+    seen = db.get(AppliedMutation, m.id)
+    if seen is not None:
+        return _result(m.id, "duplicate", seen.case_version)
+    row = db.get(CaseDoc, m.case_id)
+    if not visible(row, account):
+        # Same answer whether the case does not exist or belongs to someone else: nothing leaks.
+        return _result(m.id, "rejected", None, "not_found", "no such open case for this user")
+    assert row is not None
+    try:
+        payload = PAYLOADS[m.type].model_validate(m.payload)
+    except ValidationError as exc:
+        fields = [{"loc": [str(p) for p in e["loc"]], "message": e["msg"]} for e in exc.errors()]
+        return _result(m.id, "rejected", row.version, "invalid", f"{fields[0]['loc']}: {fields[0]['message']}", fields)
+    if m.type in VERSIONED and m.base_version < row.version:
+        return _result(m.id, "conflict", row.version, "stale",
+                       f"the case changed (version {row.version}, yours {m.base_version}); review and resubmit")
+    doc = json.loads(row.doc)
+    data = payload.model_dump(mode="json")
+    at = m.occurred_at.isoformat()
+    if m.type == "contact.logged":
+        doc.setdefault("contacts", []).append({"id": m.id, "at": at, "collector": account.username, **data})
+    elif m.type == "promise.created":
+        doc.setdefault("promises", []).append({"id": m.id, "made_at": at, "due_date": data["due_date"],
+                                               "amount": data["amount"], "status": "outstanding"})
+    elif m.type == "callback.scheduled":
+        doc.setdefault("callbacks", []).append({"id": m.id, "at": data["at"], "note": data["note"]})
+    elif m.type == "plan.submitted":
+        doc.setdefault("plans", []).append({"id": m.id, "type": data["type"], "status": "submitted", "created_at": at,
+                                            "detail": data})
+    elif m.type == "customer.contact_corrected":
+        _correct(doc, data, m.occurred_at.date())
+    save_doc(db, row, doc)
+    db.add(AppliedMutation(id=m.id, case_id=m.case_id, type=m.type, username=account.username, received_at=time.time(),
+                           case_version=row.version, payload=json.dumps(m.payload, ensure_ascii=False)))
+    return _result(m.id, "applied", row.version)
+
+
+def _correct(doc: dict[str, Any], data: dict[str, Any], day: date) -> None:
+    customer = doc["customer"]
+    if data["field"] == "phone":
+        customer["phones"].insert(0, {"number": data["value"], "type": "mobile", "verified": True, "reachable": True,
+                                      "added_at": day.isoformat(), "last_reached_at": None})
+    elif data["field"] == "email":
+        customer["emails"].insert(0, {"address": data["value"], "verified": True})
+    else:
+        customer["address"] = {**customer.get("address", {}), "line": data["value"], "verified": True,
+                               "mismatch_reported_at": None}
+    customer.setdefault("contact_changes", []).append({"at": day.isoformat(), "field": data["field"],
+                                                       "reported_by_customer": True})
+    customer["contact_info_confirmed_at"] = day.isoformat()
+
+
+def forget_old(db: Session, now: float | None = None, days: int = DEDUPE_DAYS) -> int:
+    """Drop dedupe records older than `days`; returns how many."""
+    cutoff = (now or time.time()) - days * 86400
+    result = db.execute(delete(AppliedMutation).where(AppliedMutation.received_at < cutoff))
+    db.commit()
+    return int(result.rowcount or 0)

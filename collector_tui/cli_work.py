@@ -5,6 +5,7 @@ They go through the same checks and the same outbox as the workbench.
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime, timezone
 from typing import Annotated, Optional
 from zoneinfo import ZoneInfo
@@ -26,9 +27,12 @@ def _cli():  # type: ignore[no-untyped-def]
     return cli
 
 
+OPTION = {"duration_s": "duration"}  # form field -> CLI option, where the names differ
+
+
 def _errors(errors: list[FieldError]) -> typer.Exit:
     for e in errors:
-        typer.echo(f"--{e.field.replace('_', '-')}: {t(e.key, **e.params)}", err=True)
+        typer.echo(f"--{OPTION.get(e.field, e.field).replace('_', '-')}: {t(e.key, **e.params)}", err=True)
     return typer.Exit(2)
 
 
@@ -133,9 +137,16 @@ def outbox_list(ctx: typer.Context) -> None:
     if not items:
         typer.echo(t("cli.outbox_empty"))
         return
+    if not sys.stdout.isatty():
+        # Scripts get one tab-separated line an entry, nothing cut.
+        for e in items:
+            typer.echo("\t".join([e.id, e.type, e.case_id, e.state, str(e.attempts), e.last_error or ""]))
+        return
     table = Table(show_edge=False)
-    for head in ("id", "type", "case", "state", "tries", "reason"):
-        table.add_column(head)
+    table.add_column("id", no_wrap=True, min_width=36)  # ids are copied into `outbox retry`: never cut them
+    for head in ("type", "case", "state", "tries"):
+        table.add_column(head, no_wrap=True)
+    table.add_column("reason", overflow="fold")
     for e in items:
         table.add_row(e.id, e.type, e.case_id, e.state, str(e.attempts), e.last_error or "")
     Console().print(table)

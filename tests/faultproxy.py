@@ -1,30 +1,47 @@
 """A loopback TCP proxy that breaks chosen exchanges between the client and the reference server.
 
-It counts HTTP requests as they pass; for a request picked by `should_cut(n)` it forwards only the first
-`cut_after` bytes of the response and then drops both connections, as a dying network would.
+It counts HTTP requests as they pass and asks `plan(n)` what to do with the n-th: None forwards it;
+"cut" forwards the request and only the first `cut_after` bytes of the answer; "drop_before" closes
+the connection before the server sees the request; "drop_after" lets the server act, then drops the
+answer; "delay" holds the request past the client's timeout; "500" and "429" answer for the server.
 """
 
 from __future__ import annotations
 
 import socket
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable
 
 METHODS = (b"GET ", b"POST ", b"PUT ", b"DELETE ", b"PATCH ")
 
 
+def _canned(status: str, extra: str, body: bytes) -> bytes:
+    head = f"HTTP/1.1 {status}\r\n{extra}Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    return head.encode() + body
+
+
+CANNED = {
+    "500": _canned("500 Internal Server Error", "", b'{"error":{"code":"internal","message":"injected fault"}}'),
+    "429": _canned("429 Too Many Requests", "Retry-After: 0\r\n", b'{"error":{"code":"rate_limited","message":"slow down"}}'),
+}
+
+
 class FaultProxy:
-    def __init__(self, upstream_port: int, should_cut: Callable[[int], bool], cut_after: int = 300) -> None:
+    def __init__(self, upstream_port: int, should_cut: Callable[[int], bool] | None = None, cut_after: int = 300, *,
+                 plan: Callable[[int], str | None] | None = None, delay: float = 2.0) -> None:
         self.upstream_port = upstream_port
-        self.should_cut = should_cut
+        self.plan = plan or (lambda n: "cut" if should_cut and should_cut(n) else None)
         self.cut_after = cut_after
+        self.delay = delay
         self.requests = 0
-        self.cuts = 0
+        self.faults: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._listener = socket.socket()
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen(16)
+        self._listener.listen(64)
         self.port = self._listener.getsockname()[1]
         self._stop = threading.Event()
         threading.Thread(target=self._accept, daemon=True).start()
@@ -32,6 +49,10 @@ class FaultProxy:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def cuts(self) -> int:
+        return self.faults["cut"]
 
     def close(self) -> None:
         self._stop.set()
@@ -43,33 +64,49 @@ class FaultProxy:
                 client, _ = self._listener.accept()
             except OSError:
                 return
-            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
-            state = {"cut": False}
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            except OSError:
+                _close(client)
+                continue
+            state: dict[str, str | None] = {"fault": None}
             threading.Thread(target=self._up, args=(client, upstream, state), daemon=True).start()
             threading.Thread(target=self._down, args=(upstream, client, state), daemon=True).start()
 
-    def _up(self, client: socket.socket, upstream: socket.socket, state: dict[str, bool]) -> None:
+    def _up(self, client: socket.socket, upstream: socket.socket, state: dict[str, str | None]) -> None:
         try:
             while data := client.recv(65536):
                 if data.startswith(METHODS):
                     with self._lock:
                         self.requests += 1
-                        state["cut"] = self.should_cut(self.requests)
+                        fault = self.plan(self.requests)
+                        if fault:
+                            self.faults[fault] += 1
+                    state["fault"] = fault
+                    if fault == "drop_before":
+                        break
+                    if fault in CANNED:
+                        client.sendall(CANNED[fault])
+                        break
+                    if fault == "delay":
+                        time.sleep(self.delay)
                 upstream.sendall(data)
         except OSError:
             pass
         finally:
-            _close(upstream)
+            if state["fault"] in ("drop_before", "500", "429"):
+                _close(client)
+            _close_write(upstream)
 
-    def _down(self, upstream: socket.socket, client: socket.socket, state: dict[str, bool]) -> None:
+    def _down(self, upstream: socket.socket, client: socket.socket, state: dict[str, str | None]) -> None:
         try:
             while data := upstream.recv(65536):
-                if state["cut"]:
-                    # The previous response was read in full before this request went out (HTTP/1.1),
-                    # so this chunk starts the response to cut.
+                fault = state["fault"]
+                if fault == "cut":
+                    # The previous answer was read in full before this request went out (HTTP/1.1).
                     client.sendall(data[: self.cut_after])
-                    with self._lock:
-                        self.cuts += 1
+                    break
+                if fault == "drop_after":
                     break
                 client.sendall(data)
         except OSError:
@@ -77,6 +114,13 @@ class FaultProxy:
         finally:
             _close(client)
             _close(upstream)
+
+
+def _close_write(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
 
 
 def _close(sock: socket.socket) -> None:

@@ -13,7 +13,7 @@ from collector_tui.storage import state
 from collector_tui.storage.queue_build import rebuild_queue
 from collector_tui.sync.client import ApiClient, SyncError
 from collector_tui.sync.pull import Progress, PullResult, pull
-from collector_tui.sync.push import push
+from collector_tui.sync.push import Backoff, push
 
 
 def utc_now() -> datetime:
@@ -22,7 +22,7 @@ def utc_now() -> datetime:
 
 def run_sync(engine: Engine, api: str, user: str, token: str, *, page_size: int = 500,
              progress: Progress | None = None, now: Callable[[], datetime] = utc_now,
-             rules: Rules | None = None) -> PullResult:
+             rules: Rules | None = None, timeout: float = 20.0, backoff: Backoff = Backoff()) -> PullResult:
     """Sync the cache with the server, then re-order the queue with `rules` (default: the cn pack).
 
     Raises SyncError with a one-line reason, recorded for the footer; the queue is re-ordered either way
@@ -30,11 +30,11 @@ def run_sync(engine: Engine, api: str, user: str, token: str, *, page_size: int 
     """
     state.bind_home(engine, api, user)
     try:
-        with ApiClient(api, token) as client:
+        with ApiClient(api, token, timeout=timeout) as client:
             me = client.me()
             state.save_me(engine, me.model_dump())
             # Push first: the server decides on local work before the pull may purge a reassigned case.
-            pushed = push(engine, client)
+            pushed = push(engine, client, backoff=backoff)
             result = pull(engine, client, now=now, page_size=page_size, progress=progress)
             result.pushed = pushed
     except SyncError as exc:

@@ -1,0 +1,164 @@
+"""Faults with real processes and a real server: kill -9, a lossy network, a server restart, a model check.
+
+Each test is bounded (a fixed number of rounds) and seeded; after the faults, one clean sync must leave
+the server holding each mutation exactly once, an empty outbox and an intact cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import threading
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select, text
+from sqlmodel import Session
+
+from collector_tui.server.models import AppliedMutation, CaseDoc
+from collector_tui.server.runner import ServerThread
+from collector_tui.storage import actions, outbox
+from collector_tui.storage.engine import open_engine
+from collector_tui.storage.models import Case
+from collector_tui.storage.queries import queue_page
+from collector_tui.sync.client import SyncError
+from collector_tui.sync.push import Backoff
+from collector_tui.sync.service import run_sync
+from tests.conftest import CLI, SYNC_AT, cli_env
+from tests.faultproxy import FaultProxy
+
+AT = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
+FAST = Backoff(base=0.01, cap=0.05, tries=3)
+
+
+def record_many(engine, count: int, seed: int = 1) -> list[str]:  # type: ignore[no-untyped-def]
+    rng = random.Random(seed)
+    cases = [r.id for r in queue_page(engine, 0, 1000)]
+    ids = []
+    for i in range(count):
+        case_id = rng.choice(cases)
+        if i % 3 == 0:
+            from decimal import Decimal
+
+            ids.append(actions.add_promise(engine, case_id, at=AT + timedelta(seconds=i), due=AT.date() + timedelta(days=3),
+                                           amount=Decimal(rng.randrange(100, 5000)), currency="CNY"))
+        else:
+            ids.append(actions.log_contact(engine, case_id, at=AT + timedelta(seconds=i), channel="sms",
+                                           disposition="message_left", note=f"n{i}"))
+    return ids
+
+
+def assert_exactly_once(server, engine, ids: list[str]) -> None:  # type: ignore[no-untyped-def]
+    with Session(server.engine) as s:
+        applied = Counter(s.execute(select(AppliedMutation.id)).scalars())
+        docs = [json.loads(d) for d in s.execute(select(CaseDoc.doc)).scalars()]
+        open_ids = set(s.execute(select(CaseDoc.id).where(CaseDoc.assigned_to == "demo", CaseDoc.status == "open")).scalars())
+    assert all(applied[i] == 1 for i in ids), [i for i in ids if applied[i] != 1][:5]
+    in_docs = Counter(x["id"] for d in docs for key in ("contacts", "promises") for x in d.get(key, []))
+    assert all(in_docs[i] == 1 for i in ids)
+    assert outbox.entries(engine) == []
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+        assert set(conn.execute(select(Case.id)).scalars()) == open_ids
+
+
+def test_kill_9_at_many_points_over_push_and_pull(make_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    server = make_server(cases=1200)
+    home = tmp_path / "killed"
+    engine = open_engine(home / "cache.db")
+    run_sync(engine, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    engine.dispose()
+    (home / "settings.toml").write_text("page_size = 25\n")
+    env = cli_env(home, COLLECTOR_TUI_API=server.url, COLLECTOR_TUI_TOKEN=server.token(), COLLECTOR_TUI_USER="demo")
+    ids: list[str] = []
+
+    def new_work(seed: int) -> None:
+        # Each round has both kinds of work: entries to push, and a full pull from a cleared cursor.
+        engine = open_engine(home / "cache.db")
+        ids.extend(record_many(engine, 150, seed=seed))
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE syncstate SET cursor = NULL"))
+        engine.dispose()
+
+    new_work(0)
+    started = time.monotonic()
+    subprocess.run([*CLI, "sync"], env=env, capture_output=True, timeout=120, check=True)
+    full = time.monotonic() - started  # one whole push-and-pull, start-up included
+    rng = random.Random(20261127)
+    phases: Counter[str] = Counter()
+    kills = 0
+    for round_no in range(1, 25):
+        new_work(round_no)
+        proc = subprocess.Popen([*CLI, "sync"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.35, 0.95) * full)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            kills += 1
+        proc.wait(timeout=30)
+        engine = open_engine(home / "cache.db")
+        phases["push" if outbox.entries(engine) else "pull"] += 1
+        engine.dispose()
+    assert kills >= 20, (kills, full)
+    assert phases["push"] >= 2 and phases["pull"] >= 2, phases
+    done = subprocess.run([*CLI, "sync"], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    engine = open_engine(home / "cache.db")
+    assert_exactly_once(server, engine, ids)
+    engine.dispose()
+
+
+def test_a_lossy_network_converges_with_nothing_lost_or_doubled(make_server, cache) -> None:  # type: ignore[no-untyped-def]
+    server = make_server(cases=400)
+    run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    rng = random.Random(7)
+    kinds = ["drop_before", "drop_after", "delay", "cut", "500", "429"]
+    proxy = FaultProxy(server.port, plan=lambda n: rng.choice(kinds) if rng.random() < 0.4 else None, delay=1.0)
+    token = server.token()
+    ids: list[str] = []
+    try:
+        for round_no in range(6):
+            ids += record_many(cache, 80, seed=100 + round_no)
+            with cache.begin() as conn:  # the same server through the proxy; pull everything again
+                conn.execute(text("UPDATE syncstate SET cursor = NULL, api_url = :url"), {"url": proxy.url})
+            for _ in range(60):
+                try:
+                    run_sync(cache, proxy.url, "demo", token, now=lambda: SYNC_AT, timeout=0.7, backoff=FAST, page_size=20)
+                    break
+                except SyncError:
+                    continue
+            else:
+                raise AssertionError("sync never converged through the faulty proxy")
+    finally:
+        proxy.close()
+    assert proxy.requests >= 60
+    assert sum(proxy.faults.values()) / proxy.requests >= 0.30, (proxy.faults, proxy.requests)
+    assert set(proxy.faults) == set(kinds), proxy.faults
+    assert_exactly_once(server, cache, ids)
+
+
+def test_the_server_restarted_in_the_middle_of_a_sync(server, cache) -> None:  # type: ignore[no-untyped-def]
+    run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    ids = record_many(cache, 1200, seed=3)
+    token = server.token()
+    errors: list[Exception] = []
+
+    def first_sync() -> None:
+        try:
+            run_sync(cache, server.url, "demo", token, now=lambda: SYNC_AT, timeout=2, backoff=FAST)
+        except SyncError as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=first_sync)
+    worker.start()
+    time.sleep(0.3)
+    server.thread.stop()
+    worker.join(timeout=60)
+    half = len(outbox.entries(cache))
+    server.thread = ServerThread(server.engine, port=server.port, admin=True).start()
+    run_sync(cache, server.url, "demo", token, now=lambda: SYNC_AT, backoff=FAST)
+    assert 0 < half < len(ids) or errors, "the restart must land inside the push"
+    assert_exactly_once(server, cache, ids)

@@ -32,6 +32,7 @@ class CollectorApp(App[None]):
         Binding("q", "quit", "binding.quit", id="app.quit"),
         Binding("r", "sync", "binding.sync", id="app.sync"),
         Binding("question_mark,f1", "help", "binding.help", id="app.help"),
+        Binding("o", "outbox", "binding.outbox", id="app.outbox"),
     ]
 
     status_text: reactive[str] = reactive("")
@@ -74,9 +75,11 @@ class CollectorApp(App[None]):
         self.call_from_thread(self._reload_queue)
 
     def _reload_queue(self) -> None:
+        """Screens that show cached lists re-read them (queue, outbox) after a sync or a re-order."""
         for screen in self.screen_stack:
-            if isinstance(screen, QueueScreen):
-                screen.reload()
+            reload = getattr(screen, "reload", None)
+            if callable(reload):
+                reload()
 
     def refresh_status(self, syncing_cases: int | None = None) -> None:
         self.status_text = describe(state.status(self.engine), syncing_cases=syncing_cases,
@@ -115,6 +118,12 @@ class CollectorApp(App[None]):
         if error:
             self.notify(t("cli.sync_failed", reason=error), severity="error", timeout=8)
         self._reload_queue()
+
+    def action_outbox(self) -> None:
+        from collector_tui.screens.outbox import OutboxScreen
+
+        if not isinstance(self.screen, OutboxScreen):
+            self.push_screen(OutboxScreen())
 
     # --- help -------------------------------------------------------------------------------------
     def action_help(self) -> None:

@@ -1,0 +1,176 @@
+"""The outbox: what waits to be pushed and what the server refused, with its reason; fix, resubmit or discard."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Label, Static, TextArea
+
+from collector_tui.locale import t
+from collector_tui.storage import outbox
+from collector_tui.widgets.i18n import localize_bindings
+from collector_tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from collector_tui.app import CollectorApp
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question; y or Enter confirms, n or Esc declines."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "binding.yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "binding.no", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Label(self.question)
+            with Horizontal():
+                yield Button(t("outbox.yes"), variant="error", id="yes")
+                yield Button(t("outbox.no"), id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+
+class EntryEditor(ModalScreen[dict | None]):
+    """The payload of a refused entry as JSON, to correct and resubmit; bad JSON is shown, nothing lost."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "binding.resubmit", id="editor.save"),
+        Binding("escape", "cancel", "binding.back", id="editor.cancel"),
+    ]
+
+    def __init__(self, entry: outbox.Entry) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.entry = entry
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="editor-box"):
+            yield Label(f"{self.entry.type} · {self.entry.case_id}\n{self.entry.last_error or ''}", id="editor-reason")
+            yield TextArea(json.dumps(self.entry.payload, ensure_ascii=False, indent=2), language=None, id="editor-text")
+            yield Label("", id="editor-error")
+            yield Footer()
+
+    def action_save(self) -> None:
+        text = self.query_one(TextArea).text
+        try:
+            payload = json.loads(text)
+            if not isinstance(payload, dict):
+                raise ValueError("not an object")
+        except ValueError as exc:
+            self.query_one("#editor-error", Label).update(t("outbox.bad_json", error=str(exc)))
+            return
+        self.dismiss(payload)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class OutboxScreen(Screen[None]):
+    """Every entry not yet on the server, oldest first."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "binding.back", id="outbox.back"),
+        Binding("e,enter", "edit", "binding.fix", id="outbox.edit"),
+        Binding("R", "retry", "binding.retry", id="outbox.retry"),
+        Binding("x", "discard", "binding.discard", id="outbox.discard"),
+        Binding("j", "cursor('down')", "binding.down", show=False, id="outbox.down"),
+        Binding("k", "cursor('up')", "binding.up", show=False, id="outbox.up"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.items: list[outbox.Entry] = []
+
+    @property
+    def workbench(self) -> CollectorApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(t("outbox.title"), classes="title", id="outbox-title")
+        yield DataTable(id="outbox-table", cursor_type="row", zebra_stripes=True)
+        yield Static(t("outbox.empty"), id="outbox-empty", classes="empty")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(t("outbox.col_type"), t("outbox.col_case"), t("outbox.col_state"), t("outbox.col_tries"),
+                          t("outbox.col_reason"))
+        self.watch(self.workbench, "status_text", lambda text: setattr(self.query_one(StatusBar), "text", text))
+        self.reload()
+        table.focus()
+
+    def reload(self) -> None:
+        self.items = outbox.entries(self.workbench.engine)
+        table = self.query_one(DataTable)
+        table.clear()
+        for e in self.items:
+            table.add_row(e.type, e.case_id, t(f"outbox.state_{e.state}"), str(e.attempts), e.last_error or "", key=e.id)
+        self.query_one("#outbox-empty").display = not self.items
+        self.workbench.refresh_status()
+
+    @property
+    def current(self) -> outbox.Entry | None:
+        table = self.query_one(DataTable)
+        if not self.items or table.cursor_row is None or table.cursor_row >= len(self.items):
+            return None
+        return self.items[table.cursor_row]
+
+    def action_cursor(self, direction: str) -> None:
+        table = self.query_one(DataTable)
+        table.action_cursor_down() if direction == "down" else table.action_cursor_up()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_edit(self) -> None:
+        entry = self.current
+        if entry is None:
+            return
+
+        def saved(payload: dict | None) -> None:
+            if payload is not None:
+                outbox.retry(self.workbench.engine, entry.id, payload)
+                self.notify(t("outbox.resubmitted"))
+                self.reload()
+
+        self.app.push_screen(EntryEditor(entry), saved)
+
+    def action_retry(self) -> None:
+        entry = self.current
+        if entry is not None and outbox.retry(self.workbench.engine, entry.id):
+            self.notify(t("outbox.resubmitted"))
+            self.reload()
+
+    def action_discard(self) -> None:
+        entry = self.current
+        if entry is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                outbox.discard(self.workbench.engine, entry.id, actor=self.workbench.user, at=self.workbench.clock())
+                self.reload()
+
+        self.app.push_screen(ConfirmScreen(t("cli.outbox_confirm", type=entry.type, case=entry.case_id)), answered)

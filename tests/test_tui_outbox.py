@@ -1,0 +1,77 @@
+"""The outbox screen: a refused entry is opened, fixed, resubmitted and reaches the server; discard asks first."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from textual.widgets import DataTable, TextArea
+
+from collector_tui.app import CollectorApp
+from collector_tui.config import Settings
+from collector_tui.screens.outbox import ConfirmScreen, EntryEditor, OutboxScreen
+from collector_tui.storage import actions, audit, outbox
+from collector_tui.storage.queries import queue_page
+from collector_tui.sync.service import run_sync
+from tests.conftest import SYNC_AT
+
+pytestmark = pytest.mark.anyio
+AT = datetime(2026, 11, 27, 3, tzinfo=timezone.utc)
+
+
+async def test_fix_and_resubmit_a_refused_entry_from_the_app(server, cache) -> None:  # type: ignore[no-untyped-def]
+    token = server.token()
+    run_sync(cache, server.url, "demo", token, now=lambda: SYNC_AT)
+    case_id = queue_page(cache, 0, 1)[0].id
+    bad = actions.log_contact(cache, case_id, at=AT, channel="fax", disposition="no_answer")
+    app = CollectorApp(cache, settings=Settings(locale="en"), api=server.url, user="demo", token=token,
+                       clock=lambda: SYNC_AT)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "1 failed" in app.status_text
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, OutboxScreen)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 1 and "rejected" in str(table.get_row_at(0)[4])
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, EntryEditor)
+        area = app.screen.query_one(TextArea)
+        area.text = area.text.replace('"fax"', '"phone')  # broken JSON first: shown, nothing lost
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, EntryEditor) and "Not valid JSON" in str(app.screen.query_one("#editor-error").render())
+        area.text = area.text.replace('"phone', '"phone"')
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, OutboxScreen)
+        assert outbox.get(cache, bad).state == "pending"  # type: ignore[union-attr]
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert outbox.entries(cache) == []
+        assert app.screen.query_one(DataTable).row_count == 0
+        assert "0 pending · 0 failed" in app.status_text
+
+
+async def test_discard_from_the_app_asks_and_audits(server, cache) -> None:  # type: ignore[no-untyped-def]
+    run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    case_id = queue_page(cache, 0, 1)[0].id
+    entry = actions.log_contact(cache, case_id, at=AT, channel="sms", disposition="message_left")
+    app = CollectorApp(cache, settings=Settings(locale="en"), user="demo", clock=lambda: SYNC_AT)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("o", "x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert outbox.get(cache, entry) is not None
+        await pilot.press("x", "y")
+        await pilot.pause()
+        assert outbox.get(cache, entry) is None
+    assert [e.action for e in audit.entries(cache)] == ["outbox.discard"]

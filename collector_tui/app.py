@@ -119,6 +119,11 @@ class CollectorApp(App[None]):
             self.notify(t("cli.sync_failed", reason=error), severity="error", timeout=8)
         self._reload_queue()
 
+    def after_local_work(self) -> None:
+        """Something was recorded: the footer counts change now, the queue order in a worker."""
+        self.refresh_status()
+        self.reorder_worker()
+
     def action_outbox(self) -> None:
         from collector_tui.screens.outbox import OutboxScreen
 

@@ -32,6 +32,7 @@ class Settings:
     locale: str = "zh_CN"
     policy: str = "cn"
     theme: str = "textual-dark"
+    institution: str = ""  # named at first contact (CN-IDENTITY); empty: the catalogue's sample name
     page_size: int = 500
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> key, to remap
     # Overrides of the rules' defaults (the training deck's figures): field name -> value.

@@ -33,3 +33,13 @@ def test_profile_snapshot(snap_compare, synced, locale) -> None:  # type: ignore
 @pytest.mark.parametrize("locale", ["en", "zh_CN"])
 def test_help_snapshot(snap_compare, synced, locale) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(app_for(synced, locale), press=["question_mark"], terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_contact_form_snapshot(snap_compare, synced, locale) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(app_for(synced, locale), press=["c"], terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_outbox_snapshot(snap_compare, synced, locale) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(app_for(synced, locale), press=["o"], terminal_size=(80, 24))

@@ -25,7 +25,7 @@ from collector_tui.locale.render import check_text, when_text
 from collector_tui.storage.facts import load_facts
 from collector_tui.locale import code, t
 from collector_tui.storage import audit
-from collector_tui.storage.queries import CaseDetail, case_detail
+from collector_tui.storage.queries import CaseDetail, case_detail, case_position, queue_page
 from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.status_bar import StatusBar
 
@@ -61,6 +61,8 @@ class ProfileScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "binding.back", id="profile.back"),
         Binding("v", "reveal", "binding.reveal", id="profile.reveal"),
+        Binding("c", "contact", "binding.contact", id="profile.contact"),
+        Binding("n", "next_case", "binding.next", id="profile.next"),
         Binding("j,down", "scroll_down", "binding.down", show=False, id="profile.down"),
         Binding("k,up", "scroll_up", "binding.up", show=False, id="profile.up"),
     ]
@@ -226,6 +228,26 @@ class ProfileScreen(Screen[None]):
     # --- actions ----------------------------------------------------------------------------------
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_contact(self) -> None:
+        from collector_tui.screens.contact import ContactScreen
+
+        def done(saved: bool | None) -> None:
+            if saved:
+                self.load()
+
+        if self.detail is not None:
+            self.app.push_screen(ContactScreen(self.case_id), done)
+
+    def action_next_case(self) -> None:
+        """The next case in queue order, without going back to the queue."""
+        engine = self.workbench.engine
+        position = case_position(engine, self.case_id)
+        following = queue_page(engine, (position if position is not None else -1) + 1, 1)
+        if following:
+            self.app.switch_screen(ProfileScreen(following[0].id))
+        else:
+            self.notify(t("profile.last_case"))
 
     def action_reveal(self) -> None:
         if self.detail is None or self.revealed:

@@ -31,6 +31,7 @@ class QueueScreen(Screen[None]):
         Binding("slash", "search", "binding.search", id="queue.search"),
         Binding("s", "cycle_stage", "binding.stage", id="queue.stage"),
         Binding("t", "cycle_tier", "binding.tier", id="queue.tier"),
+        Binding("c", "contact", "binding.contact", id="queue.contact"),
         Binding("escape", "clear", "binding.back", show=False, id="queue.clear"),
     ]
 
@@ -95,6 +96,13 @@ class QueueScreen(Screen[None]):
         from collector_tui.screens.profile import ProfileScreen
 
         self.app.push_screen(ProfileScreen(message.case_id))
+
+    def action_contact(self) -> None:
+        from collector_tui.screens.contact import ContactScreen
+
+        row = self.table.current
+        if row is not None:
+            self.app.push_screen(ContactScreen(row.id))
 
     def action_search(self) -> None:
         search = self.query_one("#search", Input)

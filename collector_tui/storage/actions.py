@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from uuid6 import uuid7
 
 from collector_tui.storage.engine import write
@@ -30,25 +30,60 @@ def new_id() -> str:
     return str(uuid7())
 
 
+def _record_in(conn: Connection, mtype: str, case_id: str, occurred_at: datetime, payload: dict[str, Any],
+               table: Any | None, row: dict[str, Any] | None) -> str:
+    entry_id = new_id()
+    version = conn.execute(select(Case.version).where(Case.id == case_id)).scalar()
+    if version is None:
+        raise UnknownCase(case_id)
+    if table is not None and row is not None:
+        conn.execute(table.insert().values(id=entry_id, case_id=case_id, **row))
+    enqueue(conn, id=entry_id, type=mtype, case_id=case_id, base_version=version, occurred_at=occurred_at,
+            payload=payload)
+    return entry_id
+
+
 def _record(engine: Engine, mtype: str, case_id: str, occurred_at: datetime, payload: dict[str, Any],
             table: Any | None, row: dict[str, Any] | None) -> str:
-    entry_id = new_id()
     with write(engine) as conn:
-        version = conn.execute(select(Case.version).where(Case.id == case_id)).scalar()
-        if version is None:
-            raise UnknownCase(case_id)
-        if table is not None and row is not None:
-            conn.execute(table.insert().values(id=entry_id, case_id=case_id, **row))
-        enqueue(conn, id=entry_id, type=mtype, case_id=case_id, base_version=version, occurred_at=occurred_at,
-                payload=payload)
-    return entry_id
+        return _record_in(conn, mtype, case_id, occurred_at, payload, table, row)
+
+
+def _contact_parts(at: datetime, channel: str, disposition: str, target: str, number: str, duration_s: int,
+                   note: str, collector: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    payload = {"channel": channel, "target": target, "number": number, "disposition": disposition,
+               "duration_s": duration_s, "note": note}
+    return payload, {**payload, "at": at.isoformat(), "collector": collector, "origin": "local"}
+
+
+def record_outcome(engine: Engine, case_id: str, *, at: datetime, channel: str, disposition: str, target: str,
+                   number: str, duration_s: int, note: str, collector: str, checklist: dict[str, bool],
+                   promise: tuple[date, Decimal, str] | None = None, callback: datetime | None = None) -> list[str]:
+    """A whole outcome from the contact form (the contact, its checklist, any promise or callback) in one
+    transaction: all of it is kept, or none of it."""
+    ids = []
+    with write(engine) as conn:
+        payload, row = _contact_parts(at, channel, disposition, target, number, duration_s, note, collector)
+        contact_id = _record_in(conn, "contact.logged", case_id, at, payload, ContactAttempt.__table__, row)  # type: ignore[attr-defined]
+        ids.append(contact_id)
+        ids.append(_record_in(conn, "checklist.completed", case_id, at, {"items": checklist, "contact_id": contact_id},
+                              ChecklistRecord.__table__, {"completed_at": at.isoformat(), "items": checklist}))  # type: ignore[attr-defined]
+        if promise is not None:
+            due, amount, currency = promise
+            ids.append(_record_in(conn, "promise.created", case_id, at,
+                                  {"due_date": due.isoformat(), "amount": str(amount), "currency": currency},
+                                  PromiseToPay.__table__,  # type: ignore[attr-defined]
+                                  {"made_at": at.isoformat(), "due_date": due.isoformat(), "amount": str(amount),
+                                   "status": "outstanding", "origin": "local"}))
+        if callback is not None:
+            ids.append(_record_in(conn, "callback.scheduled", case_id, at, {"at": callback.isoformat(), "note": note},
+                                  Callback.__table__, {"at": callback.isoformat(), "note": note, "origin": "local"}))  # type: ignore[attr-defined]
+    return ids
 
 
 def log_contact(engine: Engine, case_id: str, *, at: datetime, channel: str, disposition: str, target: str = "customer",
                 number: str = "", duration_s: int = 0, note: str = "", collector: str = "") -> str:
-    payload = {"channel": channel, "target": target, "number": number, "disposition": disposition,
-               "duration_s": duration_s, "note": note}
-    row = {**payload, "at": at.isoformat(), "collector": collector, "origin": "local"}
+    payload, row = _contact_parts(at, channel, disposition, target, number, duration_s, note, collector)
     return _record(engine, "contact.logged", case_id, at, payload, ContactAttempt.__table__, row)  # type: ignore[attr-defined]
 
 

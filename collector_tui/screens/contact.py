@@ -1,0 +1,228 @@
+"""The new-contact form: channel, who, outcome, promise or callback, notes; the rule check and the checklist.
+
+The rule check runs as the form changes; a hard block disables saving and cannot be overridden. Bad
+values are shown beside their field and nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+from zoneinfo import ZoneInfo
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
+
+from collector_tui.domain.actions import (
+    CHANNELS,
+    DISPOSITIONS,
+    FieldError,
+    parse_amount,
+    parse_day,
+    validate_callback,
+    validate_contact,
+    validate_promise,
+)
+from collector_tui.domain.checklist import PHASES, checklist, missing
+from collector_tui.domain.contact_rules import Decision, check_contact
+from collector_tui.domain.facts import CaseFacts
+from collector_tui.domain.masking import mask_name, mask_phone
+from collector_tui.locale import code, t
+from collector_tui.locale.render import check_text, when_text
+from collector_tui.storage import actions
+from collector_tui.storage.facts import load_facts
+from collector_tui.storage.queries import case_detail
+from collector_tui.widgets.i18n import localize_bindings
+from collector_tui.widgets.status_bar import StatusBar
+from collector_tui.widgets.talk_track import TalkTrack
+
+if TYPE_CHECKING:
+    from collector_tui.app import CollectorApp
+
+
+class ContactScreen(Screen[bool]):
+    """Log one contact attempt on a case; dismisses with True when something was saved."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "binding.save", id="contact.save", priority=True),
+        Binding("escape", "cancel", "binding.back", id="contact.cancel"),
+    ]
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.case_id = case_id
+        self.facts: CaseFacts | None = None
+        self.decision: Decision | None = None
+        self.ticks: dict[str, bool] = {}  # survives the checklist being rebuilt as the outcome changes
+
+    @property
+    def workbench(self) -> CollectorApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        detail = case_detail(self.workbench.engine, self.case_id)
+        found = load_facts(self.workbench.engine, [self.case_id])
+        self.facts = found[0] if found else None
+        name = mask_name(detail.customer.name) if detail else "?"
+        numbers = [(mask_phone(p.number), p.number) for p in detail.phones] if detail else []
+        yield Static(t("contact.title", case=self.case_id, name=name), classes="title", id="contact-title")
+        with Horizontal(id="contact-body"):
+            with VerticalScroll(id="contact-form"):
+                yield Label(t("field.channel"))
+                yield Select([(code("channel", c), c) for c in CHANNELS], value="phone", allow_blank=False, compact=True, id="channel")
+                yield Label(t("contact.target"))
+                yield Select([(t("contact.customer"), "customer"), (t("contact.third_party"), "third_party")],
+                             value="customer", allow_blank=False, compact=True, id="target")
+                yield Label(t("contact.number"))
+                yield Select(numbers, value=numbers[0][1] if numbers else Select.NULL, allow_blank=not numbers, compact=True, id="number")
+                yield Label(t("field.disposition"))
+                yield Select([(code("disposition", d), d) for d in DISPOSITIONS], prompt=t("contact.choose"), compact=True, id="disposition")
+                yield Label("", id="disposition-error", classes="error")
+                with Vertical(id="promise-fields"):
+                    yield Label(t("contact.promise_date"))
+                    yield Input(placeholder="YYYY-MM-DD", compact=True, id="promise-date")
+                    yield Label("", id="date-error", classes="error")
+                    yield Label(t("contact.promise_amount"))
+                    yield Input(placeholder="1000.00", compact=True, id="promise-amount")
+                    yield Label("", id="amount-error", classes="error")
+                with Vertical(id="callback-fields"):
+                    yield Label(t("contact.callback_at"))
+                    yield Input(placeholder="YYYY-MM-DD HH:MM", compact=True, id="callback-at")
+                    yield Label("", id="at-error", classes="error")
+                yield Label(t("contact.duration"))
+                yield Input("0", id="duration", restrict=r"[0-9]*", compact=True)
+                yield Label("", id="duration_s-error", classes="error")
+                yield Label(t("field.note"))
+                yield Input(id="note", compact=True)
+                yield Label("", id="note-error", classes="error")
+                yield Button(t("contact.save"), variant="primary", compact=True, id="save")
+            with VerticalScroll(id="contact-side"):
+                yield Static(id="rule-check")
+                yield Static(t("contact.checklist"), classes="subtitle")
+                for phase in PHASES:
+                    yield Static(t(f"checklist.phase_{phase}"), classes="phase")
+                    with Vertical(id=f"phase-{phase}", classes="phase-items"):
+                        pass
+                yield Label("", id="checklist-error", classes="error")
+                yield TalkTrack(self.case_id, id="talk-track")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.watch(self.workbench, "status_text", lambda text: setattr(self.query_one(StatusBar), "text", text))
+        await self.refresh_form()
+        self.query_one("#disposition", Select).focus()
+
+    # --- live checks ------------------------------------------------------------------------------
+    def _value(self, widget_id: str) -> str:
+        value = self.query_one(f"#{widget_id}", Select).value
+        return "" if value is Select.NULL else str(value)
+
+    async def on_select_changed(self, _event: Select.Changed) -> None:
+        await self.refresh_form()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.name:
+            self.ticks[event.checkbox.name] = event.value
+
+    async def refresh_form(self) -> None:
+        channel, target, disposition = self._value("channel"), self._value("target"), self._value("disposition")
+        self.query_one("#promise-fields").display = disposition == "promise_to_pay"
+        self.query_one("#callback-fields").display = disposition == "callback_requested"
+        check = self.query_one("#rule-check", Static)
+        if self.facts is None:
+            check.update(t("profile.missing"))
+            self.query_one("#save", Button).disabled = True
+            return
+        self.decision = check_contact(self.workbench.rules.pack, self.facts, channel=channel or "phone",
+                                      now=self.workbench.clock(), target=target or "customer",
+                                      number=self._value("number") or None)
+        if self.decision.allowed:
+            check.update(f"[b green]✓ {t('contact.allowed')}[/]")
+        else:
+            check.update(f"[b red]⊘ {t('form.blocked', rule=self.decision.rule, why=check_text(self.decision.reason, self.decision.params), when=when_text(self.decision.next_allowed_at, self.workbench.display_tz))}[/]")
+        # A hard block cannot be overridden: there is nothing to save.
+        self.query_one("#save", Button).disabled = not self.decision.allowed
+        await self._rebuild_checklist(channel, target, disposition)
+
+    async def _rebuild_checklist(self, channel: str, target: str, disposition: str) -> None:
+        items = checklist(self.workbench.rules.pack, channel or "phone", target or "customer", disposition)
+        for phase in PHASES:
+            box = self.query_one(f"#phase-{phase}", Vertical)
+            await box.remove_children()
+            boxes = []
+            for item in (i for i in items if i.phase == phase):
+                label = t(f"checklist.{item.id}") + ("" if item.required else f" ({t('checklist.optional')})")
+                value = self._auto(item.id) if item.auto else self.ticks.get(item.id, False)
+                boxes.append(Checkbox(label, value=value, name=item.id, disabled=item.auto))
+            await box.mount_all(boxes)
+
+    def _auto(self, item_id: str) -> bool:
+        assert self.decision is not None
+        return self.decision.allowed  # hours, limits and consent are all part of the rule check
+
+    def ticked(self) -> dict[str, bool]:
+        return {box.name: box.value for box in self.query(Checkbox) if box.name}
+
+    # --- saving -----------------------------------------------------------------------------------
+    def _show(self, errors: list[FieldError]) -> None:
+        for label in self.query(".error"):
+            label.update("")  # type: ignore[attr-defined]
+            label.display = False
+        for e in errors:
+            for widget in self.query(f"#{e.field}-error"):
+                widget.update(t(e.key, **e.params))  # type: ignore[attr-defined]
+                widget.display = True
+
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            await self.action_save()
+
+    async def action_save(self) -> None:
+        await self.refresh_form()
+        if self.decision is None or not self.decision.allowed or self.facts is None:
+            self.notify(t("contact.blocked_no_save"), severity="error")
+            return
+        channel, target, disposition = self._value("channel"), self._value("target"), self._value("disposition")
+        duration_text = self.query_one("#duration", Input).value or "0"
+        note = self.query_one("#note", Input).value
+        errors = validate_contact(channel, disposition, target, int(duration_text), note)
+        now = self.workbench.clock()
+        tz = ZoneInfo(self.facts.timezone)
+        promise = callback = None
+        if disposition == "promise_to_pay":
+            due, e1 = parse_day(self.query_one("#promise-date", Input).value)
+            amount, e2 = parse_amount(self.query_one("#promise-amount", Input).value)
+            errors += e1 + e2
+            if due and amount:
+                errors += validate_promise(due, amount, now.astimezone(tz).date())
+                promise = (due, amount, self.facts.currency)
+        if disposition == "callback_requested":
+            text = self.query_one("#callback-at", Input).value.strip()
+            try:
+                callback = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=tz)
+                errors += validate_callback(callback, now)
+            except ValueError:
+                errors.append(FieldError("at", "form.datetime", {}))
+        items = checklist(self.workbench.rules.pack, channel, target, disposition)
+        ticked = {**self.ticked(), **{i.id: self._auto(i.id) for i in items if i.auto}}
+        open_items = missing(items, ticked)
+        self._show(errors)
+        checklist_error = self.query_one("#checklist-error", Label)
+        checklist_error.update(t("contact.checklist_open", items=", ".join(t(f"checklist.{i}") for i in open_items)))
+        checklist_error.display = bool(open_items)
+        if errors or open_items:
+            return
+        actions.record_outcome(self.workbench.engine, self.case_id, at=now, channel=channel, disposition=disposition,
+                               target=target, number=self._value("number"), duration_s=int(duration_text), note=note,
+                               collector=self.workbench.user, checklist=ticked, promise=promise, callback=callback)
+        self.notify(t("contact.saved"))
+        self.workbench.after_local_work()
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,46 @@
+"""The talk track beside the contact form: the standard script for this stage and segment, with the
+customer's own figures filled in (domain brief: educational with students, solution-oriented with the employed)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.widgets import Static
+
+from collector_tui.domain.money import format_money
+from collector_tui.locale import current_locale, t
+from collector_tui.storage.queries import case_detail
+from collector_tui.talktracks import TrackError, segment_for, track_for
+
+if TYPE_CHECKING:
+    from collector_tui.app import CollectorApp
+
+
+class TalkTrack(Static):
+    DEFAULT_CSS = """
+    TalkTrack { height: auto; border: round $secondary 60%; padding: 0 1; margin-top: 1; }
+    """
+
+    def __init__(self, case_id: str, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.case_id = case_id
+
+    def on_mount(self) -> None:
+        app: CollectorApp = self.app  # type: ignore[assignment]
+        detail = case_detail(app.engine, self.case_id)
+        if detail is None:
+            return
+        loan = detail.loan
+        values = {
+            "name": detail.customer.name.split()[0] if " " in detail.customer.name else detail.customer.name[:1],
+            "institution": app.settings.institution or t("app_institution"),
+            "overdue": format_money(loan.overdue_amount, loan.currency),
+            "minimum": format_money(loan.minimum_payment, loan.currency),
+            "dpd": loan.dpd,
+        }
+        try:
+            track = track_for(current_locale(), detail.case.stage, segment_for(detail.customer.employment.get("type")))
+        except TrackError as exc:
+            self.update(f"[red]{exc}[/]")
+            return
+        self.update(f"[b]{track.title}[/]\n" + "\n".join(f"• {line.format(**values)}" for line in track.lines))

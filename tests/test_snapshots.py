@@ -43,3 +43,8 @@ def test_contact_form_snapshot(snap_compare, synced, locale) -> None:  # type: i
 @pytest.mark.parametrize("locale", ["en", "zh_CN"])
 def test_outbox_snapshot(snap_compare, synced, locale) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(app_for(synced, locale), press=["o"], terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_plan_snapshot(snap_compare, synced, locale) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(app_for(synced, locale), press=["p"], terminal_size=(80, 24))

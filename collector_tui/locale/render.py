@@ -44,3 +44,9 @@ def reason_text(group: str | None, reason: str | None, params: dict[str, object]
         return t(reason, **params)
     except (KeyError, IndexError):
         return t(reason)
+
+
+def plan_message_text(key: str, params: dict[str, object], currency: str) -> str:
+    """A plan limit message with its money shown as money."""
+    shown = {k: format_money(str(v), currency) if k in ("amount", "cap", "min") else v for k, v in params.items()}
+    return t(key, **shown)

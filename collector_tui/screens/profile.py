@@ -62,6 +62,7 @@ class ProfileScreen(Screen[None]):
         Binding("escape,backspace", "back", "binding.back", id="profile.back"),
         Binding("v", "reveal", "binding.reveal", id="profile.reveal"),
         Binding("c", "contact", "binding.contact", id="profile.contact"),
+        Binding("p", "plan", "binding.plan", id="profile.plan"),
         Binding("n", "next_case", "binding.next", id="profile.next"),
         Binding("j,down", "scroll_down", "binding.down", show=False, id="profile.down"),
         Binding("k,up", "scroll_up", "binding.up", show=False, id="profile.up"),
@@ -228,6 +229,13 @@ class ProfileScreen(Screen[None]):
     # --- actions ----------------------------------------------------------------------------------
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_plan(self) -> None:
+        from collector_tui.screens.plan import PlanScreen
+
+        case_id = self.case_id if self.detail else None
+        if case_id:
+            self.app.push_screen(PlanScreen(case_id))
 
     def action_contact(self) -> None:
         from collector_tui.screens.contact import ContactScreen

@@ -32,6 +32,7 @@ class QueueScreen(Screen[None]):
         Binding("s", "cycle_stage", "binding.stage", id="queue.stage"),
         Binding("t", "cycle_tier", "binding.tier", id="queue.tier"),
         Binding("c", "contact", "binding.contact", id="queue.contact"),
+        Binding("p", "plan", "binding.plan", id="queue.plan"),
         Binding("escape", "clear", "binding.back", show=False, id="queue.clear"),
     ]
 
@@ -96,6 +97,13 @@ class QueueScreen(Screen[None]):
         from collector_tui.screens.profile import ProfileScreen
 
         self.app.push_screen(ProfileScreen(message.case_id))
+
+    def action_plan(self) -> None:
+        from collector_tui.screens.plan import PlanScreen
+
+        case_id = self.table.current.id if self.table.current else None
+        if case_id:
+            self.app.push_screen(PlanScreen(case_id))
 
     def action_contact(self) -> None:
         from collector_tui.screens.contact import ContactScreen

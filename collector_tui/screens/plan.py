@@ -1,0 +1,188 @@
+"""Repayment-plan drafting: choose the kind, edit its figures, watch the schedule and totals as you type.
+
+The draft is saved to the cache on every change; submitting puts the plan in the outbox for approval.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from statistics import median
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from dateutil.relativedelta import relativedelta
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Select, Static
+
+from collector_tui.domain.actions import parse_amount, parse_day
+from collector_tui.domain.money import format_money
+from collector_tui.domain.plans import PLAN_TYPES, PlanPreview, deferral, reduction, reinstalment
+from collector_tui.locale import t
+from collector_tui.locale.render import plan_message_text
+from collector_tui.storage import actions
+from collector_tui.storage.drafts import drop_draft, load_draft, save_draft
+from collector_tui.storage.queries import CaseDetail, case_detail
+from collector_tui.widgets.i18n import localize_bindings
+from collector_tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from collector_tui.app import CollectorApp
+
+FIELDS = ("months", "base", "first_due", "waiver")
+
+
+class PlanScreen(Screen[bool]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "submit", "binding.submit", id="plan.submit", priority=True),
+        Binding("escape", "back", "binding.back", id="plan.back"),
+    ]
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.case_id = case_id
+        self.detail: CaseDetail | None = None
+        self.preview: PlanPreview | None = None
+
+    @property
+    def workbench(self) -> CollectorApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        self.detail = case_detail(self.workbench.engine, self.case_id)
+        saved = load_draft(self.workbench.engine, self.case_id) or {}
+        today = self.workbench.clock().date()
+        first = saved.get("first_due") or (today + relativedelta(months=1)).replace(day=min(today.day, 28)).isoformat()
+        yield Static(t("plan.title", case=self.case_id), classes="title")
+        with Horizontal(id="plan-body"):
+            with VerticalScroll(id="plan-form"):
+                yield Label(t("plan.type"))
+                yield Select([(t(f"plan.type_{p}"), p) for p in PLAN_TYPES], value=saved.get("type", "reinstalment"),
+                             allow_blank=False, compact=True, id="type")
+                yield Label(t("plan.months"))
+                yield Input(saved.get("months", "6"), restrict=r"[0-9]*", compact=True, id="months")
+                yield Label(t("plan.base"), id="base-label")
+                yield Select([(t("plan.base_arrears"), "arrears"), (t("plan.base_balance"), "balance")],
+                             value=saved.get("base", "arrears"), allow_blank=False, compact=True, id="base")
+                yield Label(t("plan.first_due"))
+                yield Input(first, placeholder="YYYY-MM-DD", compact=True, id="first_due")
+                yield Label(t("plan.waiver"), id="waiver-label")
+                yield Input(saved.get("waiver", "0"), restrict=r"[0-9.]*", compact=True, id="waiver")
+                yield Label("", id="plan-input-error", classes="error")
+            with VerticalScroll(id="plan-preview-box"):
+                yield Static(id="plan-preview")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watch(self.workbench, "status_text", lambda text: setattr(self.query_one(StatusBar), "text", text))
+        self.update_preview(save=False)
+        self.query_one("#type", Select).focus()
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.query_one("#type", Select).value}
+        out["base"] = self.query_one("#base", Select).value
+        for name in ("months", "first_due", "waiver"):
+            out[name] = self.query_one(f"#{name}", Input).value
+        return out
+
+    def on_input_changed(self, _event: Input.Changed) -> None:
+        self.update_preview()
+
+    def on_select_changed(self, _event: Select.Changed) -> None:
+        self.update_preview()
+
+    def _income(self) -> list[Decimal]:
+        assert self.detail is not None
+        return [Decimal(m["amount"]) for m in self.detail.customer.extra.get("monthly_income", [])][-6:]
+
+    def compute(self, v: dict[str, Any]) -> PlanPreview | str:
+        """The preview for the form's values, or the message for the first unusable value."""
+        assert self.detail is not None
+        loan, limits = self.detail.loan, self.workbench.rules.plan_limits
+        months_text = str(v["months"] or "")
+        if not months_text.isdigit():
+            return t("plan.bad_months")
+        months = int(months_text)
+        first, errors = parse_day(str(v["first_due"]))
+        if errors or first is None:
+            return t("form.date")
+        income, cur = self._income(), loan.currency
+        if v["type"] == "deferral":
+            unpaid = [(date.fromisoformat(s.due_date), Decimal(s.amount) - Decimal(s.paid))
+                      for s in self.detail.schedule if s.status != "paid" and Decimal(s.amount) > Decimal(s.paid)]
+            return deferral(unpaid, months, currency=cur, income=income, limits=limits)
+        amount = Decimal(loan.overdue_amount if v["base"] == "arrears" else loan.outstanding)
+        if v["type"] == "reinstalment":
+            return reinstalment(amount, months, first, currency=cur, income=income, limits=limits)
+        share, share_errors = parse_amount(str(v["waiver"] or "0"), "waiver") if v["waiver"] not in ("", "0") else (Decimal(0), [])
+        if share_errors or share is None:
+            return t("plan.bad_waiver")
+        charges = Decimal(loan.interest_due) + Decimal(loan.fees_due)
+        return reduction(amount, charges, share / 100, months, first, currency=cur, income=income, limits=limits)
+
+    def update_preview(self, save: bool = True) -> None:
+        if self.detail is None:
+            self.query_one("#plan-preview", Static).update(t("profile.missing"))
+            return
+        v = self.values()
+        if save:
+            save_draft(self.workbench.engine, self.case_id, v, self.workbench.clock())
+        for widget in ("#base", "#base-label"):
+            self.query_one(widget).display = v["type"] != "deferral"
+        for widget in ("#waiver", "#waiver-label"):
+            self.query_one(widget).display = v["type"] == "reduction"
+        result = self.compute(v)
+        error = self.query_one("#plan-input-error", Label)
+        if isinstance(result, str):
+            self.preview = None
+            error.update(result)
+            error.display = True
+            return
+        error.display = False
+        self.preview = result
+        cur = result.currency
+        table = Table(title=t("plan.preview"), show_edge=False, header_style="bold")
+        for head in ("#", t("field.due"), t("field.amount")):
+            table.add_column(head, justify="right" if head != t("field.due") else "left")
+        for i in result.instalments:
+            table.add_row(str(i.seq), i.due_date.isoformat(), format_money(i.amount, cur))
+        median_income = format_money(Decimal(median(self._income())), cur) if self._income() else "—"
+        lines = [
+            t("plan.total", restructured=format_money(result.restructured, cur), waived=format_money(result.waived, cur),
+              total=format_money(result.total, cur)),
+            t("plan.income", income=median_income),
+        ]
+        for m in result.messages:
+            colour = "red" if m.level == "error" else "yellow"
+            lines.append(f"[{colour}]{'✗' if m.level == 'error' else '!'} {plan_message_text(m.key, m.params, cur)}[/]")
+        if result.ok:
+            lines.append(f"[green]✓ {t('plan.ok')}[/]")
+        from rich.console import Group
+        from rich.text import Text
+
+        self.query_one("#plan-preview", Static).update(Group(table, *(Text.from_markup(line) for line in lines)))
+
+    def action_submit(self) -> None:
+        if self.preview is None or not self.preview.ok or not self.preview.instalments:
+            self.notify(t("plan.cannot_submit"), severity="error")
+            return
+        p = self.preview
+        detail = {
+            "restructured": str(p.restructured), "waived": str(p.waived),
+            "instalments": [{"seq": i.seq, "due_date": i.due_date.isoformat(), "amount": str(i.amount)} for i in p.instalments],
+            "parameters": {k: v for k, v in self.values().items() if k != "type"},
+        }
+        actions.submit_plan(self.workbench.engine, self.case_id, at=self.workbench.clock(), plan_type=p.type, detail=detail)
+        drop_draft(self.workbench.engine, self.case_id)
+        self.notify(t("plan.submitted"))
+        self.workbench.after_local_work()
+        self.dismiss(True)
+
+    def action_back(self) -> None:
+        self.dismiss(False)  # the draft stays in the cache
+

@@ -20,6 +20,7 @@ from collector_tui.storage import state
 from collector_tui.storage.queue_build import queue_due, rebuild_queue
 from collector_tui.sync.client import SyncError
 from collector_tui.sync.service import run_sync, utc_now
+from collector_tui.widgets.case_commands import CaseCommands
 from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.status_bar import describe
 
@@ -28,6 +29,7 @@ class CollectorApp(App[None]):
     """The collector's workbench on one home's cache."""
 
     CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {CaseCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "binding.quit", id="app.quit"),
         Binding("r", "sync", "binding.sync", id="app.sync"),
@@ -118,6 +120,11 @@ class CollectorApp(App[None]):
         if error:
             self.notify(t("cli.sync_failed", reason=error), severity="error", timeout=8)
         self._reload_queue()
+
+    def open_case(self, case_id: str) -> None:
+        from collector_tui.screens.profile import ProfileScreen
+
+        self.push_screen(ProfileScreen(case_id))
 
     def after_local_work(self) -> None:
         """Something was recorded: the footer counts change now, the queue order in a worker."""

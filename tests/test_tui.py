@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from rich.console import Console
@@ -170,3 +171,44 @@ async def test_keys_can_be_remapped_in_settings(server, synced) -> None:  # type
         await pilot.press("x")
         await pilot.pause()
         assert table.row_count < 60
+
+
+async def test_command_palette_jumps_to_a_case(server, synced) -> None:  # type: ignore[no-untyped-def]
+    target = queue_page(synced, 0, 60)[41]
+    app = make_app(synced, server)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*target.id)
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ProfileScreen) and app.screen.case_id == target.id
+
+
+async def test_flag_filter_and_sort_toggle(server, synced) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(synced, server)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(CaseTable)
+        await pilot.press("f")
+        await pilot.pause()
+        await pilot.press("down", "enter")  # the most common flag
+        await pilot.pause()
+        queue = app.screen
+        assert isinstance(queue, QueueScreen) and queue.filter.flag
+        flag = queue.filter.flag
+        assert 0 < table.row_count < 60
+        assert all(flag in (table.row(i).flags or "").split() for i in range(table.row_count))  # type: ignore[union-attr]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert table.row_count == 60
+        await pilot.press("S")
+        await pilot.pause()
+        dpds = [table.row(i).dpd for i in range(table.row_count)]  # type: ignore[union-attr]
+        assert dpds == sorted(dpds, reverse=True)
+        await pilot.press("S")
+        await pilot.pause()
+        amounts = [Decimal(table.row(i).overdue_amount) for i in range(table.row_count)]  # type: ignore[union-attr]
+        assert queue.filter.sort == "amount" and amounts == sorted(amounts, reverse=True)

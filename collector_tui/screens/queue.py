@@ -11,7 +11,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from collector_tui.locale import t
-from collector_tui.storage.queries import QueueFilter, case_position, queue_count, queue_group_counts, queue_page
+from collector_tui.storage.queries import (
+    QueueFilter,
+    case_position,
+    flag_counts,
+    queue_count,
+    queue_group_counts,
+    queue_page,
+)
 from collector_tui.widgets.case_table import CaseTable, RowSource
 from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.status_bar import StatusBar
@@ -31,6 +38,8 @@ class QueueScreen(Screen[None]):
         Binding("slash", "search", "binding.search", id="queue.search"),
         Binding("s", "cycle_stage", "binding.stage", id="queue.stage"),
         Binding("t", "cycle_tier", "binding.tier", id="queue.tier"),
+        Binding("f", "pick_flag", "binding.flag", id="queue.flag"),
+        Binding("S", "cycle_sort", "binding.sort", id="queue.sort"),
         Binding("c", "contact", "binding.contact", id="queue.contact"),
         Binding("p", "plan", "binding.plan", id="queue.plan"),
         Binding("escape", "clear", "binding.back", show=False, id="queue.clear"),
@@ -83,6 +92,10 @@ class QueueScreen(Screen[None]):
             parts.append(t("queue.stage_filter", stage=t(f"stage.{self.filter.stage}")))
         if self.filter.tier is not None:
             parts.append(t("queue.tier_filter", tier=self.filter.tier))
+        if self.filter.flag:
+            parts.append(t("queue.flag_filter", flag=t(f"flagname.{self.filter.flag}")))
+        if self.filter.sort != "priority":
+            parts.append(t(f"queue.sort_{self.filter.sort}"))
         if self.filter.text:
             parts.append(f"“{self.filter.text}”")
         counts = queue_group_counts(self.workbench.engine)
@@ -104,6 +117,20 @@ class QueueScreen(Screen[None]):
         case_id = self.table.current.id if self.table.current else None
         if case_id:
             self.app.push_screen(PlanScreen(case_id))
+
+    def action_cycle_sort(self) -> None:
+        order = ("priority", "dpd", "amount")
+        self.filter = replace(self.filter, sort=order[(order.index(self.filter.sort) + 1) % len(order)])
+        self.reload()
+
+    def action_pick_flag(self) -> None:
+        from collector_tui.screens.flag_picker import FlagPicker
+
+        def picked(flag: str | None) -> None:
+            self.filter = replace(self.filter, flag=flag or None)
+            self.reload()
+
+        self.app.push_screen(FlagPicker(flag_counts(self.workbench.engine)), picked)
 
     def action_contact(self) -> None:
         from collector_tui.screens.contact import ContactScreen

@@ -58,6 +58,7 @@ class QueueFilter:
     stage: int | None = None
     tier: str | None = None
     flag: str | None = None
+    sort: str = "priority"  # priority (the rules' order) | dpd | amount
 
 
 def _from() -> Any:
@@ -65,8 +66,13 @@ def _from() -> Any:
     return Case.__table__.outerjoin(Q, Q.c.case_id == Case.__table__.c.id)  # type: ignore[attr-defined]
 
 
-def _order() -> list[Any]:
-    return [func.coalesce(Q.c.position, 1 << 40), Case.priority, Case.dpd.desc(), Case.overdue_minor.desc(), Case.id]  # type: ignore[attr-defined]
+def _order(q: QueueFilter | None = None) -> list[Any]:
+    rules = [func.coalesce(Q.c.position, 1 << 40), Case.priority, Case.dpd.desc(), Case.overdue_minor.desc(), Case.id]  # type: ignore[attr-defined]
+    if q is not None and q.sort == "dpd":
+        return [Case.dpd.desc(), *rules]  # type: ignore[attr-defined]
+    if q is not None and q.sort == "amount":
+        return [Case.overdue_minor.desc(), *rules]  # type: ignore[attr-defined]
+    return rules
 
 
 def _where(q: QueueFilter) -> list[Any]:
@@ -92,7 +98,7 @@ def queue_count(engine: Engine, q: QueueFilter = QueueFilter()) -> int:
 
 def queue_page(engine: Engine, offset: int, limit: int, q: QueueFilter = QueueFilter()) -> list[QueueRow]:
     """One page of the queue in priority order (uses ix_case_queue)."""
-    stmt = select(*QUEUE_COLUMNS).select_from(_from()).where(*_where(q)).order_by(*_order()).offset(offset).limit(limit)
+    stmt = select(*QUEUE_COLUMNS).select_from(_from()).where(*_where(q)).order_by(*_order(q)).offset(offset).limit(limit)
     with read(engine) as conn:
         return [QueueRow(*row) for row in conn.execute(stmt).all()]
 
@@ -142,7 +148,7 @@ def case_detail(engine: Engine, case_id: str) -> CaseDetail | None:
 def case_position(engine: Engine, case_id: str, q: QueueFilter = QueueFilter()) -> int | None:
     """Index of a case in the filtered queue, to put the cursor back on it."""
     with read(engine) as conn:
-        ordered = select(Case.id, func.row_number().over(order_by=_order()).label("n")).select_from(_from()).where(*_where(q)).subquery()
+        ordered = select(Case.id, func.row_number().over(order_by=_order(q)).label("n")).select_from(_from()).where(*_where(q)).subquery()
         n = conn.execute(select(ordered.c.n).where(ordered.c.id == case_id)).scalar()
     return None if n is None else int(n) - 1
 
@@ -164,3 +170,13 @@ def case_summaries(engine: Engine) -> dict[str, CaseSummary]:
     with read(engine) as conn:
         rows = conn.execute(select(Case.id, Case.currency, Case.customer_name).where(Case.status == "open")).all()
     return {r[0]: CaseSummary(*r) for r in rows}
+
+
+def flag_counts(engine: Engine) -> dict[str, int]:
+    """How many open cases carry each risk flag, for the flag filter."""
+    counts: dict[str, int] = {}
+    with read(engine) as conn:
+        for (flags,) in conn.execute(select(Q.c.flags)):
+            for flag in (flags or "").split():
+                counts[flag] = counts.get(flag, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))

@@ -1,0 +1,38 @@
+"""Command-palette provider: "jump to case" by case id, name or phone, answered from the cache."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from collector_tui.domain.masking import mask_name
+from collector_tui.locale import t
+from collector_tui.storage.queries import QueueFilter, queue_page
+
+if TYPE_CHECKING:
+    from collector_tui.app import CollectorApp
+
+LIMIT = 20
+
+
+class CaseCommands(Provider):
+    @property
+    def workbench(self) -> CollectorApp:
+        return self.app  # type: ignore[return-value]
+
+    async def discover(self) -> Hits:
+        yield DiscoveryHit(t("palette.jump"), self.workbench.action_command_palette, help=t("palette.jump_help"))
+
+    async def search(self, query: str) -> Hits:
+        text = query.strip()
+        if len(text) < 2:
+            return
+        # SQLite work off the event loop: the palette keeps answering keys while it runs.
+        rows = await asyncio.to_thread(queue_page, self.workbench.engine, 0, LIMIT, QueueFilter(text=text))
+        for rank, row in enumerate(rows):
+            label = f"{t('palette.open')} {row.id} · {mask_name(row.customer_name)} · DPD {row.dpd}"
+            yield Hit(1.0 - rank / (LIMIT * 2), label, partial(self.workbench.open_case, row.id), text=label,
+                      help=t(f"stage_long.{row.stage}"))

@@ -113,3 +113,19 @@ async def test_profile_c_then_n_walks_the_queue(synced) -> None:  # type: ignore
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ProfileScreen)
+
+
+async def test_sms_draft_names_the_institution_and_carries_opt_out_where_required(synced) -> None:  # type: ignore[no-untyped-def]
+    case_id = first_callable_chinese_case(synced)
+    for policy, opt_out in (("us-regf", True), ("cn", False)):
+        app = CollectorApp(synced, settings=Settings(locale="en", policy=policy, institution="Acme Lending"), user="demo",
+                           clock=lambda: MORNING)
+        async with app.run_test(size=(120, 50)) as pilot:
+            await pilot.pause()
+            app.push_screen(ContactScreen(case_id))
+            await pilot.pause()
+            app.screen.query_one("#channel", Select).value = "sms"
+            await pilot.pause()
+            draft = app.screen.query_one("#talk-track").draft  # type: ignore[attr-defined]
+            assert draft.startswith("Acme Lending:")
+            assert draft.endswith("Reply STOP to opt out.") is opt_out

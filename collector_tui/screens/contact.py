@@ -133,6 +133,7 @@ class ContactScreen(Screen[bool]):
         channel, target, disposition = self._value("channel"), self._value("target"), self._value("disposition")
         self.query_one("#promise-fields").display = disposition == "promise_to_pay"
         self.query_one("#callback-fields").display = disposition == "callback_requested"
+        self.query_one(TalkTrack).show(channel or "phone")
         check = self.query_one("#rule-check", Static)
         if self.facts is None:
             check.update(t("profile.missing"))

@@ -10,7 +10,7 @@ from textual.widgets import Static
 from collector_tui.domain.money import format_money
 from collector_tui.locale import current_locale, t
 from collector_tui.storage.queries import case_detail
-from collector_tui.talktracks import TrackError, segment_for, track_for
+from collector_tui.talktracks import TrackError, messages, segment_for, track_for
 
 if TYPE_CHECKING:
     from collector_tui.app import CollectorApp
@@ -24,6 +24,14 @@ class TalkTrack(Static):
     def __init__(self, case_id: str, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
         self.case_id = case_id
+        self.draft = ""
+
+    channel: str = "phone"
+
+    def show(self, channel: str) -> None:
+        """The script for a call or a visit; the drafted message for an SMS or an e-mail."""
+        self.channel = channel
+        self.on_mount()
 
     def on_mount(self) -> None:
         app: CollectorApp = self.app  # type: ignore[assignment]
@@ -39,6 +47,13 @@ class TalkTrack(Static):
             "dpd": loan.dpd,
         }
         try:
+            if self.channel in ("sms", "email"):
+                values["name"] = ""
+                draft = messages(current_locale()).draft(self.channel, detail.case.stage, values,
+                                                         app.rules.pack.opt_out_required)
+                self.draft = draft
+                self.update(f"[b]{t('contact.message_draft')}[/]\n{draft}")
+                return
             track = track_for(current_locale(), detail.case.stage, segment_for(detail.customer.employment.get("type")))
         except TrackError as exc:
             self.update(f"[red]{exc}[/]")

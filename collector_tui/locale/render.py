@@ -37,6 +37,8 @@ def reason_text(group: str | None, reason: str | None, params: dict[str, object]
         return ""
     if "amount" in params:
         params["amount"] = format_money(str(params["amount"]), currency)
+    if "stage" in params:
+        params["stage_name"] = t(f"stage.{params['stage']}")
     if group == "blocked":
         return t("queue.reason.blocked", rule=blocked_by or "", why=check_text(reason, params),
                  when=when_text(next_allowed_at, tz))

@@ -24,7 +24,7 @@ from collector_tui.domain.stages import PRESCRIBED_ACTIONS, Stage, stage_for_dpd
 from collector_tui.locale.render import check_text, when_text
 from collector_tui.storage.facts import load_facts
 from collector_tui.locale import code, t
-from collector_tui.storage import audit
+from collector_tui.storage import audit, outbox
 from collector_tui.storage.queries import CaseDetail, case_detail, case_position, queue_page
 from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.status_bar import StatusBar
@@ -179,8 +179,10 @@ class ProfileScreen(Screen[None]):
             Text(t("profile.payments"), style="bold underline"), payments,
         ))
         contacts = _table(t("field.at"), t("field.channel"), t("field.disposition"), t("field.note"))
+        states = {e.id: e.state for e in outbox.entries(self.workbench.engine) if e.case_id == d.case.id}
         for ct in d.contacts:
-            mark = f" ({t('profile.pending')})" if ct.origin == "local" else ""
+            # Local work is marked until the server holds it: pending, or failed with a reason in the outbox.
+            mark = f" ({t('outbox.state_' + states.get(ct.id, 'pending'))})" if ct.origin == "local" else ""
             contacts.add_row(_when(ct.at), code("channel", ct.channel), code("disposition", ct.disposition) + mark, ct.note)
         promises = _table(t("field.made"), t("field.due"), t("field.amount"), t("field.status"))
         for pr in d.promises:

@@ -35,6 +35,7 @@ class CollectorApp(App[None]):
         Binding("r", "sync", "binding.sync", id="app.sync"),
         Binding("question_mark,f1", "help", "binding.help", id="app.help"),
         Binding("o", "outbox", "binding.outbox", id="app.outbox"),
+        Binding("T", "team", "binding.team", id="app.team"),
     ]
 
     status_text: reactive[str] = reactive("")
@@ -130,6 +131,12 @@ class CollectorApp(App[None]):
         """Something was recorded: the footer counts change now, the queue order in a worker."""
         self.refresh_status()
         self.reorder_worker()
+
+    def action_team(self) -> None:
+        from collector_tui.screens.team import TeamScreen
+
+        if not isinstance(self.screen, TeamScreen):
+            self.push_screen(TeamScreen())
 
     def action_outbox(self) -> None:
         from collector_tui.screens.outbox import OutboxScreen

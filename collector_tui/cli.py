@@ -319,6 +319,9 @@ def _register_work_commands() -> None:
     app.add_typer(contact_app, name="contact")
     app.add_typer(promise_app, name="promise")
     app.add_typer(outbox_app, name="outbox")
+    from collector_tui.cli_report import report_app
+
+    app.add_typer(report_app, name="report")
 
 
 _register_work_commands()

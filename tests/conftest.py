@@ -60,8 +60,8 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
 def make_server(tmp_path: Path) -> Iterator:
     started: list[RunningServer] = []
 
-    def start(cases: int = 120, seed: int = 7, collectors: int = 2) -> RunningServer:
-        spec = SeedSpec(seed=seed, cases=cases, collectors=collectors, as_of=AS_OF)
+    def start(cases: int = 120, seed: int = 7, collectors: int = 2, teams: int = 1) -> RunningServer:
+        spec = SeedSpec(seed=seed, cases=cases, collectors=collectors, as_of=AS_OF, teams=teams)
         engine, _ = prepare(tmp_path / f"server-{len(started)}.db", spec)
         server = RunningServer(ServerThread(engine, admin=True).start(), engine, spec)
         started.append(server)

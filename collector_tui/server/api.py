@@ -6,6 +6,7 @@ import binascii
 import json
 import time
 from collections.abc import Iterator
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request
@@ -20,7 +21,8 @@ from collector_tui.server.auth import new_token, token_digest, verify_password
 from collector_tui.server.models import AccessToken, Account
 from collector_tui.server.mutations import apply_one
 from collector_tui.server.store import churn, feed_page
-from collector_tui.sync.wire import CasesPageW, ErrorW, MeW, MutationBatchW, MutationResultsW, TokenW
+from collector_tui.server.team import contact_stats
+from collector_tui.sync.wire import CasesPageW, ErrorW, MeW, MutationBatchW, MutationResultsW, TeamStatsW, TokenW
 
 TOKEN_TTL_S = 8 * 3600
 
@@ -135,6 +137,15 @@ def create_app(engine: Engine, *, admin: bool = False) -> FastAPI:
         # Acknowledge only what is committed: the answers go out after the commit.
         db.commit()
         return {"results": results}
+
+    @app.get("/v1/team/contact-stats", response_model=TeamStatsW, responses={**ERRORS, 403: {"model": ErrorW}})
+    def team_stats(account: Me, db: Db, from_: Annotated[date, Query(alias="from")],
+                   to: Annotated[date, Query()]) -> dict[str, Any]:
+        if account.role != "lead":
+            raise ApiError(403, "forbidden", "team statistics are for team leads")
+        if to < from_ or (to - from_).days > 366:
+            raise ApiError(400, "bad_range", "from must not be after to, and the range at most a year")
+        return contact_stats(db, account, from_, to)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -56,12 +56,18 @@ class SeedSpec:
     cases: int = 300
     collectors: int = 2
     as_of: date | None = None
+    teams: int = 1  # with 2, a second team (lead `lead2`, collector `north1`) shares the portfolio
 
 
 def seed_portfolio(engine: Engine, spec: SeedSpec) -> list[tuple[str, str, str]]:
     """Create the demo accounts and a portfolio, once; returns (username, password, role) of the accounts."""
     names = collectors_for(spec.collectors)
     accounts = [(u, u, "collector") for u in names] + [("lead", "lead", "lead")]
+    team_of = {u: TEAM_ID for u, _, _ in accounts}
+    if spec.teams > 1:
+        accounts += [("north1", "north1", "collector"), ("lead2", "lead2", "lead")]
+        team_of.update({"north1": "T2", "lead2": "T2"})
+        names = [*names, "north1"]
     with Session(engine) as session:
         if session.get(Account, "lead") is not None:
             return accounts
@@ -69,7 +75,7 @@ def seed_portfolio(engine: Engine, spec: SeedSpec) -> list[tuple[str, str, str]]
         # One scrypt per distinct password; demo passwords equal usernames.
         for username, password, role in accounts:
             session.add(
-                Account(username=username, name=display.get(username, username), role=role, team_id=TEAM_ID,
+                Account(username=username, name=display.get(username, username), role=role, team_id=team_of[username],
                         password_hash=hash_password(password))
             )
         gen = PortfolioGenerator(spec.seed, spec.as_of or date.today())
@@ -78,7 +84,7 @@ def seed_portfolio(engine: Engine, spec: SeedSpec) -> list[tuple[str, str, str]]
             collector = names[i % len(names)]
             doc = gen.case(i + 1, collector)
             rows.append(
-                {"id": doc["id"], "assigned_to": collector, "team_id": TEAM_ID, "version": doc["version"],
+                {"id": doc["id"], "assigned_to": collector, "team_id": team_of[collector], "version": doc["version"],
                  "seq": i + 1, "status": "open", "doc": json.dumps(doc, ensure_ascii=False, separators=(",", ":"))}
             )
             if len(rows) >= 2000:

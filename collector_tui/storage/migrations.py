@@ -32,8 +32,14 @@ def _v2_queue(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn)  # creates queue_entry; existing tables are left alone
 
 
+def _v3_team(conn: Connection) -> None:
+    from collector_tui.storage import models  # noqa: F401
+
+    SQLModel.metadata.create_all(conn)  # creates team_stats
+
+
 # Each entry moves the schema from version i to i+1. Append only; never edit a shipped step.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_queue]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_queue, _v3_team]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -247,3 +247,18 @@ class QueueEntry(SQLModel, table=True):
     risk_level: str = "low"
     flags: str = ""  # space-separated flag ids, for LIKE filtering
     built_at: str = ""
+
+
+class TeamStatsRow(SQLModel, table=True):
+    """The team lead's last fetched contact statistics (one row per fetched report)."""
+
+    __tablename__ = "team_stats"
+
+    id: int = Field(default=1, primary_key=True)
+    team_id: str
+    date_from: str
+    date_to: str
+    fetched_at: str
+    collectors: list[Any] = Field(default_factory=list, sa_column=Column(JSON))
+    cases: list[Any] = Field(default_factory=list, sa_column=Column(JSON))
+    contacts: list[Any] = Field(default_factory=list, sa_column=Column(JSON))

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from collector_tui.sync.wire import CasesPageW, MeW, MutationResultsW, TokenW
+from collector_tui.sync.wire import CasesPageW, MeW, MutationResultsW, TeamStatsW, TokenW
 
 
 class SyncError(Exception):
@@ -106,6 +106,10 @@ class ApiClient:
         if since:
             params["since"] = since
         return self._parse(CasesPageW, self._request("GET", "/v1/cases", params=params))  # type: ignore[no-any-return]
+
+    def team_stats(self, start: str, end: str) -> TeamStatsW:
+        response = self._request("GET", "/v1/team/contact-stats", params={"from": start, "to": end})
+        return self._parse(TeamStatsW, response)  # type: ignore[no-any-return]
 
     def push(self, mutations: list[dict[str, Any]]) -> MutationResultsW:
         response = self._request("POST", "/v1/mutations", json={"mutations": mutations})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine
 
@@ -11,6 +11,7 @@ from collector_tui.domain.rules import Rules
 from collector_tui.policies import load_pack
 from collector_tui.storage import state
 from collector_tui.storage.queue_build import rebuild_queue
+from collector_tui.storage.team import save_team_stats
 from collector_tui.sync.client import ApiClient, SyncError
 from collector_tui.sync.pull import Progress, PullResult, pull
 from collector_tui.sync.push import Backoff, push
@@ -18,6 +19,15 @@ from collector_tui.sync.push import Backoff, push
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+TEAM_DAYS = 60  # the review looks at the last 30 days; twice that lets the lead look back a month
+
+
+def fetch_team_stats(engine: Engine, client: ApiClient, now: datetime, days: int = TEAM_DAYS) -> None:
+    end = now.date()
+    stats = client.team_stats((end - timedelta(days=days - 1)).isoformat(), end.isoformat())
+    save_team_stats(engine, stats.model_dump(mode="json", by_alias=True), now)
 
 
 def run_sync(engine: Engine, api: str, user: str, token: str, *, page_size: int = 500,
@@ -37,6 +47,8 @@ def run_sync(engine: Engine, api: str, user: str, token: str, *, page_size: int 
             pushed = push(engine, client, backoff=backoff)
             result = pull(engine, client, now=now, page_size=page_size, progress=progress)
             result.pushed = pushed
+            if me.role == "lead":
+                fetch_team_stats(engine, client, now())
     except SyncError as exc:
         state.record_sync_error(engine, str(exc))
         raise

@@ -277,3 +277,42 @@ class ErrorW(Wire):
 
 
 PAGE_ADAPTER = TypeAdapter(CasesPageW)
+
+
+class TeamCollectorW(Wire):
+    id: str
+    name: str
+    cases: int = Field(ge=0)
+
+
+class TeamCaseW(Wire):
+    case_id: str
+    collector: str
+    dpd: int = Field(ge=0)
+    overdue_since: date | None = None
+    timezone: str = "Asia/Shanghai"
+    first_contact_at: datetime | None = None
+    promises_kept: int = Field(default=0, ge=0)
+    promises_broken: int = Field(default=0, ge=0)
+
+
+class TeamContactW(Wire):
+    collector: str
+    case_id: str
+    day: date
+    local_hour: int = Field(ge=0, le=23)
+    channel: str
+    disposition: str
+    target: str = "customer"
+    count: int = Field(ge=1)
+
+
+class TeamStatsW(Wire):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    team_id: str
+    from_: date = Field(alias="from")
+    to: date
+    collectors: list[TeamCollectorW]
+    cases: list[TeamCaseW]
+    contacts: list[TeamContactW]

@@ -55,6 +55,7 @@ class CollectorApp(App[None]):
         self.rules = build_rules(settings)
         me = state.me(engine)
         self.display_tz = me.timezone if me else "Asia/Shanghai"
+        self.is_lead = bool(me and me.role == "lead")
         self.title = t("app_title")
 
     def on_mount(self) -> None:
@@ -131,6 +132,12 @@ class CollectorApp(App[None]):
         """Something was recorded: the footer counts change now, the queue order in a worker."""
         self.refresh_status()
         self.reorder_worker()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The team review is a lead's screen: collectors do not see its key at all.
+        if action == "team":
+            return self.is_lead
+        return True
 
     def action_team(self) -> None:
         from collector_tui.screens.team import TeamScreen

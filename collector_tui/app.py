@@ -12,7 +12,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 
-from collector_tui.config import Settings, build_rules
+from collector_tui.config import Settings, build_rules, transport
 from collector_tui.locale import set_locale, t
 from collector_tui.screens.help import HelpScreen
 from collector_tui.screens.queue import QueueScreen
@@ -108,7 +108,7 @@ class CollectorApp(App[None]):
         try:
             run_sync(self.engine, self.api, self.user, self.token, page_size=self.settings.page_size,
                      progress=lambda r: self.call_from_thread(self.refresh_status, r.upserted),
-                     now=self.clock, rules=self.rules)
+                     now=self.clock, rules=self.rules, client_options=transport(self.settings))
         except SyncError as exc:
             error = str(exc)
         except Exception as exc:  # noqa: BLE001 - a sync fault must never take the workbench down

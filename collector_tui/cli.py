@@ -17,7 +17,8 @@ import typer
 from collector_tui import config
 from collector_tui.locale import set_locale, t
 
-app = typer.Typer(add_completion=False, no_args_is_help=False,
+# Locals are never shown in a crash report: they can hold the token or a debtor's data.
+app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions_show_locals=False,
                   help="A keyboard-first workbench for collectors of delinquent consumer loans. With no command, it opens the workbench on the cache.")
 
 
@@ -43,6 +44,11 @@ def main_callback(
     locale: Annotated[Optional[str], typer.Option("--locale", help="zh_CN or en")] = None,
 ) -> None:
     """A keyboard-first workbench for collectors of delinquent consumer loans."""
+    level = os.environ.get("COLLECTOR_TUI_LOG")
+    if level:
+        import logging
+
+        logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         home_dir = config.resolve_home(home)
         settings = config.load_settings(home_dir)
@@ -126,6 +132,8 @@ def login(
     api: Annotated[Optional[str], typer.Option(help="Servicing API base URL")] = None,
     user: Annotated[Optional[str], typer.Option(help="User name")] = None,
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input")] = False,
+    ca_bundle: Annotated[Optional[Path], typer.Option("--ca-bundle", help="PEM file of a private CA to trust")] = None,
+    insecure_http: Annotated[bool, typer.Option("--insecure-http", help="Allow plain http:// to another machine: the token and personal data travel unencrypted")] = False,
 ) -> None:
     """Sign in and keep the token in the OS keyring."""
     from collector_tui.sync.client import ApiClient, SyncError
@@ -136,11 +144,17 @@ def login(
     if not api:
         raise fail(t("cli.no_api"), 2)
     user = user or c.settings.user or typer.prompt("User")
+    if ca_bundle is not None:
+        if not ca_bundle.is_file():
+            raise fail(f"--ca-bundle: no such file: {ca_bundle}", 2)
+        c.settings.ca_bundle = str(ca_bundle.resolve())
+    c.settings.allow_insecure_http = insecure_http
+    options = config.transport(c.settings)
     password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("Password: ")
     try:
-        with ApiClient(api) as client:
+        with ApiClient(api, **options) as client:
             token = client.login(user, password).access_token
-        with ApiClient(api, token) as client:
+        with ApiClient(api, token, **options) as client:
             me = client.me()
         save_token(api, user, token)
     except (SyncError, NoCredentialStore) as exc:
@@ -181,9 +195,11 @@ def sync(ctx: typer.Context) -> None:
             with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True) as bar:
                 task = bar.add_task("sync", total=None)
                 result = run_sync(engine, api, user, token, page_size=c.settings.page_size, rules=rules,
+                                  client_options=config.transport(c.settings),
                                   progress=lambda r: bar.update(task, description=f"{r.upserted} cases, {r.pages} pages"))
         else:
-            result = run_sync(engine, api, user, token, page_size=c.settings.page_size, rules=rules)
+            result = run_sync(engine, api, user, token, page_size=c.settings.page_size, rules=rules,
+                              client_options=config.transport(c.settings))
     except (SyncError, HomeInUse) as exc:
         raise fail(t("cli.sync_failed", reason=exc)) from None
     st = state.status(engine)
@@ -272,6 +288,31 @@ def queue(
     for r in rows:
         table.add_row(str(r["position"] + 1), r["id"], t(f"stage.{r['stage']}"), r["tier"], r["reason"])
     Console().print(table)
+
+
+@app.command()
+def purge(
+    ctx: typer.Context,
+    case_id: Annotated[Optional[str], typer.Option("--case", help="Erase this case's personal data")] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Erase every case's personal data in this cache")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Erase personal data from the cache on request (PIPL art. 47); unpushed work stays until the server has it."""
+    from datetime import datetime, timezone
+
+    from collector_tui.storage.purge import purge_all, purge_case
+
+    c = _ctx(ctx)
+    if bool(case_id) == everything:
+        raise fail(t("cli.purge_which"), 2)
+    if not yes and not typer.confirm(t("cli.purge_confirm", what=case_id or t("cli.purge_everything")), default=False):
+        raise typer.Exit(1)
+    engine = _engine(c)
+    now = datetime.now(timezone.utc)
+    count = purge_case(engine, case_id, actor=c.settings.user, at=now) if case_id else purge_all(engine, actor=c.settings.user, at=now)
+    if case_id and not count:
+        raise fail(t("cli.unknown_case", case=case_id), 2)
+    typer.echo(t("cli.purged", count=count))
 
 
 @app.command()

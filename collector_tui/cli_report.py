@@ -61,7 +61,7 @@ def report_contacts(
     api, user, token = cli._credentials(c)
     now = datetime.now(timezone.utc)
     try:
-        with ApiClient(api, token) as client:
+        with ApiClient(api, token, **config.transport(c.settings)) as client:
             stats = client.team_stats(start.isoformat(), end.isoformat())
         save_team_stats(engine, stats.model_dump(mode="json", by_alias=True), now)
     except SyncError as exc:

@@ -34,6 +34,8 @@ class Settings:
     theme: str = "textual-dark"
     institution: str = ""  # named at first contact (CN-IDENTITY); empty: the catalogue's sample name
     page_size: int = 500
+    ca_bundle: str = ""  # a private CA's certificates (PEM); empty: the system's trust store
+    allow_insecure_http: bool = False  # plain http:// to another machine; set only by --insecure-http
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> key, to remap
     # Overrides of the rules' defaults (the training deck's figures): field name -> value.
     thresholds: dict[str, Any] = field(default_factory=dict)  # FlagThresholds
@@ -156,3 +158,8 @@ def build_rules(settings: Settings, source: str = SETTINGS_FILE, *, load_pack_no
     if not load_pack_now:
         return None
     return Rules(pack=load_pack(settings.policy), **parts)
+
+
+def transport(settings: Settings) -> dict[str, Any]:
+    """The ApiClient keywords that the settings decide."""
+    return {"verify": settings.ca_bundle or True, "allow_insecure_http": settings.allow_insecure_http}

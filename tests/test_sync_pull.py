@@ -225,6 +225,7 @@ class _BadServer:
         (b'{"items": [{"id": "C-1", "version": "seven"}], "has_more": false}', "items.0"),
         (b'{"items": "nope", "has_more": false}', "items"),
         (b'{"has_more": false}', "items: Field required"),
+        (b'{"items": [], "has_more": true, "next_cursor": null}', "has_more without a new cursor"),
     ],
 )
 def test_malformed_pages_give_a_clear_error_and_leave_the_cache_unchanged(server, cache, body, message) -> None:  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@
 import base64
 import binascii
 import json
+import threading
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -43,6 +44,34 @@ class ChurnIn(BaseModel):
     payments: int = Field(default=0, ge=0, le=100000)
     reassign: int = Field(default=0, ge=0, le=100000)
     close: int = Field(default=0, ge=0, le=100000)
+
+
+class LoginLimiter:
+    """Failed sign-ins per user name: after `limit` in `window` seconds, refuse for `lockout` seconds."""
+
+    def __init__(self, limit: int = 5, window: float = 300, lockout: float = 60) -> None:
+        self.limit, self.window, self.lockout = limit, window, lockout
+        self.failures: dict[str, list[float]] = {}
+        self.until: dict[str, float] = {}
+        self.lock = threading.Lock()
+
+    def blocked(self, user: str) -> int:
+        with self.lock:
+            left = self.until.get(user, 0) - time.monotonic()
+            return max(int(left) + 1, 1) if left > 0 else 0
+
+    def failed(self, user: str) -> None:
+        now = time.monotonic()
+        with self.lock:
+            recent = [t for t in self.failures.get(user, []) if now - t < self.window] + [now]
+            self.failures[user] = recent
+            if len(recent) >= self.limit:
+                self.until[user] = now + self.lockout
+                self.failures[user] = []
+
+    def succeeded(self, user: str) -> None:
+        with self.lock:
+            self.failures.pop(user, None)
 
 
 def encode_cursor(seq: int) -> str:
@@ -106,11 +135,19 @@ def create_app(engine: Engine, *, admin: bool = False) -> FastAPI:
 
     Me = Annotated[Account, Depends(current_account)]
 
-    @app.post("/v1/auth/token", response_model=TokenW, responses=ERRORS)
+    limiter = LoginLimiter()
+
+    @app.post("/v1/auth/token", response_model=TokenW, responses={**ERRORS, 429: {"model": ErrorW}})
     def login(body: LoginIn, db: Db) -> TokenW:
+        wait = limiter.blocked(body.username)
+        if wait:
+            raise ApiError(429, "too_many_attempts", "too many failed sign-ins; try again later",
+                           {"Retry-After": str(wait)})
         account = db.get(Account, body.username)
         if account is None or not verify_password(body.password, account.password_hash):
+            limiter.failed(body.username)
             raise ApiError(401, "bad_credentials", "wrong username or password")
+        limiter.succeeded(body.username)
         token, digest = new_token()
         db.add(AccessToken(token_sha256=digest, username=account.username, expires_at=time.time() + TOKEN_TTL_S))
         db.commit()

@@ -38,8 +38,17 @@ def _v3_team(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn)  # creates team_stats
 
 
+def _v4_append_only_audit(conn: Connection) -> None:
+    # The audit log is append-only at the database level: no code path can rewrite what it recorded.
+    for op in ("UPDATE", "DELETE"):
+        conn.exec_driver_sql(
+            f"CREATE TRIGGER IF NOT EXISTS auditentry_no_{op.lower()} BEFORE {op} ON auditentry "
+            "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+        )
+
+
 # Each entry moves the schema from version i to i+1. Append only; never edit a shipped step.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_queue, _v3_team]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_queue, _v3_team, _v4_append_only_audit]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

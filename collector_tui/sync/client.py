@@ -46,11 +46,15 @@ class ApiClient:
     """API v1 over one connection pool; use as a context manager."""
 
     def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 20.0,
-                 verify: bool | str = True) -> None:
+                 verify: bool | str = True, allow_insecure_http: bool = False) -> None:
+        from collector_tui.sync.transport import check_url
+
+        check_url(base_url, allow_insecure_http=allow_insecure_http)
         headers = {"Accept": "application/json", "User-Agent": "collector-tui"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self.base_url = base_url.rstrip("/")
+        # TLS is always verified: against the system store, or a private CA bundle when one is set.
         self.http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout, verify=verify)
 
     def __enter__(self) -> ApiClient:

@@ -33,6 +33,9 @@ def pull(engine: Engine, client: ApiClient, *, now: Callable[[], datetime], page
     cursor = state.cursor(engine)
     while True:
         page = client.cases(cursor, page_size)
+        if page.has_more and (not page.items or page.next_cursor in (None, cursor)):
+            # A server that says "more" without moving on would keep us here for ever.
+            raise MalformedResponse("malformed page: has_more without a new cursor")
         try:
             applied = apply_page(engine, page.items, page.next_cursor or cursor, now())
         except IntegrityError as exc:
@@ -44,5 +47,5 @@ def pull(engine: Engine, client: ApiClient, *, now: Callable[[], datetime], page
         result.removed += applied.removed
         if progress:
             progress(result)
-        if not page.has_more or not page.items:
+        if not page.has_more:
             return result

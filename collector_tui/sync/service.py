@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine
@@ -32,7 +33,8 @@ def fetch_team_stats(engine: Engine, client: ApiClient, now: datetime, days: int
 
 def run_sync(engine: Engine, api: str, user: str, token: str, *, page_size: int = 500,
              progress: Progress | None = None, now: Callable[[], datetime] = utc_now,
-             rules: Rules | None = None, timeout: float = 20.0, backoff: Backoff = Backoff()) -> PullResult:
+             rules: Rules | None = None, timeout: float = 20.0, backoff: Backoff = Backoff(),
+             client_options: dict[str, Any] | None = None) -> PullResult:
     """Sync the cache with the server, then re-order the queue with `rules` (default: the cn pack).
 
     Raises SyncError with a one-line reason, recorded for the footer; the queue is re-ordered either way
@@ -40,7 +42,7 @@ def run_sync(engine: Engine, api: str, user: str, token: str, *, page_size: int 
     """
     state.bind_home(engine, api, user)
     try:
-        with ApiClient(api, token, timeout=timeout) as client:
+        with ApiClient(api, token, timeout=timeout, **(client_options or {})) as client:
             me = client.me()
             state.save_me(engine, me.model_dump())
             # Push first: the server decides on local work before the pull may purge a reassigned case.

@@ -1,0 +1,209 @@
+"""Secrets, personal data, authorization and hostile input."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+from datetime import datetime, timezone
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select, text
+
+from collector_tui.storage import audit, outbox
+from collector_tui.storage.engine import open_engine
+from collector_tui.storage.models import Customer, Phone
+from collector_tui.storage.purge import purge_all, purge_case
+from collector_tui.storage.queries import case_detail, queue_page
+from collector_tui.sync.client import ApiClient, MalformedResponse, SyncError
+from collector_tui.sync.pull import pull
+from collector_tui.sync.service import run_sync
+from collector_tui.sync.transport import InsecureTransport, check_url
+from tests.conftest import CLI, SYNC_AT, cli_env
+
+AT = datetime(2026, 11, 27, 3, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8765", "http://localhost:1", "http://[::1]:80", "https://api.example.com"])
+def test_loopback_http_and_https_are_accepted(url: str) -> None:
+    check_url(url)
+
+
+def test_plain_http_to_another_machine_is_refused_unless_the_risk_is_accepted() -> None:
+    with pytest.raises(InsecureTransport, match="unencrypted.*--insecure-http"):
+        check_url("http://10.1.2.3:8765")
+    check_url("http://10.1.2.3:8765", allow_insecure_http=True)
+    with pytest.raises(InsecureTransport):
+        ApiClient("http://collections.example.com")
+    with pytest.raises(InsecureTransport, match="not an http"):
+        check_url("ftp://example.com")
+
+
+def test_login_refuses_plain_http_from_the_cli(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = subprocess.run([*CLI, "login", "--api", "http://192.0.2.10:8765", "--user", "demo", "--password-stdin"],
+                         input="demo\n", capture_output=True, text=True, timeout=60, env=cli_env(tmp_path / "h"))
+    assert out.returncode == 1 and "refusing plain http:// to 192.0.2.10" in out.stderr
+
+
+def test_repeated_failed_logins_are_rate_limited(server) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(5):
+        r = httpx.post(f"{server.url}/v1/auth/token", json={"username": "demo2", "password": "wrong"})
+        assert r.status_code == 401
+    r = httpx.post(f"{server.url}/v1/auth/token", json={"username": "demo2", "password": "demo2"})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+    assert r.json()["error"]["code"] == "too_many_attempts"
+    # Other users are not locked out by someone guessing demo2's password.
+    assert httpx.post(f"{server.url}/v1/auth/token", json={"username": "demo", "password": "demo"}).status_code == 200
+
+
+def test_a_collector_cannot_touch_another_collectors_case(server, cache) -> None:  # type: ignore[no-untyped-def]
+    run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    mine = {r.id for r in queue_page(cache, 0, 200)}
+    theirs = next(f"C-{i:06d}" for i in range(1, 200) if f"C-{i:06d}" not in mine)
+    mutation = {"id": "0193f0d1-0000-7000-8000-000000000001", "type": "contact.logged", "case_id": theirs,
+                "base_version": 1, "occurred_at": "2026-11-27T10:00:00+08:00",
+                "payload": {"channel": "phone", "disposition": "no_answer"}}
+    with ApiClient(server.url, server.token()) as client:
+        result = client.push([mutation]).results[0]
+        ghost = client.push([{**mutation, "id": "0193f0d1-0000-7000-8000-000000000002", "case_id": "C-999999"}]).results[0]
+    # The same answer for someone else's case and for no case at all: nothing leaks.
+    assert (result.status, result.error.code) == (ghost.status, ghost.error.code) == ("rejected", "not_found")  # type: ignore[union-attr]
+    assert result.error.message == ghost.error.message  # type: ignore[union-attr]
+
+
+def test_purge_erases_personal_data_and_is_audited(server, cache) -> None:  # type: ignore[no-untyped-def]
+    run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    from collector_tui.storage import actions
+
+    case_id = queue_page(cache, 0, 1)[0].id
+    pending = actions.log_contact(cache, case_id, at=AT, channel="sms", disposition="message_left")
+    assert purge_case(cache, case_id, actor="demo", at=AT) == 1
+    assert case_detail(cache, case_id) is None
+    with cache.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Phone).where(Phone.case_id == case_id)).scalar() == 0
+    assert outbox.get(cache, pending) is not None  # unpushed work stays until the server has it
+    assert purge_all(cache, actor="demo", at=AT) == 59
+    with cache.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Customer)).scalar() == 0
+    assert [(e.action, e.case_id) for e in audit.entries(cache)] == [("purge", case_id), ("purge", None)]
+
+
+def test_the_audit_log_is_append_only(cache, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    audit.record(cache, at=AT, actor="demo", action="reveal", case_id="C-1")
+    raw = sqlite3.connect(tmp_path / "home" / "cache.db")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        raw.execute("DELETE FROM auditentry")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        raw.execute("UPDATE auditentry SET actor = 'someone else'")
+    raw.close()
+    assert len(audit.entries(cache)) == 1
+
+
+def test_purge_cli_asks_first(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    home = tmp_path / "p"
+    engine = open_engine(home / "cache.db")
+    run_sync(engine, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    engine.dispose()
+    no = subprocess.run([*CLI, "--locale", "en", "purge", "--all"], input="n\n", capture_output=True, text=True,
+                        timeout=60, env=cli_env(home))
+    assert no.returncode == 1
+    yes = subprocess.run([*CLI, "--locale", "en", "purge", "--all", "--yes"], capture_output=True, text=True, timeout=60,
+                         env=cli_env(home))
+    assert yes.returncode == 0 and "Erased 60" in yes.stdout
+
+
+def test_a_debug_run_leaks_no_token_and_no_full_phone_or_id_number(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    home = tmp_path / "debug"
+    env = cli_env(home, COLLECTOR_TUI_LOG="DEBUG")
+    outputs = []
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        done = subprocess.run([*CLI, "--locale", "en", *args], input=stdin, capture_output=True, text=True, timeout=120,
+                              env=env)
+        outputs.append(done.stdout + done.stderr)
+        return done
+
+    assert run("login", "--api", server.url, "--user", "demo", "--password-stdin", stdin="demo\n").returncode == 0
+    assert run("sync").returncode == 0
+    rows = json.loads(run("queue", "--json", "--at", "2026-11-27T11:00+08:00").stdout)
+    case_id = next(r["id"] for r in rows if r["callable"])
+    assert run("contact", "add", case_id, "--channel", "phone", "--disposition", "no_answer",
+               "--at", "2026-11-27T11:00+08:00").returncode == 0
+    assert run("sync").returncode == 0
+    assert run("outbox").returncode == 0
+    assert any("DEBUG" in o for o in outputs), "the run must really be at DEBUG level"
+    token = next(iter(json.loads((tmp_path / "keyring.json").read_text()).values()))
+    engine = open_engine(home / "cache.db")
+    with engine.connect() as conn:
+        numbers = list(conn.execute(select(Phone.number)).scalars())
+        ids = [i for i in conn.execute(select(Customer.id_number)).scalars() if i]
+    engine.dispose()
+    everything = "\n".join(outputs)
+    assert token not in everything and token not in (home / "settings.toml").read_text()
+    assert token.encode() not in (home / "cache.db").read_bytes()
+    assert not [n for n in numbers if n in everything]
+    assert not [i for i in ids if i in everything]
+
+
+class _Hostile:
+    """A real HTTP server on loopback whose /v1/cases answer is whatever the test sets."""
+
+    def __init__(self) -> None:
+        from tests.test_sync_pull import _BadServer
+
+        self.server = _BadServer(b"{}")
+
+    def answer(self, body: bytes) -> None:
+        self.server.body = body
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+                           max_leaves=10)
+
+
+@pytest.fixture
+def hostile():  # type: ignore[no-untyped-def]
+    h = _Hostile()
+    yield h
+    h.server.close()
+
+
+def test_malformed_pages_never_crash_and_never_half_apply(server, cache, hostile) -> None:  # type: ignore[no-untyped-def]
+    run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    with ApiClient(server.url, server.token()) as client:
+        good = json.loads(client.http.get("/v1/cases", params={"limit": 2}).content)
+    with cache.connect() as conn:
+        before = conn.execute(text('SELECT id, version FROM "case" ORDER BY id')).all()
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.data())
+    def attack(data: st.DataObject) -> None:
+        page = json.loads(json.dumps(good))
+        item = data.draw(st.integers(0, len(page["items"]) - 1))
+        path = data.draw(st.sampled_from(["id", "version", "customer", "loan", "contacts", "customer.name",
+                                          "loan.dpd", "loan.overdue_amount", "schedule", "customer.phones"]))
+        target = page["items"][item]
+        *parents, leaf = path.split(".")
+        for p in parents:
+            target = target[p]
+        if data.draw(st.booleans()):
+            target.pop(leaf, None)
+        else:
+            target[leaf] = data.draw(json_values)
+        body = json.dumps(page).encode()
+        if data.draw(st.booleans()):
+            body = body[: data.draw(st.integers(0, len(body)))]
+        hostile.answer(body)
+        with ApiClient(hostile.server.url, "t") as client:
+            try:
+                pull(cache, client, now=lambda: SYNC_AT)
+            except SyncError as exc:
+                assert isinstance(exc, MalformedResponse) and str(exc)
+                with cache.connect() as conn:
+                    assert conn.execute(text('SELECT id, version FROM "case" ORDER BY id')).all() == before
+
+    attack()

@@ -207,3 +207,20 @@ def test_malformed_pages_never_crash_and_never_half_apply(server, cache, hostile
                     assert conn.execute(text('SELECT id, version FROM "case" ORDER BY id')).all() == before
 
     attack()
+
+
+def test_audit_entries_reach_the_server(server, cache) -> None:  # type: ignore[no-untyped-def]
+    from sqlmodel import Session
+
+    from collector_tui.server.models import AppliedMutation
+
+    run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    case_id = queue_page(cache, 0, 1)[0].id
+    audit.record(cache, at=AT, actor="demo", action="reveal", case_id=case_id, detail="phones")
+    purge_case(cache, case_id, actor="demo", at=AT)
+    run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    assert outbox.entries(cache) == []
+    with Session(server.engine) as s:
+        rows = s.execute(select(AppliedMutation).where(AppliedMutation.type == "audit.recorded")).scalars().all()
+    assert sorted(json.loads(r.payload)["action"] for r in rows) == ["purge", "reveal"]
+    assert {r.case_id for r in rows} == {case_id} and {r.username for r in rows} == {"demo"}

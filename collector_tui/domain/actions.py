@@ -14,7 +14,7 @@ DISPOSITIONS = (
     "cease_requested", "attorney", "bankruptcy", "deceased", "complaint",
 )
 MUTATION_TYPES = ("contact.logged", "promise.created", "callback.scheduled", "plan.submitted",
-                  "checklist.completed", "customer.contact_corrected")
+                  "checklist.completed", "customer.contact_corrected", "audit.recorded")
 CORRECTABLE = ("phone", "email", "address")
 NOTE_MAX = 2000
 

@@ -79,6 +79,12 @@ class ChecklistCompleted(Payload):
     contact_id: str | None = None
 
 
+class AuditRecorded(Payload):
+    action: str = Field(min_length=1, max_length=64)
+    actor: str = Field(default="", max_length=64)
+    detail: str = Field(default="", max_length=NOTE_MAX)
+
+
 class ContactCorrected(Payload):
     field: Literal[CORRECTABLE]  # type: ignore[valid-type]
     value: str = Field(min_length=1, max_length=200)
@@ -88,7 +94,7 @@ class ContactCorrected(Payload):
 PAYLOADS: dict[str, type[Payload]] = {
     "contact.logged": ContactLogged, "promise.created": PromiseCreated, "callback.scheduled": CallbackScheduled,
     "plan.submitted": PlanSubmitted, "checklist.completed": ChecklistCompleted,
-    "customer.contact_corrected": ContactCorrected,
+    "customer.contact_corrected": ContactCorrected, "audit.recorded": AuditRecorded,
 }
 # Append-only records never conflict; these change what the collector saw, so a stale base is a conflict.
 VERSIONED = {"plan.submitted", "customer.contact_corrected"}
@@ -112,6 +118,16 @@ def apply_one(db: Session, m: MutationW, account: Account) -> dict[str, Any]:
     seen = db.get(AppliedMutation, m.id)
     if seen is not None:
         return _result(m.id, "duplicate", seen.case_version)
+    if m.type == "audit.recorded":
+        # The client's audit trail (reveals, reports, discards, purges) is kept on the server as it came,
+        # whether or not the case is still the collector's.
+        try:
+            AuditRecorded.model_validate(m.payload)
+        except ValidationError as exc:
+            return _result(m.id, "rejected", None, "invalid", str(exc.errors()[0]["msg"]))
+        db.add(AppliedMutation(id=m.id, case_id=m.case_id, type=m.type, username=account.username,
+                               received_at=time.time(), case_version=None, payload=json.dumps(m.payload, ensure_ascii=False)))
+        return _result(m.id, "applied", None)
     row = db.get(CaseDoc, m.case_id)
     if not visible(row, account):
         # Same answer whether the case does not exist or belongs to someone else: nothing leaks.

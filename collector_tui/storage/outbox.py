@@ -10,7 +10,6 @@ from sqlalchemy import Connection, Engine, delete, func, select, update
 
 from collector_tui.storage.engine import read, write
 from collector_tui.storage.models import (
-    AuditEntry,
     Callback,
     ChecklistRecord,
     ContactAttempt,
@@ -107,9 +106,10 @@ def discard(engine: Engine, entry_id: str, *, actor: str, at: datetime) -> Entry
         table = LOCAL_TABLE.get(entry.type)
         if table is not None:
             conn.execute(delete(table).where(table.c.id == entry_id))
-        conn.execute(AuditEntry.__table__.insert().values(  # type: ignore[attr-defined]
-            at=at.isoformat(), actor=actor, action="outbox.discard", case_id=entry.case_id,
-            detail=f"{entry.type} {entry.id}: {entry.last_error or 'pending'}"))
+        from collector_tui.storage.audit import append
+
+        append(conn, at=at, actor=actor, action="outbox.discard", case_id=entry.case_id,
+               detail=f"{entry.type} {entry.id}: {entry.last_error or 'pending'}")
     return entry
 
 

@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import Engine, delete, func, select, update
 
 from collector_tui.storage.engine import write
-from collector_tui.storage.models import AuditEntry, Case, RepaymentPlan, SyncState, TeamStatsRow
+from collector_tui.storage.audit import append
+from collector_tui.storage.models import Case, RepaymentPlan, SyncState, TeamStatsRow
 
 T_CASE = Case.__table__  # type: ignore[attr-defined]
 
 
 def _audit(conn, actor: str, at: datetime, case_id: str | None, detail: str) -> None:  # type: ignore[no-untyped-def]
-    conn.execute(AuditEntry.__table__.insert().values(at=at.isoformat(), actor=actor, action="purge",  # type: ignore[attr-defined]
-                                                      case_id=case_id, detail=detail))
+    append(conn, at=at, actor=actor, action="purge", case_id=case_id, detail=detail)
 
 
 def purge_case(engine: Engine, case_id: str, *, actor: str, at: datetime) -> int:

@@ -245,6 +245,7 @@ class MutationW(Wire):
         "plan.submitted",
         "checklist.completed",
         "customer.contact_corrected",
+        "audit.recorded",
     ]
     case_id: str
     base_version: int = Field(ge=0)

@@ -64,12 +64,15 @@ def main_callback(
 
 
 def _engine(c: Ctx):  # type: ignore[no-untyped-def]
-    from collector_tui.storage.engine import open_engine
+    from collector_tui.storage.engine import CacheUnreadable, open_engine
     from collector_tui.storage.migrations import SchemaTooNew
+    from collector_tui.sync.credentials import NoCredentialStore, cache_key
 
+    path = c.home / config.CACHE_FILE
     try:
-        return open_engine(c.home / config.CACHE_FILE)
-    except SchemaTooNew as exc:
+        key = cache_key(str(c.home), create=not path.exists()) if c.settings.encrypt_cache else None
+        return open_engine(path, key=key)
+    except (SchemaTooNew, CacheUnreadable, NoCredentialStore) as exc:
         raise fail(str(exc)) from None
 
 

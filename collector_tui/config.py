@@ -36,6 +36,7 @@ class Settings:
     page_size: int = 500
     ca_bundle: str = ""  # a private CA's certificates (PEM); empty: the system's trust store
     allow_insecure_http: bool = False  # plain http:// to another machine; set only by --insecure-http
+    encrypt_cache: bool = False  # SQLCipher, key in the OS keyring (the `sqlcipher` extra)
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> key, to remap
     # Overrides of the rules' defaults (the training deck's figures): field name -> value.
     thresholds: dict[str, Any] = field(default_factory=dict)  # FlagThresholds

@@ -224,3 +224,36 @@ def test_audit_entries_reach_the_server(server, cache) -> None:  # type: ignore[
         rows = s.execute(select(AppliedMutation).where(AppliedMutation.type == "audit.recorded")).scalars().all()
     assert sorted(json.loads(r.payload)["action"] for r in rows) == ["purge", "reveal"]
     assert {r.case_id for r in rows} == {case_id} and {r.username for r in rows} == {"demo"}
+
+
+def test_an_encrypted_cache_is_unreadable_without_its_key(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from collector_tui.storage.engine import CacheUnreadable
+
+    key = "a1" * 32
+    path = tmp_path / "enc" / "cache.db"
+    engine = open_engine(path, key=key)
+    run_sync(engine, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    name = case_detail(engine, queue_page(engine, 0, 1)[0].id).customer.name  # type: ignore[union-attr]
+    engine.dispose()
+    assert name.encode() not in path.read_bytes()
+    with pytest.raises(sqlite3.DatabaseError, match="not a database"):
+        sqlite3.connect(path).execute("SELECT count(*) FROM customer").fetchall()
+    with pytest.raises(CacheUnreadable, match="wrong key"):
+        open_engine(path, key="b2" * 32)
+    again = open_engine(path, key=key)
+    assert len(queue_page(again, 0, 100)) == 60
+    again.dispose()
+
+
+def test_settings_encrypt_the_cache_with_a_key_in_the_keyring(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    home = tmp_path / "enc-home"
+    home.mkdir()
+    (home / "settings.toml").write_text("encrypt_cache = true\n")
+    out = subprocess.run([*CLI, "status", "--json"], capture_output=True, text=True, timeout=60, env=cli_env(home))
+    assert out.returncode == 0, out.stderr
+    stored = json.loads((tmp_path / "keyring.json").read_text())
+    assert any(k.startswith("collector-tui-cache") for k in stored)
+    with pytest.raises(sqlite3.DatabaseError):
+        sqlite3.connect(home / "cache.db").execute("SELECT * FROM sqlite_master").fetchall()
+    again = subprocess.run([*CLI, "status", "--json"], capture_output=True, text=True, timeout=60, env=cli_env(home))
+    assert again.returncode == 0 and json.loads(again.stdout)["schema_version"] >= 1

@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from functools import partial
+
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DatabaseError
 
 from collector_tui.storage.migrations import migrate
 
 
-def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+class CacheUnreadable(RuntimeError):
+    """The cache cannot be opened: a wrong encryption key, or a file that is not a cache."""
+
+
+def _on_connect(dbapi_conn, _record, key: str | None = None) -> None:  # type: ignore[no-untyped-def]
     # We issue BEGIN ourselves (see _on_begin); pysqlite's own transaction handling would defer it.
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
+    if key is not None:
+        # SQLCipher: the key must be the first statement on the connection; a raw 256-bit key skips the KDF.
+        cur.execute(f"PRAGMA key = \"x'{key}'\"")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=5000")
@@ -30,19 +41,38 @@ def _on_begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def open_engine(path: Path | str, *, migrate_schema: bool = True) -> Engine:
-    """An engine on the cache file, created 0600 and migrated to the current schema."""
+def open_engine(path: Path | str, *, migrate_schema: bool = True, key: str | None = None) -> Engine:
+    """An engine on the cache file, created 0600 and migrated to the current schema.
+
+    With `key` (64 hex digits) the file is encrypted with SQLCipher (the `sqlcipher` extra).
+    """
     path = Path(path)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
-    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
-    event.listen(engine, "connect", _on_connect)
+    unreadable: tuple[type[BaseException], ...] = (DatabaseError, sqlite3.DatabaseError)
+    if key is None:
+        engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+    else:
+        if len(key) != 64 or any(ch not in "0123456789abcdef" for ch in key):
+            raise CacheUnreadable("the cache key must be 64 lowercase hex digits")
+        try:
+            import sqlcipher3  # type: ignore[import-not-found]
+        except ImportError:
+            raise CacheUnreadable("cache encryption needs the sqlcipher extra: pip install 'collector-tui[sqlcipher]'") from None
+        engine = create_engine("sqlite://", creator=lambda: sqlcipher3.connect(str(path), check_same_thread=False))
+        unreadable += (sqlcipher3.DatabaseError,)
+    event.listen(engine, "connect", partial(_on_connect, key=key))
     event.listen(engine, "begin", _on_begin)
     if migrate_schema:
-        with write(engine) as conn:
-            migrate(conn)
+        try:
+            with write(engine) as conn:
+                migrate(conn)
+        except unreadable as exc:
+            engine.dispose()
+            reason = getattr(exc, "orig", None) or exc
+            raise CacheUnreadable(f"cannot open {path}: wrong key, or not a collector-tui cache ({reason})") from None
     return engine
 
 

@@ -45,3 +45,22 @@ def delete_token(api: str, user: str) -> bool:
         return True
     except (PasswordDeleteError, NoKeyringError, KeyringError, RuntimeError):
         return False
+
+
+CACHE_SERVICE = "collector-tui-cache"
+
+
+def cache_key(home: str, *, create: bool) -> str:
+    """The cache's encryption key, kept in the OS keyring under the home folder's path."""
+    import secrets
+
+    try:
+        key = keyring.get_password(CACHE_SERVICE, home)
+        if key is None and create:
+            key = secrets.token_hex(32)
+            keyring.set_password(CACHE_SERVICE, home, key)
+    except (NoKeyringError, KeyringError, RuntimeError) as exc:
+        raise NoCredentialStore(f"cache encryption needs an OS keyring for its key ({type(exc).__name__})") from None
+    if key is None:
+        raise NoCredentialStore("this cache is encrypted but its key is not in the keyring")
+    return key

@@ -18,7 +18,7 @@ from collector_tui.screens.help import HelpScreen
 from collector_tui.screens.queue import QueueScreen
 from collector_tui.storage import state
 from collector_tui.storage.queue_build import queue_due, rebuild_queue
-from collector_tui.sync.client import SyncError
+from collector_tui.sync.client import AuthError, SyncError
 from collector_tui.sync.service import run_sync, utc_now
 from collector_tui.widgets.case_commands import CaseCommands
 from collector_tui.widgets.i18n import localize_bindings
@@ -105,23 +105,31 @@ class CollectorApp(App[None]):
         """Runs in a thread: the UI keeps answering keys from the cache while the network works."""
         assert self.token is not None
         error: str | None = None
+        auth_failed = False
         try:
             run_sync(self.engine, self.api, self.user, self.token, page_size=self.settings.page_size,
                      progress=lambda r: self.call_from_thread(self.refresh_status, r.upserted),
                      now=self.clock, rules=self.rules, client_options=transport(self.settings))
+        except AuthError as exc:
+            error, auth_failed = str(exc), True
         except SyncError as exc:
             error = str(exc)
         except Exception as exc:  # noqa: BLE001 - a sync fault must never take the workbench down
             error = f"{type(exc).__name__}: {exc}"
             state.record_sync_error(self.engine, error)
-        self.call_from_thread(self._sync_finished, error)
+        self.call_from_thread(self._sync_finished, error, auth_failed)
 
-    def _sync_finished(self, error: str | None) -> None:
+    def _sync_finished(self, error: str | None, auth_failed: bool = False) -> None:
         self.syncing = False
         self.refresh_status()
-        if error:
-            self.notify(t("cli.sync_failed", reason=error), severity="error", timeout=8)
         self._reload_queue()
+        if auth_failed:
+            from collector_tui.screens.login import LoginScreen
+
+            # Ask for the password again; nothing recorded is touched, and a successful sign-in syncs at once.
+            self.push_screen(LoginScreen(error or ""), lambda ok: self.action_sync() if ok else None)
+        elif error:
+            self.notify(t("cli.sync_failed", reason=error), severity="error", timeout=8)
 
     def open_case(self, case_id: str) -> None:
         from collector_tui.screens.profile import ProfileScreen

@@ -257,3 +257,20 @@ def test_settings_encrypt_the_cache_with_a_key_in_the_keyring(tmp_path) -> None:
         sqlite3.connect(home / "cache.db").execute("SELECT * FROM sqlite_master").fetchall()
     again = subprocess.run([*CLI, "status", "--json"], capture_output=True, text=True, timeout=60, env=cli_env(home))
     assert again.returncode == 0 and json.loads(again.stdout)["schema_version"] >= 1
+
+
+def test_an_expired_token_is_refused(server) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+    from sqlmodel import Session
+
+    from collector_tui.server.auth import token_digest
+    from collector_tui.server.models import AccessToken
+
+    token = server.token()
+    with ApiClient(server.url, token) as client:
+        assert client.me().id == "demo"
+    with Session(server.engine) as s:
+        s.execute(update(AccessToken).where(AccessToken.token_sha256 == token_digest(token)).values(expires_at=0))
+        s.commit()
+    r = httpx.get(f"{server.url}/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_token"

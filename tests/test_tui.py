@@ -135,14 +135,46 @@ async def test_r_syncs_in_a_worker_and_fills_the_queue(server, cache) -> None:  
         assert "synced" in app.status_text and "outbox 0 pending" in app.status_text
 
 
-async def test_a_failed_sync_is_shown_and_the_app_keeps_working(server, synced) -> None:  # type: ignore[no-untyped-def]
+async def test_a_revoked_token_asks_to_sign_in_again_and_nothing_is_lost(server, synced) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime, timezone
+
+    from collector_tui.screens.login import LoginScreen
+    from collector_tui.storage import actions, outbox
+
+    case_id = queue_page(synced, 0, 1)[0].id
+    entry = actions.log_contact(synced, case_id, at=datetime(2026, 11, 27, 3, tzinfo=timezone.utc), channel="sms",
+                                disposition="message_left")
     app = make_app(synced, server, token="revoked")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await pilot.press("r")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "offline: auth: the token is invalid or expired" in app.status_text
+        assert isinstance(app.screen, LoginScreen)
+        assert outbox.get(synced, entry) is not None
+        await pilot.press(*"wrong", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen) and "wrong username or password" in str(app.screen.query_one("#login-error").render())
+        await pilot.press(*"demo", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, LoginScreen) and app.token != "revoked"
+    assert outbox.get(synced, entry) is None  # pushed after the new sign-in
+
+
+async def test_a_failed_sync_is_shown_and_the_app_keeps_working(server, synced) -> None:  # type: ignore[no-untyped-def]
+    token = server.token()
+    server.thread.stop()  # offline
+    app = make_app(synced, server, token=token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "offline: network: cannot reach" in app.status_text
         table = app.screen.query_one(CaseTable)
         assert table.row_count == 60
         await pilot.press("j")

@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlmodel import Session
 
 from collector_tui.server.models import AppliedMutation, CaseDoc

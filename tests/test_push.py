@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from collector_tui.server.models import AppliedMutation, CaseDoc

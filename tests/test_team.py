@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
 from collector_tui.domain.actions import (
@@ -30,20 +29,20 @@ from collector_tui.domain.checklist import PHASES, checklist, missing
 from collector_tui.domain.contact_rules import Decision, check_contact
 from collector_tui.domain.facts import CaseFacts
 from collector_tui.domain.masking import mask_name, mask_phone
+from collector_tui.screens.base import WorkbenchScreen
 from collector_tui.locale import code, t
 from collector_tui.locale.render import check_text, when_text
 from collector_tui.storage import actions
 from collector_tui.storage.facts import load_facts
 from collector_tui.storage.queries import case_detail
-from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.status_bar import StatusBar
 from collector_tui.widgets.talk_track import TalkTrack
 
 if TYPE_CHECKING:
-    from collector_tui.app import CollectorApp
+    pass
 
 
-class ContactScreen(Screen[bool]):
+class ContactScreen(WorkbenchScreen[bool]):
     """Log one contact attempt on a case; dismisses with True when something was saved."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -53,15 +52,10 @@ class ContactScreen(Screen[bool]):
 
     def __init__(self, case_id: str) -> None:
         super().__init__()
-        localize_bindings(self)
         self.case_id = case_id
         self.facts: CaseFacts | None = None
         self.decision: Decision | None = None
         self.ticks: dict[str, bool] = {}  # survives the checklist being rebuilt as the outcome changes
-
-    @property
-    def workbench(self) -> CollectorApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         detail = case_detail(self.workbench.engine, self.case_id)
@@ -113,7 +107,7 @@ class ContactScreen(Screen[bool]):
         yield Footer()
 
     async def on_mount(self) -> None:
-        self.watch(self.workbench, "status_text", lambda text: setattr(self.query_one(StatusBar), "text", text))
+        self.follow_status()
         await self.refresh_form()
         self.query_one("#disposition", Select).focus()
 

@@ -8,16 +8,17 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Footer, Label, Static, TextArea
 
+from collector_tui.screens.base import WorkbenchScreen
 from collector_tui.locale import t
 from collector_tui.storage import outbox
 from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from collector_tui.app import CollectorApp
+    pass
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -85,7 +86,7 @@ class EntryEditor(ModalScreen[dict | None]):
         self.dismiss(None)
 
 
-class OutboxScreen(Screen[None]):
+class OutboxScreen(WorkbenchScreen[None]):
     """Every entry not yet on the server, oldest first."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -99,12 +100,7 @@ class OutboxScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        localize_bindings(self)
         self.items: list[outbox.Entry] = []
-
-    @property
-    def workbench(self) -> CollectorApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static(t("outbox.title"), classes="title", id="outbox-title")
@@ -117,7 +113,7 @@ class OutboxScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.add_columns(t("outbox.col_type"), t("outbox.col_case"), t("outbox.col_state"), t("outbox.col_tries"),
                           t("outbox.col_reason"))
-        self.watch(self.workbench, "status_text", lambda text: setattr(self.query_one(StatusBar), "text", text))
+        self.follow_status()
         self.reload()
         table.focus()
 

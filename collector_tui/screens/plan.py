@@ -15,27 +15,26 @@ from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Select, Static
 
 from collector_tui.domain.actions import parse_amount, parse_day
 from collector_tui.domain.money import format_money
 from collector_tui.domain.plans import PLAN_TYPES, PlanPreview, deferral, reduction, reinstalment
+from collector_tui.screens.base import WorkbenchScreen
 from collector_tui.locale import t
 from collector_tui.locale.render import plan_message_text
 from collector_tui.storage import actions
 from collector_tui.storage.drafts import drop_draft, load_draft, save_draft
 from collector_tui.storage.queries import CaseDetail, case_detail
-from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from collector_tui.app import CollectorApp
+    pass
 
 FIELDS = ("months", "base", "first_due", "waiver")
 
 
-class PlanScreen(Screen[bool]):
+class PlanScreen(WorkbenchScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", "binding.submit", id="plan.submit", priority=True),
         Binding("escape", "back", "binding.back", id="plan.back"),
@@ -43,14 +42,9 @@ class PlanScreen(Screen[bool]):
 
     def __init__(self, case_id: str) -> None:
         super().__init__()
-        localize_bindings(self)
         self.case_id = case_id
         self.detail: CaseDetail | None = None
         self.preview: PlanPreview | None = None
-
-    @property
-    def workbench(self) -> CollectorApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         self.detail = case_detail(self.workbench.engine, self.case_id)
@@ -79,7 +73,7 @@ class PlanScreen(Screen[bool]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.watch(self.workbench, "status_text", lambda text: setattr(self.query_one(StatusBar), "text", text))
+        self.follow_status()
         self.update_preview(save=False)
         self.query_one("#type", Select).focus()
 

@@ -12,7 +12,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from collector_tui.domain.masking import mask_id_number, mask_name, mask_phone
@@ -23,14 +22,14 @@ from collector_tui.domain.scoring import score_case
 from collector_tui.domain.stages import PRESCRIBED_ACTIONS, Stage, stage_for_dpd
 from collector_tui.locale.render import check_text, when_text
 from collector_tui.storage.facts import load_facts
+from collector_tui.screens.base import WorkbenchScreen
 from collector_tui.locale import code, t
 from collector_tui.storage import audit, outbox
 from collector_tui.storage.queries import CaseDetail, case_detail, case_position, queue_page
-from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from collector_tui.app import CollectorApp
+    pass
 
 CHANNELS = ("phone", "sms", "email", "app", "visit")
 
@@ -55,7 +54,7 @@ def _table(*headers: str) -> Table:
     return table
 
 
-class ProfileScreen(Screen[None]):
+class ProfileScreen(WorkbenchScreen[None]):
     """One case in full. Personal data is masked until `v`, and every reveal is audited."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -70,14 +69,9 @@ class ProfileScreen(Screen[None]):
 
     def __init__(self, case_id: str) -> None:
         super().__init__()
-        localize_bindings(self)
         self.case_id = case_id
         self.revealed = False
         self.detail: CaseDetail | None = None
-
-    @property
-    def workbench(self) -> CollectorApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static(id="profile-title", classes="title")
@@ -93,7 +87,7 @@ class ProfileScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.watch(self.workbench, "status_text", lambda text: setattr(self.query_one(StatusBar), "text", text))
+        self.follow_status()
         self.load()
         self.query_one("#profile-body").focus()
 

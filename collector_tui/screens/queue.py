@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from collector_tui.screens.base import WorkbenchScreen
 from collector_tui.locale import t
 from collector_tui.storage.queries import (
     QueueFilter,
@@ -20,18 +20,17 @@ from collector_tui.storage.queries import (
     queue_page,
 )
 from collector_tui.widgets.case_table import CaseTable, RowSource
-from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from collector_tui.app import CollectorApp
+    pass
 
 STAGES = (None, 1, 2, 3, 4)
 TIERS = (None, "A", "B", "C")
 GROUPS = ("promise", "golden", "callback", "rest", "blocked")
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(WorkbenchScreen[None]):
     """The collector's worklist."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -47,12 +46,7 @@ class QueueScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        localize_bindings(self)
         self.filter = QueueFilter()
-
-    @property
-    def workbench(self) -> CollectorApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         engine = self.workbench.engine
@@ -73,12 +67,9 @@ class QueueScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).display = False
-        self.watch(self.workbench, "status_text", self._show_status)
+        self.follow_status()
         self.reload()
         self.table.focus()
-
-    def _show_status(self, text: str) -> None:
-        self.query_one(StatusBar).text = text
 
     def reload(self, keep_case: str | None = None) -> None:
         """Re-read the queue after a sync or a filter change, keeping the highlighted case where it can."""

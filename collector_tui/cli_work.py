@@ -97,7 +97,7 @@ def promise_add(
     amount: Annotated[str, typer.Option("--amount", help="Amount, such as 1000 or 1000.50")],
 ) -> None:
     """Record a promise to pay an amount by a date."""
-    from collector_tui.storage import actions, state
+    from collector_tui.storage import actions
     from collector_tui.storage.queries import case_detail
     from collector_tui.storage.queue_build import rebuild_queue
 
@@ -119,7 +119,6 @@ def promise_add(
     entry = actions.add_promise(engine, case_id, at=now, due=due, amount=value, currency=detail.loan.currency)
     rebuild_queue(engine, now, config.build_rules(c.settings))
     typer.echo(t("cli.recorded", id=entry))
-    _ = state
 
 
 @outbox_app.callback()

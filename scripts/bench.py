@@ -1,0 +1,205 @@
+"""Speed against raw baselines measured in the same run (see docs/benchmarks.md). Run through scripts/bench."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import platform
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+
+from collector_tui.app import CollectorApp
+from collector_tui.config import Settings
+from collector_tui.server.runner import ServerThread, prepare
+from collector_tui.server.store import SeedSpec
+from collector_tui.storage import actions
+from collector_tui.storage.engine import open_engine
+from collector_tui.storage.queries import queue_page
+from collector_tui.sync.client import ApiClient
+from collector_tui.sync.push import push
+from collector_tui.sync.service import run_sync
+
+QUICK = "--quick" in sys.argv
+CASES = 5_000 if QUICK else 100_000
+RUNS = 3
+AS_OF = date(2026, 11, 27)
+WORK = Path(tempfile.mkdtemp(prefix="collector-bench-"))
+
+
+def timed(fn) -> float:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def raw_sync(url: str, token: str, path: Path) -> None:
+    """The floor: one pooled client, json.loads, the same rows written with executemany, a transaction a page."""
+    open_engine(path).dispose()  # same schema
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as client:
+        cursor = None
+        while True:
+            params = {"limit": 500, **({"since": cursor} if cursor else {})}
+            page = json.loads(client.get("/v1/cases", params=params).content)
+            cases, customers, phones, loans, schedule, payments, contacts = [], [], [], [], [], [], []
+            for c in page["items"]:
+                cu, ln = c["customer"], c["loan"]
+                cases.append((c["id"], c["version"], c["updated_at"], c["status"], c["assigned_to"], cu["id"], cu["name"],
+                               ln["dpd"], 1, ln["currency"], ln["overdue_amount"], 0, 0, "", None))
+                customers.append((cu["id"], c["id"], cu["name"], cu["locale"], cu["timezone"], cu["birth_year"], cu["id_number"],
+                                  cu["contact_info_confirmed_at"], json.dumps(cu["address"]), json.dumps(cu["employment"]),
+                                  json.dumps(cu["student"]), json.dumps(cu["consents"]), json.dumps(cu["bureau"]), "{}"))
+                phones += [(c["id"], p["number"], p["type"], p["verified"], p["reachable"], p["added_at"], p["last_reached_at"])
+                           for p in cu["phones"]]
+                loans.append((c["id"], ln["id"], ln["product"], ln["currency"], ln["principal"], ln["outstanding"],
+                              ln["overdue_amount"], ln["interest_due"], ln["fees_due"], ln["dpd"], ln["overdue_since"],
+                              ln["instalment"], ln["minimum_payment"], ln["due_day"], ln["declared_purpose"], "{}"))
+                schedule += [(c["id"], s["seq"], s["due_date"], s["amount"], s["paid"], s["status"]) for s in c["schedule"]]
+                payments += [(c["id"], p["id"], p["date"], p["amount"], p["minimum_only"]) for p in c["payments"]]
+                contacts += [(x["id"], c["id"], x["at"], x["channel"], x["target"], x["disposition"], "", x["collector"],
+                              x["duration_s"], x["note"], "server") for x in c["contacts"]]
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany('INSERT OR REPLACE INTO "case" (id, version, updated_at, status, assigned_to, customer_id, '
+                           "customer_name, dpd, stage, currency, overdue_amount, overdue_minor, priority, next_action, "
+                           "last_contact_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cases)
+            db.executemany("INSERT OR REPLACE INTO customer (id, case_id, name, locale, timezone, birth_year, id_number, "
+                           "contact_info_confirmed_at, address, employment, student, consents, bureau, extra) "
+                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", customers)
+            db.executemany("INSERT INTO phone (case_id, number, type, verified, reachable, added_at, last_reached_at) "
+                           "VALUES (?,?,?,?,?,?,?)", phones)
+            db.executemany("INSERT OR REPLACE INTO loan (case_id, id, product, currency, principal, outstanding, "
+                           "overdue_amount, interest_due, fees_due, dpd, overdue_since, instalment, minimum_payment, "
+                           "due_day, declared_purpose, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", loans)
+            db.executemany("INSERT INTO scheduleitem (case_id, seq, due_date, amount, paid, status) VALUES (?,?,?,?,?,?)",
+                           schedule)
+            db.executemany("INSERT INTO payment (case_id, ref, date, amount, minimum_only) VALUES (?,?,?,?,?)", payments)
+            db.executemany("INSERT OR REPLACE INTO contactattempt (id, case_id, at, channel, target, disposition, number, "
+                           "collector, duration_s, note, origin) VALUES (?,?,?,?,?,?,?,?,?,?,?)", contacts)
+            db.execute("UPDATE syncstate SET cursor = ?", (page["next_cursor"],))
+            db.execute("COMMIT")
+            cursor = page["next_cursor"]
+            if not page["has_more"]:
+                break
+    db.close()
+
+
+async def first_paint(app) -> float:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        return time.perf_counter() - start
+
+
+async def key_latencies(app, presses: int = 150) -> list[float]:  # type: ignore[no-untyped-def]
+    out = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for _ in range(presses):
+            start = time.perf_counter()
+            await pilot.press("j")
+            out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[18]
+
+
+def main() -> None:
+    from textual.app import App
+    from textual.widgets import Static
+
+    class Empty(App[None]):
+        BINDINGS = [("j", "noop", "")]
+
+        def compose(self):  # type: ignore[no-untyped-def]
+            yield Static("ready")
+
+        def action_noop(self) -> None:
+            pass
+
+    print(f"preparing {CASES} cases ...", file=sys.stderr)
+    engine, _ = prepare(WORK / "server.db", SeedSpec(seed=7, cases=CASES * 2, collectors=2, as_of=AS_OF))
+    server = ServerThread(engine, admin=True).start()
+    token = ApiClient(server.url).login("demo", "demo").access_token
+    full, raw = [], []
+    for i in range(RUNS):
+        raw.append(timed(lambda: raw_sync(server.url, token, WORK / f"raw{i}.db")))
+        cache = open_engine(WORK / f"cache{i}.db")
+        full.append(timed(lambda: run_sync(cache, server.url, "demo", token)))
+        if i < RUNS - 1:
+            cache.dispose()
+    httpx.post(f"{server.url}/v1/admin/churn", json={"seed": 1, "payments": CASES // 100})
+    incremental = timed(lambda: run_sync(cache, server.url, "demo", token))
+    settings = Settings(locale="en")
+    start_app = statistics.median(asyncio.run(first_paint(CollectorApp(cache, settings=settings, user="demo"))) for _ in range(RUNS))
+    start_empty = statistics.median(asyncio.run(first_paint(Empty())) for _ in range(RUNS))
+    keys_app = asyncio.run(key_latencies(CollectorApp(cache, settings=settings, user="demo")))
+    keys_empty = asyncio.run(key_latencies(Empty()))
+    probe = (
+        "import asyncio, resource\n"
+        "from collector_tui.app import CollectorApp\n"
+        "from collector_tui.config import Settings\n"
+        "from collector_tui.storage.engine import open_engine\n"
+        f"app = CollectorApp(open_engine({str(WORK / 'cache0.db')!r}), settings=Settings(locale='en'), user='demo')\n"
+        "async def go():\n"
+        "    async with app.run_test(size=(120, 40)) as pilot:\n"
+        "        await pilot.pause()\n"
+        "        await pilot.press('G')\n"
+        "        await pilot.pause()\n"
+        "asyncio.run(go())\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    rss = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    peak_mb = int(rss.stdout.strip()) / 1024
+    cases = queue_page(cache, 0, 100)
+    at = datetime(2026, 11, 27, 3, tzinfo=timezone.utc)
+    for i in range(10_000):
+        actions.log_contact(cache, cases[i % len(cases)].id, at=at + timedelta(seconds=i), channel="sms", disposition="message_left")
+    with ApiClient(server.url, token) as client:
+        pushed = timed(lambda: push(cache, client))
+    server.stop()
+    result = {
+        "full_sync_ratio": round(statistics.median(full) / statistics.median(raw), 2),
+        "incremental_share": round(incremental / statistics.median(full), 3),
+        "startup_ratio_5k": round(start_app / start_empty, 2) if QUICK else None,
+        "startup_ratio_100k": None if QUICK else round(start_app / start_empty, 2),
+        "key_p95_ms_over_floor": round(p95(keys_app) - p95(keys_empty), 1),
+        "peak_rss_mb": round(peak_mb, 1),
+        "push_per_s": round(10_000 / pushed),
+    }
+    rows = [
+        ("cases synced", f"{CASES}"),
+        ("full sync (median of 3)", f"{statistics.median(full):.2f} s; raw baseline {statistics.median(raw):.2f} s"),
+        ("incremental sync after 1% changed", f"{incremental:.2f} s"),
+        ("first paint of the queue", f"{start_app * 1000:.0f} ms; empty Textual app {start_empty * 1000:.0f} ms"),
+        ("keypress (j) p95", f"{p95(keys_app):.1f} ms; empty app {p95(keys_empty):.1f} ms"),
+        ("peak RSS of the app", f"{peak_mb:.0f} MB"),
+        ("push of 10,000 outbox entries", f"{pushed:.2f} s"),
+    ]
+    for name, value in rows:
+        print(f"{name:<36} {value}")
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    machine = f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores"
+    doc = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+    doc.write_text(
+        "# Benchmarks\n\nWritten by `scripts/bench" + (" --quick" if QUICK else "") + f"` on {stamp}, {machine}.\n"
+        "Each figure is a ratio against a baseline measured in the same run, or an absolute where the goal is one.\n\n"
+        "| measure | result |\n|---|---|\n" + "".join(f"| {n} | {v} |\n" for n, v in rows) +
+        "\n```json\n" + json.dumps(result, indent=2) + "\n```\n", encoding="utf-8")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -43,7 +43,7 @@ def report_contacts(
     """Per collector: contacts in 7 and 30 days, per case per month, over the cap, under the floor,
     golden-window misses, contacts outside the allowed hours, promises, right-party rate."""
     from collector_tui import cli
-    from collector_tui.domain.team import team_figures
+    from collector_tui.domain.team import monthly_band, team_figures
     from collector_tui.storage import audit
     from collector_tui.storage.team import load_team_stats, save_team_stats
     from collector_tui.sync.client import ApiClient, SyncError
@@ -88,8 +88,8 @@ def report_contacts(
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(title=t("team.title", team=data.team_id, end=end.isoformat(), floor=rules.pack.per_month.min
-                              if rules.pack.per_month else 3, cap=rules.pack.per_month.max if rules.pack.per_month else 6,
+        floor, cap = monthly_band(rules.pack)
+        table = Table(title=t("team.title", team=data.team_id, end=end.isoformat(), floor=floor, cap=cap,
                               pack=rules.pack.id))
         for key in ("collector", "cases", "c7", "c30", "per_case", "over", "under", "golden", "hours", "promises", "rpc"):
             table.add_column(t(f"team.col_{key}"))

@@ -226,22 +226,11 @@ class ProfileScreen(WorkbenchScreen[None]):
     def action_back(self) -> None:
         self.app.pop_screen()
 
-    def action_plan(self) -> None:
-        from collector_tui.screens.plan import PlanScreen
+    def case_in_view(self) -> str | None:
+        return self.case_id if self.detail is not None else None
 
-        case_id = self.case_id if self.detail else None
-        if case_id:
-            self.app.push_screen(PlanScreen(case_id))
-
-    def action_contact(self) -> None:
-        from collector_tui.screens.contact import ContactScreen
-
-        def done(saved: bool | None) -> None:
-            if saved:
-                self.load()
-
-        if self.detail is not None:
-            self.app.push_screen(ContactScreen(self.case_id), done)
+    def after_contact_saved(self) -> None:
+        self.load()
 
     def action_next_case(self) -> None:
         """The next case in queue order, without going back to the queue."""

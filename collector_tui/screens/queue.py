@@ -102,12 +102,8 @@ class QueueScreen(WorkbenchScreen[None]):
 
         self.app.push_screen(ProfileScreen(message.case_id))
 
-    def action_plan(self) -> None:
-        from collector_tui.screens.plan import PlanScreen
-
-        case_id = self.table.current.id if self.table.current else None
-        if case_id:
-            self.app.push_screen(PlanScreen(case_id))
+    def case_in_view(self) -> str | None:
+        return self.table.current.id if self.table.current else None
 
     def action_cycle_sort(self) -> None:
         order = ("priority", "dpd", "amount")
@@ -122,13 +118,6 @@ class QueueScreen(WorkbenchScreen[None]):
             self.reload()
 
         self.app.push_screen(FlagPicker(flag_counts(self.workbench.engine)), picked)
-
-    def action_contact(self) -> None:
-        from collector_tui.screens.contact import ContactScreen
-
-        row = self.table.current
-        if row is not None:
-            self.app.push_screen(ContactScreen(row.id))
 
     def action_search(self) -> None:
         search = self.query_one("#search", Input)

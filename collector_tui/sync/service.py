@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from collector_tui.domain.rules import Rules
 from collector_tui.policies import load_pack
 from collector_tui.storage import state
-from collector_tui.storage.queue_build import rebuild_queue
+from collector_tui.storage.queue_build import queue_due, rebuild_queue
 from collector_tui.storage.team import save_team_stats
 from collector_tui.sync.client import ApiClient, SyncError
 from collector_tui.sync.pull import Progress, PullResult, pull
@@ -41,6 +41,7 @@ def run_sync(engine: Engine, api: str, user: str, token: str, *, page_size: int 
     from whatever the cache holds.
     """
     state.bind_home(engine, api, user)
+    result: PullResult | None = None
     try:
         with ApiClient(api, token, timeout=timeout, **(client_options or {})) as client:
             me = client.me()
@@ -55,6 +56,9 @@ def run_sync(engine: Engine, api: str, user: str, token: str, *, page_size: int 
         state.record_sync_error(engine, str(exc))
         raise
     finally:
-        rebuild_queue(engine, now(), rules or Rules(pack=load_pack("cn")))
+        # Re-ordering walks every open case: skip it when the pull changed nothing and the order is still current.
+        unchanged = result is not None and not (result.upserted or result.removed)
+        if not unchanged or queue_due(engine, now()):
+            rebuild_queue(engine, now(), rules or Rules(pack=load_pack("cn")))
     state.record_sync_error(engine, None)
     return result

@@ -17,7 +17,7 @@ from collector_tui.locale import set_locale, t
 from collector_tui.screens.help import HelpScreen
 from collector_tui.screens.queue import QueueScreen
 from collector_tui.storage import state
-from collector_tui.storage.queue_build import queue_due, rebuild_queue
+from collector_tui.storage.queue_build import queue_due, refresh_queue, replace_cases
 from collector_tui.sync.client import AuthError, SyncError
 from collector_tui.sync.service import run_sync, utc_now
 from collector_tui.widgets.case_commands import CaseCommands
@@ -73,9 +73,13 @@ class CollectorApp(App[None]):
         if not self.syncing and queue_due(self.engine, self.clock()):
             self.reorder_worker()
 
-    @work(thread=True, exclusive=True, group="reorder", exit_on_error=False)
-    def reorder_worker(self) -> None:
-        rebuild_queue(self.engine, self.clock(), self.rules)
+    @work(thread=True, exclusive=False, group="reorder", exit_on_error=False)
+    def reorder_worker(self, case_id: str | None = None) -> None:
+        """Re-place one case after local work on it, or whatever went stale with the clock."""
+        if case_id is not None:
+            replace_cases(self.engine, [case_id], self.clock(), self.rules)
+        else:
+            refresh_queue(self.engine, self.clock(), self.rules)
         self.call_from_thread(self._reload_queue)
 
     def _reload_queue(self) -> None:
@@ -136,10 +140,10 @@ class CollectorApp(App[None]):
 
         self.push_screen(ProfileScreen(case_id))
 
-    def after_local_work(self) -> None:
-        """Something was recorded: the footer counts change now, the queue order in a worker."""
+    def after_local_work(self, case_id: str) -> None:
+        """Something was recorded on `case_id`: the footer counts change now, its place in the queue in a worker."""
         self.refresh_status()
-        self.reorder_worker()
+        self.reorder_worker(case_id)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # The team review is a lead's screen: collectors do not see its key at all.

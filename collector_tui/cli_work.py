@@ -65,7 +65,7 @@ def contact_add(
     from collector_tui.locale.render import check_text, when_text
     from collector_tui.storage import actions, state
     from collector_tui.storage.facts import load_facts
-    from collector_tui.storage.queue_build import rebuild_queue
+    from collector_tui.storage.queue_build import replace_cases
 
     c = _cli()._ctx(ctx)
     errors = validate_contact(channel, disposition, target, duration, note)
@@ -85,7 +85,7 @@ def contact_add(
                             when=when_text(decision.next_allowed_at, tz)), 3)
     entry = actions.log_contact(engine, case_id, at=moment, channel=channel, disposition=disposition, target=target,
                                 number=number, duration_s=duration, note=note, collector=c.settings.user)
-    rebuild_queue(engine, moment, rules)
+    replace_cases(engine, [case_id], moment, rules)
     typer.echo(t("cli.recorded", id=entry))
 
 
@@ -99,7 +99,7 @@ def promise_add(
     """Record a promise to pay an amount by a date."""
     from collector_tui.storage import actions
     from collector_tui.storage.queries import case_detail
-    from collector_tui.storage.queue_build import rebuild_queue
+    from collector_tui.storage.queue_build import replace_cases
 
     c = _cli()._ctx(ctx)
     due, e1 = parse_day(date)
@@ -117,7 +117,7 @@ def promise_add(
     if errors:
         raise _errors(errors)
     entry = actions.add_promise(engine, case_id, at=now, due=due, amount=value, currency=detail.loan.currency)
-    rebuild_queue(engine, now, config.build_rules(c.settings))
+    replace_cases(engine, [case_id], now, config.build_rules(c.settings))
     typer.echo(t("cli.recorded", id=entry))
 
 

@@ -91,19 +91,28 @@ def place_case(f: CaseFacts, now: datetime, pack: RulePack, *, thresholds: FlagT
 
 def order(placements: list[Placement]) -> list[Placement]:
     """Total and stable: every key ends with the case id, which is unique."""
-    return sorted(placements, key=lambda p: _comparable(p.sort_key))
+    return sorted(placements, key=lambda p: sort_text(p.sort_key))
 
 
-def _comparable(key: tuple[object, ...]) -> tuple[object, ...]:
-    # Mixed groups put different types at the same position; tag each element with its type's rank.
-    out: list[object] = []
+_OFFSET = Decimal(10) ** 15  # amounts and counts are far below this: shifted, they are all positive
+_EPOCH_OFFSET = 10**11  # seconds: keeps every timestamp from year -1200 to 9999 positive and 12 digits wide
+
+
+def sort_text(key: tuple[object, ...]) -> str:
+    """The sort key as text whose byte order is the queue order, so the cache can index it.
+
+    Each element becomes a fixed-width field tagged with its kind (numbers, then times, then dates, then
+    text), which keeps mixed groups comparable: the same position may hold a date in one group and a
+    number in another, and only the group rank before it decides between them.
+    """
+    out: list[str] = []
     for item in key:
         if isinstance(item, datetime):
-            out.append((1, item.timestamp()))
+            out.append(f"1{item.timestamp() + _EPOCH_OFFSET:016.3f}")
         elif isinstance(item, (int, Decimal)) and not isinstance(item, bool):
-            out.append((0, Decimal(item)))
+            out.append(f"0{Decimal(item) + _OFFSET:021.4f}")
         elif hasattr(item, "isoformat"):
-            out.append((2, item.isoformat()))  # type: ignore[union-attr]
+            out.append("2" + item.isoformat())  # type: ignore[union-attr]
         else:
-            out.append((3, str(item)))
-    return tuple(out)
+            out.append("3" + str(item))
+    return " ".join(out)

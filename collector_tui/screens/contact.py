@@ -216,7 +216,7 @@ class ContactScreen(WorkbenchScreen[bool]):
                                target=target, number=self._value("number"), duration_s=int(duration_text), note=note,
                                collector=self.workbench.user, checklist=ticked, promise=promise, callback=callback)
         self.notify(t("contact.saved"))
-        self.workbench.after_local_work()
+        self.workbench.after_local_work(self.case_id)
         self.dismiss(True)
 
     def action_cancel(self) -> None:

@@ -174,7 +174,7 @@ class PlanScreen(WorkbenchScreen[bool]):
         actions.submit_plan(self.workbench.engine, self.case_id, at=self.workbench.clock(), plan_type=p.type, detail=detail)
         drop_draft(self.workbench.engine, self.case_id)
         self.notify(t("plan.submitted"))
-        self.workbench.after_local_work()
+        self.workbench.after_local_work(self.case_id)
         self.dismiss(True)
 
     def action_back(self) -> None:

@@ -36,24 +36,29 @@ def _grouped(conn: Any, model: Any, ids: list[str] | None, order: Any) -> dict[s
 
 def load_facts(engine: Engine, case_ids: Iterable[str] | None = None) -> list[F.CaseFacts]:
     """Facts for the given open cases, or for every open case."""
-    ids = list(case_ids) if case_ids is not None else None
     with read(engine) as conn:
-        stmt = (select(Case.__table__, Customer.__table__.c.timezone.label("tz"), Customer.__table__.c.birth_year,  # type: ignore[attr-defined]
-                       Customer.__table__.c.contact_info_confirmed_at, Customer.__table__.c.address,  # type: ignore[attr-defined]
-                       Customer.__table__.c.employment, Customer.__table__.c.student, Customer.__table__.c.consents,  # type: ignore[attr-defined]
-                       Customer.__table__.c.bureau, Customer.__table__.c.extra.label("cx"),  # type: ignore[attr-defined]
-                       Loan.__table__.c.overdue_since, Loan.__table__.c.due_day, Loan.__table__.c.extra.label("lx"))  # type: ignore[attr-defined]
-                .join(Customer.__table__, Customer.__table__.c.case_id == Case.__table__.c.id)  # type: ignore[attr-defined]
-                .join(Loan.__table__, Loan.__table__.c.case_id == Case.__table__.c.id)  # type: ignore[attr-defined]
-                .where(Case.__table__.c.status == "open"))  # type: ignore[attr-defined]
-        if ids is not None:
-            stmt = stmt.where(Case.__table__.c.id.in_(ids))  # type: ignore[attr-defined]
-        cases = conn.execute(stmt).mappings().all()
-        phones = _grouped(conn, Phone, ids, Phone.__table__.c.id)  # type: ignore[attr-defined]
-        contacts = _grouped(conn, ContactAttempt, ids, ContactAttempt.__table__.c.at)  # type: ignore[attr-defined]
-        promises = _grouped(conn, PromiseToPay, ids, PromiseToPay.__table__.c.due_date)  # type: ignore[attr-defined]
-        callbacks = _grouped(conn, Callback, ids, Callback.__table__.c.at)  # type: ignore[attr-defined]
-        payments = _grouped(conn, Payment, ids, Payment.__table__.c.date)  # type: ignore[attr-defined]
+        return facts_in(conn, case_ids)
+
+
+def facts_in(conn: Any, case_ids: Iterable[str] | None = None) -> list[F.CaseFacts]:
+    """The same inside an open transaction (a sync page re-placing cases that hold local work)."""
+    ids = list(case_ids) if case_ids is not None else None
+    stmt = (select(Case.__table__, Customer.__table__.c.timezone.label("tz"), Customer.__table__.c.birth_year,  # type: ignore[attr-defined]
+                   Customer.__table__.c.contact_info_confirmed_at, Customer.__table__.c.address,  # type: ignore[attr-defined]
+                   Customer.__table__.c.employment, Customer.__table__.c.student, Customer.__table__.c.consents,  # type: ignore[attr-defined]
+                   Customer.__table__.c.bureau, Customer.__table__.c.extra.label("cx"),  # type: ignore[attr-defined]
+                   Loan.__table__.c.overdue_since, Loan.__table__.c.due_day, Loan.__table__.c.extra.label("lx"))  # type: ignore[attr-defined]
+            .join(Customer.__table__, Customer.__table__.c.case_id == Case.__table__.c.id)  # type: ignore[attr-defined]
+            .join(Loan.__table__, Loan.__table__.c.case_id == Case.__table__.c.id)  # type: ignore[attr-defined]
+            .where(Case.__table__.c.status == "open"))  # type: ignore[attr-defined]
+    if ids is not None:
+        stmt = stmt.where(Case.__table__.c.id.in_(ids))  # type: ignore[attr-defined]
+    cases = conn.execute(stmt).mappings().all()
+    phones = _grouped(conn, Phone, ids, Phone.__table__.c.id)  # type: ignore[attr-defined]
+    contacts = _grouped(conn, ContactAttempt, ids, ContactAttempt.__table__.c.at)  # type: ignore[attr-defined]
+    promises = _grouped(conn, PromiseToPay, ids, PromiseToPay.__table__.c.due_date)  # type: ignore[attr-defined]
+    callbacks = _grouped(conn, Callback, ids, Callback.__table__.c.at)  # type: ignore[attr-defined]
+    payments = _grouped(conn, Payment, ids, Payment.__table__.c.date)  # type: ignore[attr-defined]
     return [_facts(c, phones[c["id"]], contacts[c["id"]], promises[c["id"]], callbacks[c["id"]], payments[c["id"]])
             for c in cases]
 

@@ -47,8 +47,17 @@ def _v4_append_only_audit(conn: Connection) -> None:
         )
 
 
+def _v5_indexed_queue(conn: Connection) -> None:
+    from collector_tui.storage import models  # noqa: F401
+
+    # The queue is derived data: drop the numbered table; the next sync or re-order places every case again.
+    conn.exec_driver_sql("DROP TABLE IF EXISTS queue_entry")
+    SQLModel.metadata.create_all(conn)
+
+
 # Each entry moves the schema from version i to i+1. Append only; never edit a shipped step.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_queue, _v3_team, _v4_append_only_audit]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_queue, _v3_team, _v4_append_only_audit,
+                                                  _v5_indexed_queue]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

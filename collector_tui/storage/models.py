@@ -229,24 +229,33 @@ class SyncState(SQLModel, table=True):
 
 
 class QueueEntry(SQLModel, table=True):
-    """The queue as last ordered: position, group and reason of every open case, with its tier and flags."""
+    """Where every open case sits in the queue and why, with its tier and flags.
+
+    `sort_key` is text whose order is the queue's order (domain.priority.sort_text): the queue is read
+    through its index, and re-placing one case rewrites one row instead of renumbering the portfolio.
+    """
 
     __tablename__ = "queue_entry"
-    __table_args__ = (Index("ix_queue_position", "position"), Index("ix_queue_tier", "tier"))
+    __table_args__ = (
+        Index("ix_queue_sort", "sort_key"),
+        Index("ix_queue_group", "group"),
+        Index("ix_queue_next_allowed", "next_allowed_at"),
+        Index("ix_queue_built", "built_at"),
+    )
 
     case_id: str = Field(sa_column=Column(String, ForeignKey("case.id", ondelete="CASCADE"), primary_key=True))
-    position: int
+    sort_key: str
     group: str
     reason: str
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     callable: bool = True
     blocked_by: str | None = None
-    next_allowed_at: str | None = None
+    next_allowed_at: str | None = None  # UTC ISO text, so that it sorts as time does
     tier: str = "B"
     score: int = 0
     risk_level: str = "low"
     flags: str = ""  # space-separated flag ids, for LIKE filtering
-    built_at: str = ""
+    built_at: str = ""  # UTC ISO text of the placement: a placement from another day is stale
 
 
 class TeamStatsRow(SQLModel, table=True):

@@ -62,17 +62,17 @@ class QueueFilter:
 
 
 def _from() -> Any:
-    # Outer join: a case synced after the last ordering still shows, at the end, until the next one.
-    return Case.__table__.outerjoin(Q, Q.c.case_id == Case.__table__.c.id)  # type: ignore[attr-defined]
+    # Every open case has a queue entry (a sync writes both in one transaction): the queue is read from the
+    # entries' sort_key index, a page at a time, joined to the case by its primary key.
+    return Q.join(Case.__table__, Case.__table__.c.id == Q.c.case_id)  # type: ignore[attr-defined]
 
 
 def _order(q: QueueFilter | None = None) -> list[Any]:
-    rules = [func.coalesce(Q.c.position, 1 << 40), Case.priority, Case.dpd.desc(), Case.overdue_minor.desc(), Case.id]  # type: ignore[attr-defined]
     if q is not None and q.sort == "dpd":
-        return [Case.dpd.desc(), *rules]  # type: ignore[attr-defined]
+        return [Case.dpd.desc(), Q.c.sort_key]  # type: ignore[attr-defined]
     if q is not None and q.sort == "amount":
-        return [Case.overdue_minor.desc(), *rules]  # type: ignore[attr-defined]
-    return rules
+        return [Case.overdue_minor.desc(), Q.c.sort_key]  # type: ignore[attr-defined]
+    return [Q.c.sort_key]
 
 
 def _where(q: QueueFilter) -> list[Any]:
@@ -93,11 +93,13 @@ def _where(q: QueueFilter) -> list[Any]:
 
 def queue_count(engine: Engine, q: QueueFilter = QueueFilter()) -> int:
     with read(engine) as conn:
+        if q == QueueFilter(sort=q.sort):  # unfiltered: count the entries' smallest index
+            return int(conn.execute(select(func.count()).select_from(Q)).scalar_one())
         return int(conn.execute(select(func.count()).select_from(_from()).where(*_where(q))).scalar_one())
 
 
 def queue_page(engine: Engine, offset: int, limit: int, q: QueueFilter = QueueFilter()) -> list[QueueRow]:
-    """One page of the queue in priority order (uses ix_case_queue)."""
+    """One page of the queue in the rules' order (walks ix_queue_sort)."""
     stmt = select(*QUEUE_COLUMNS).select_from(_from()).where(*_where(q)).order_by(*_order(q)).offset(offset).limit(limit)
     with read(engine) as conn:
         return [QueueRow(*row) for row in conn.execute(stmt).all()]
@@ -146,11 +148,20 @@ def case_detail(engine: Engine, case_id: str) -> CaseDetail | None:
 
 
 def case_position(engine: Engine, case_id: str, q: QueueFilter = QueueFilter()) -> int | None:
-    """Index of a case in the filtered queue, to put the cursor back on it."""
+    """Index of a case in the filtered queue, to put the cursor back on it: a count of what sorts before it."""
     with read(engine) as conn:
-        ordered = select(Case.id, func.row_number().over(order_by=_order(q)).label("n")).select_from(_from()).where(*_where(q)).subquery()
-        n = conn.execute(select(ordered.c.n).where(ordered.c.id == case_id)).scalar()
-    return None if n is None else int(n) - 1
+        key = conn.execute(select(Q.c.sort_key, Case.dpd, Case.overdue_minor).select_from(_from())  # type: ignore[attr-defined]
+                           .where(Q.c.case_id == case_id, *_where(q))).first()
+        if key is None:
+            return None
+        sort_key, dpd, minor = key
+        before = Q.c.sort_key < sort_key
+        if q.sort == "dpd":
+            before = (Case.dpd > dpd) | ((Case.dpd == dpd) & before)
+        elif q.sort == "amount":
+            before = (Case.overdue_minor > minor) | ((Case.overdue_minor == minor) & before)
+        n = conn.execute(select(func.count()).select_from(_from()).where(before, *_where(q))).scalar_one()
+    return int(n)
 
 
 def queue_group_counts(engine: Engine) -> dict[str, int]:

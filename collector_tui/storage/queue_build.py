@@ -1,21 +1,32 @@
-"""Order the queue: run every open case through the rules at `now` and store positions, groups and reasons."""
+"""Keep the queue ordered: place cases through the rules at `now` and store where each sits and why.
+
+A sync places the cases it writes in the same transaction (sync.apply). What goes stale by itself is
+re-placed here, and only that: a placement from an earlier day, and a blocked case whose wait is over.
+"""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, select
 
-from collector_tui.domain.priority import Placement, order, place_case
+from collector_tui.domain.priority import Placement, order, place_case, sort_text
 from collector_tui.domain.rules import Rules
 from collector_tui.storage.engine import read, write
 from collector_tui.storage.facts import load_facts
-from collector_tui.storage.models import QueueEntry
+from collector_tui.storage.models import Case, QueueEntry
 
 T_QUEUE = QueueEntry.__table__  # type: ignore[attr-defined]
+T_CASE = Case.__table__  # type: ignore[attr-defined]
+_COLUMNS = ("case_id", "sort_key", "group", "reason", "params", "callable", "blocked_by", "next_allowed_at", "tier",
+            "score", "risk_level", "flags", "built_at")
+UPSERT = (f'INSERT OR REPLACE INTO queue_entry ({", ".join(f"{c!r}" for c in _COLUMNS)}) '
+          f'VALUES ({", ".join("?" for _ in _COLUMNS)})').replace("'", '"')
 
 
 @dataclass(frozen=True)
@@ -25,46 +36,95 @@ class QueueSummary:
     next_change: str | None  # the earliest time a blocked case becomes callable
 
 
+def utc_text(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def placement_row(p: Placement, built: str, params_json: Any) -> tuple[object, ...]:
+    """One queue_entry row for the DB-API; `params_json` encodes the params (JSON text)."""
+    until = utc_text(p.next_allowed_at) if p.next_allowed_at else None
+    return (p.case_id, sort_text(p.sort_key), p.group, p.reason, params_json(p.params), p.callable, p.blocked_by,
+            until, p.tier, p.score, p.risk_level, " ".join(p.flags), built)
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def store_placements(conn: Connection, placed: Sequence[Placement], now: datetime) -> None:
+    """Write placements inside the caller's transaction, replacing each case's previous one."""
+    if placed:
+        built = utc_text(now)
+        conn.exec_driver_sql(UPSERT, [placement_row(p, built, _json) for p in placed])
+
+
 def place_all(engine: Engine, now: datetime, rules: Rules, case_ids: Iterable[str] | None = None) -> list[Placement]:
     """The ordered placements at `now`, without writing anything (for `collector-tui queue --at`)."""
-    return order([place_case(f, now, rules.pack, thresholds=rules.thresholds, weights=rules.weights, bounds=rules.bounds)
-                  for f in load_facts(engine, case_ids)])
+    return order(place_facts(load_facts(engine, case_ids), now, rules))
+
+
+def place_facts(facts: Iterable[Any], now: datetime, rules: Rules) -> list[Placement]:
+    return [place_case(f, now, rules.pack, thresholds=rules.thresholds, weights=rules.weights, bounds=rules.bounds)
+            for f in facts]
 
 
 def rebuild_queue(engine: Engine, now: datetime, rules: Rules) -> QueueSummary:
-    placed = place_all(engine, now, rules)
-    built = now.isoformat()
-    rows = [
-        {"case_id": p.case_id, "position": i, "group": p.group, "reason": p.reason, "params": p.params,
-         "callable": p.callable, "blocked_by": p.blocked_by,
-         # UTC so that the stored text sorts as time does.
-         "next_allowed_at": p.next_allowed_at.astimezone(timezone.utc).isoformat() if p.next_allowed_at else None,
-         "tier": p.tier, "score": p.score, "risk_level": p.risk_level, "flags": " ".join(p.flags), "built_at": built}
-        for i, p in enumerate(placed)
-    ]
+    """Place every open case again (rules changed, or asked for); most callers want `refresh_queue`."""
+    placed = place_facts(load_facts(engine), now, rules)
     with write(engine) as conn:
         conn.execute(delete(T_QUEUE))
-        if rows:
-            conn.execute(T_QUEUE.insert(), rows)
+        store_placements(conn, placed, now)
     waits = [p.next_allowed_at for p in placed if p.next_allowed_at]
-    return QueueSummary(built, dict(Counter(p.group for p in placed)), min(waits).isoformat() if waits else None)
+    return QueueSummary(utc_text(now), dict(Counter(p.group for p in placed)), min(waits).isoformat() if waits else None)
+
+
+def replace_cases(engine: Engine, case_ids: Iterable[str], now: datetime, rules: Rules) -> int:
+    """Re-place the given cases from the cache (after local work on them); returns how many were placed."""
+    ids = list(dict.fromkeys(case_ids))
+    placed: list[Placement] = []
+    for start in range(0, len(ids), 500):  # SQLite limits bound parameters
+        placed += place_facts(load_facts(engine, ids[start:start + 500]), now, rules)
+    with write(engine) as conn:
+        store_placements(conn, placed, now)
+    return len(placed)
+
+
+def _day_start(now: datetime) -> str:
+    utc = now.astimezone(timezone.utc)
+    return utc.replace(hour=0, minute=0, second=0, microsecond=0).isoformat()
+
+
+def stale_cases(engine: Engine, now: datetime) -> list[str]:
+    """Open cases whose placement no longer holds at `now`: none yet, from another day, or a wait that is over."""
+    with read(engine) as conn:
+        q = T_QUEUE.c
+        stale = select(q.case_id).where((q.built_at < _day_start(now)) | (q.next_allowed_at <= utc_text(now)))
+        missing = (select(T_CASE.c.id).select_from(T_CASE.outerjoin(T_QUEUE, q.case_id == T_CASE.c.id))
+                   .where(T_CASE.c.status == "open", q.case_id.is_(None)))
+        return list(dict.fromkeys([*conn.execute(stale).scalars(), *conn.execute(missing).scalars()]))
+
+
+def refresh_queue(engine: Engine, now: datetime, rules: Rules) -> int:
+    """Re-place only what went stale; returns how many cases moved through the rules."""
+    ids = stale_cases(engine, now)
+    return replace_cases(engine, ids, now, rules) if ids else 0
 
 
 def queue_built_at(engine: Engine) -> str | None:
     with read(engine) as conn:
-        return conn.execute(select(T_QUEUE.c.built_at).limit(1)).scalar()
+        return conn.execute(select(T_QUEUE.c.built_at).order_by(T_QUEUE.c.built_at.desc()).limit(1)).scalar()
 
 
 def queue_due(engine: Engine, now: datetime) -> bool:
-    """Whether the stored order is stale: never built, built on another day, or a blocked case is now callable."""
+    """Whether any placement went stale (answered from indexes: cheap enough for every minute)."""
     with read(engine) as conn:
-        built = conn.execute(select(T_QUEUE.c.built_at).limit(1)).scalar()
-        if built is None:
-            return True
-        if datetime.fromisoformat(built).date() != now.date():
+        q = T_QUEUE.c
+        oldest = conn.execute(select(q.built_at).order_by(q.built_at).limit(1)).scalar()
+        if oldest is None:
+            return conn.execute(select(T_CASE.c.id).where(T_CASE.c.status == "open").limit(1)).first() is not None
+        if oldest < _day_start(now):
             return True
         earliest = conn.execute(
-            select(T_QUEUE.c.next_allowed_at).where(T_QUEUE.c.next_allowed_at.is_not(None))
-            .order_by(T_QUEUE.c.next_allowed_at).limit(1)
+            select(q.next_allowed_at).where(q.next_allowed_at.is_not(None)).order_by(q.next_allowed_at).limit(1)
         ).scalar()
-    return earliest is not None and datetime.fromisoformat(earliest) <= now
+    return earliest is not None and earliest <= utc_text(now)

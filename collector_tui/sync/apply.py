@@ -1,37 +1,72 @@
-"""Apply one page of the server's case feed to the cache: every row of the page and its cursor in one transaction."""
+"""Apply one page of the server's case feed to the cache: its rows, their queue places and the cursor, together.
+
+Rows go in through the DB-API's executemany with tuples: a full sync writes millions of rows, and an
+ORM object or a Core parameter dict a row costs several times the write itself.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, delete, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+import msgspec
+from sqlalchemy import Connection, Engine
 
 from collector_tui.domain.money import to_minor
 from collector_tui.domain.queue import queue_place
+from collector_tui.domain.rules import Rules
 from collector_tui.domain.stages import stage_for_dpd
 from collector_tui.storage.engine import write
-from collector_tui.storage.models import (
-    Callback,
-    Case,
-    ContactAttempt,
-    Customer,
-    Loan,
-    Payment,
-    Phone,
-    PromiseToPay,
-    RepaymentPlan,
-    ScheduleItem,
-    SyncState,
-)
-from collector_tui.sync.wire import CaseW, TombstoneW
+from collector_tui.storage.facts import facts_in
+from collector_tui.storage.queue_build import place_facts, store_placements
+from collector_tui.sync.feed import CaseS, TombstoneS
+from collector_tui.sync.wire_facts import facts_from_feed
 
-T_CASE = Case.__table__  # type: ignore[attr-defined]
-_CHILDREN = [t.__table__ for t in (Customer, Phone, Loan, ScheduleItem, Payment)]  # type: ignore[attr-defined]
+_encode = msgspec.json.Encoder().encode
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else _encode(value).decode()
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _text(value: Any) -> str | None:
+    """Dates, times and amounts as the API spells them (the cache compares them as text)."""
+    return None if value is None else msgspec.to_builtins(value)  # type: ignore[no-any-return]
+
+
+def _insert(table: str, columns: str, upsert: bool = False) -> str:
+    names = columns.split(",")
+    sql = f'INSERT INTO "{table}" ({columns}) VALUES ({",".join("?" * len(names))})'
+    # An upsert, never OR REPLACE: replacing would delete the row and cascade to the case's local work.
+    return sql + " ON CONFLICT(id) DO UPDATE SET " + ",".join(f"{n}=excluded.{n}" for n in names[1:]) if upsert else sql
+
+
+SQL = {
+    "case": _insert("case", "id,version,updated_at,status,assigned_to,customer_id,customer_name,dpd,stage,currency,"
+                    "overdue_amount,overdue_minor,priority,next_action,last_contact_at", upsert=True),
+    "customer": _insert("customer", "id,case_id,name,locale,timezone,birth_year,id_number,contact_info_confirmed_at,"
+                        "address,employment,student,consents,bureau,extra"),
+    "phone": _insert("phone", "case_id,number,type,verified,reachable,added_at,last_reached_at"),
+    "loan": _insert("loan", "case_id,id,product,currency,principal,outstanding,overdue_amount,interest_due,fees_due,"
+                    "dpd,overdue_since,instalment,minimum_payment,due_day,declared_purpose,extra"),
+    "scheduleitem": _insert("scheduleitem", "case_id,seq,due_date,amount,paid,status"),
+    "payment": _insert("payment", "case_id,ref,date,amount,minimum_only"),
+    "contactattempt": _insert("contactattempt", "id,case_id,at,channel,target,disposition,number,collector,"
+                              "duration_s,note,origin"),
+    "promisetopay": _insert("promisetopay", "id,case_id,made_at,due_date,amount,status,origin"),
+    "callback": _insert("callback", "id,case_id,at,note,origin"),
+    "repaymentplan": _insert("repaymentplan", "id,case_id,type,status,created_at,detail,origin"),
+}
+# Replaced whole on every change of their case.
+CHILDREN = ("customer", "phone", "loan", "scheduleitem", "payment")
 # History tables hold local work too: the server's rows are replaced, local rows stay until the server has them.
-_HISTORY = [t.__table__ for t in (ContactAttempt, PromiseToPay, Callback, RepaymentPlan)]  # type: ignore[attr-defined]
+HISTORY = ("contactattempt", "promisetopay", "callback", "repaymentplan")
 
 
 @dataclass
@@ -40,93 +75,88 @@ class PageResult:
     removed: int = 0
 
 
-def _iso(value: object) -> str | None:
-    return value.isoformat() if value is not None else None  # type: ignore[attr-defined]
-
-
-def _case_row(c: CaseW) -> dict[str, object]:
+def _case_row(c: Any) -> tuple[object, ...]:
+    ln = c.loan
     last = max((x.at for x in c.contacts), default=None)
-    place = queue_place(c.loan.dpd, contacted=last is not None)
-    return {
-        "id": c.id, "version": c.version, "updated_at": c.updated_at.isoformat(), "status": c.status,
-        "assigned_to": c.assigned_to, "customer_id": c.customer.id, "customer_name": c.customer.name,
-        "dpd": c.loan.dpd, "stage": int(stage_for_dpd(c.loan.dpd)), "currency": c.loan.currency,
-        "overdue_amount": str(c.loan.overdue_amount), "overdue_minor": to_minor(c.loan.overdue_amount, c.loan.currency),
-        "priority": place.priority, "next_action": place.next_action, "last_contact_at": _iso(last),
-    }
+    place = queue_place(ln.dpd, contacted=last is not None)
+    return (c.id, c.version, c.updated_at.isoformat(), c.status, c.assigned_to, c.customer.id, c.customer.name,
+            ln.dpd, int(stage_for_dpd(ln.dpd)), ln.currency, str(ln.overdue_amount), to_minor(ln.overdue_amount, ln.currency),
+            place.priority, place.next_action, _iso(last))
 
 
-def _rows(cases: Sequence[CaseW]) -> dict[str, list[dict[str, object]]]:
-    rows: dict[str, list[dict[str, object]]] = {t.name: [] for t in _CHILDREN + _HISTORY}
+def _rows(cases: Sequence[Any]) -> dict[str, list[tuple[object, ...]]]:
+    rows: dict[str, list[tuple[object, ...]]] = {name: [] for name in SQL}
     for c in cases:
-        cu, ln = c.customer, c.loan
-        rows["customer"].append({
-            "id": cu.id, "case_id": c.id, "name": cu.name, "locale": cu.locale, "timezone": cu.timezone,
-            "birth_year": cu.birth_year, "id_number": cu.id_number,
-            "contact_info_confirmed_at": _iso(cu.contact_info_confirmed_at),
-            "address": cu.address.model_dump(mode="json"), "employment": cu.employment.model_dump(mode="json"),
-            "student": cu.student.model_dump(mode="json") if cu.student else None,
-            "consents": cu.consents.model_dump(mode="json"),
-            "bureau": cu.bureau.model_dump(mode="json") if cu.bureau else None,
-            "extra": cu.model_dump(mode="json", include={"emails", "contact_changes", "emergency_contacts",
-                                                         "monthly_income", "suppressions"}),
-        })
-        for p in cu.phones:
-            rows["phone"].append({"case_id": c.id, "number": p.number, "type": p.type, "verified": p.verified,
-                                  "reachable": p.reachable, "added_at": _iso(p.added_at),
-                                  "last_reached_at": _iso(p.last_reached_at)})
-        rows["loan"].append({
-            "case_id": c.id, **ln.model_dump(mode="json"),
-            "extra": c.model_dump(mode="json", include={"spending", "deferral_requests"}),
-        })
-        for s in c.schedule:
-            rows["scheduleitem"].append({"case_id": c.id, **s.model_dump(mode="json")})
-        for pm in c.payments:
-            rows["payment"].append({"case_id": c.id, "ref": pm.id, **pm.model_dump(mode="json", exclude={"id"})})
-        for ct in c.contacts:
-            rows["contactattempt"].append({"case_id": c.id, "origin": "server", **ct.model_dump(mode="json")})
-        for pr in c.promises:
-            rows["promisetopay"].append({"case_id": c.id, "origin": "server", **pr.model_dump(mode="json")})
-        for cb in c.callbacks:
-            rows["callback"].append({"case_id": c.id, "origin": "server", **cb.model_dump(mode="json")})
-        for pl in c.plans:
-            rows["repaymentplan"].append({"case_id": c.id, "origin": "server", "id": pl.id, "type": pl.type,
-                                          "status": pl.status, "created_at": _iso(pl.created_at) or "",
-                                          "detail": pl.detail})
+        cid, cu, ln = c.id, c.customer, c.loan
+        rows["case"].append(_case_row(c))
+        rows["customer"].append((
+            cu.id, cid, cu.name, cu.locale, cu.timezone, cu.birth_year, cu.id_number, _iso(cu.contact_info_confirmed_at),
+            _json(cu.address), _json(cu.employment), _json(cu.student), _json(cu.consents), _json(cu.bureau),
+            _json({"emails": cu.emails, "contact_changes": cu.contact_changes, "emergency_contacts": cu.emergency_contacts,
+                   "monthly_income": cu.monthly_income, "suppressions": cu.suppressions}),
+        ))
+        rows["phone"] += [(cid, p.number, p.type, p.verified, p.reachable, _iso(p.added_at), _iso(p.last_reached_at))
+                          for p in cu.phones]
+        rows["loan"].append((
+            cid, ln.id, ln.product, ln.currency, str(ln.principal), str(ln.outstanding), str(ln.overdue_amount),
+            str(ln.interest_due), str(ln.fees_due), ln.dpd, _iso(ln.overdue_since), str(ln.instalment),
+            str(ln.minimum_payment), ln.due_day, ln.declared_purpose,
+            _json({"spending": c.spending, "deferral_requests": c.deferral_requests}),
+        ))
+        rows["scheduleitem"] += [(cid, s.seq, s.due_date.isoformat(), str(s.amount), str(s.paid), s.status)
+                                 for s in c.schedule]
+        rows["payment"] += [(cid, p.id, p.date.isoformat(), str(p.amount), p.minimum_only) for p in c.payments]
+        rows["contactattempt"] += [(x.id, cid, _text(x.at), x.channel, x.target, x.disposition, x.number, x.collector,
+                                    x.duration_s, x.note, "server") for x in c.contacts]
+        rows["promisetopay"] += [(p.id, cid, _text(p.made_at), p.due_date.isoformat(), str(p.amount), p.status, "server")
+                                 for p in c.promises]
+        rows["callback"] += [(cb.id, cid, _text(cb.at), cb.note, "server") for cb in c.callbacks]
+        rows["repaymentplan"] += [(pl.id, cid, pl.type, pl.status, _iso(pl.created_at) or "", _json(pl.detail), "server")
+                                  for pl in c.plans]
     return rows
 
 
-def apply_page(engine: Engine, items: Sequence[CaseW | TombstoneW], next_cursor: str | None, now: datetime) -> PageResult:
-    """Write a page and its cursor together: a crash leaves the cache at a page boundary, never half a page."""
-    cases = [i for i in items if isinstance(i, CaseW)]
-    gone = [i.id for i in items if isinstance(i, TombstoneW)] + [c.id for c in cases if c.status == "closed"]
+def _in(ids: Sequence[str]) -> str:
+    return f"({','.join('?' * len(ids))})"
+
+
+def _with_local_work(conn: Connection, ids: Sequence[str]) -> list[str]:
+    """Cases on the page that still hold local records the server has not taken yet."""
+    union = " UNION ".join(f"SELECT case_id FROM {t} WHERE origin = 'local' AND case_id IN {_in(ids)}" for t in HISTORY)
+    return [r[0] for r in conn.exec_driver_sql(union, tuple(ids) * len(HISTORY))]
+
+
+def apply_page(engine: Engine, items: Sequence[Any], next_cursor: str | None, now: datetime,
+               rules: Rules | None = None) -> PageResult:
+    """Write a page, its queue places (with `rules`) and its cursor together: a crash leaves the cache at a page
+    boundary, never half a page, and never a case without its place in the queue."""
+    cases = [i for i in items if isinstance(i, CaseS)]
+    gone = [i.id for i in items if isinstance(i, TombstoneS)] + [c.id for c in cases if c.status == "closed"]
     cases = [c for c in cases if c.status == "open"]
     ids = [c.id for c in cases]
     rows = _rows(cases)
+    placed = place_facts([facts_from_feed(c) for c in cases], now, rules) if rules and cases else []
     with write(engine) as conn:
         if gone:
             # Cascades purge the personal data; pending work stays in the outbox, which has no foreign key.
-            conn.execute(delete(T_CASE).where(T_CASE.c.id.in_(gone)))
+            conn.exec_driver_sql(f'DELETE FROM "case" WHERE id IN {_in(gone)}', tuple(gone))
         if cases:
-            for table in _CHILDREN:
-                conn.execute(delete(table).where(table.c.case_id.in_(ids)))
-            for table in _HISTORY:
-                server_ids = [r["id"] for r in rows[table.name]]
-                conn.execute(delete(table).where(table.c.case_id.in_(ids), table.c.origin == "server"))
-                if server_ids:  # a local record the server now holds is replaced by the server's copy
-                    conn.execute(delete(table).where(table.c.id.in_(server_ids)))
-            stmt = sqlite_insert(T_CASE)
-            conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["id"], set_={k: stmt.excluded[k] for k in _case_row(cases[0]) if k != "id"}
-                ),
-                [_case_row(c) for c in cases],
-            )
-            for table in _CHILDREN + _HISTORY:
-                if rows[table.name]:
-                    conn.execute(table.insert(), rows[table.name])
-        conn.execute(
-            update(SyncState.__table__).where(SyncState.__table__.c.id == 1)  # type: ignore[attr-defined]
-            .values(cursor=next_cursor, last_sync_at=now.isoformat())
-        )
+            for table in CHILDREN:
+                conn.exec_driver_sql(f"DELETE FROM {table} WHERE case_id IN {_in(ids)}", tuple(ids))
+            for table in HISTORY:
+                conn.exec_driver_sql(f"DELETE FROM {table} WHERE origin = 'server' AND case_id IN {_in(ids)}", tuple(ids))
+                server_ids = [r[0] for r in rows[table]]
+                for start in range(0, len(server_ids), 900):  # a local record the server now holds gives way to its copy
+                    chunk = server_ids[start:start + 900]
+                    conn.exec_driver_sql(f"DELETE FROM {table} WHERE id IN {_in(chunk)}", tuple(chunk))
+            for table, sql in SQL.items():
+                if rows[table]:
+                    conn.exec_driver_sql(sql, rows[table])
+            if rules:
+                local = set(_with_local_work(conn, ids))
+                if local:  # their facts include work only this cache holds
+                    placed = [p for p in placed if p.case_id not in local] + place_facts(facts_in(conn, local), now, rules)
+                store_placements(conn, placed, now)
+        conn.exec_driver_sql("UPDATE syncstate SET cursor = ?, last_sync_at = ? WHERE id = 1",
+                             (next_cursor, now.isoformat()))
     return PageResult(upserted=len(cases), removed=len(gone))

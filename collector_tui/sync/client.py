@@ -7,7 +7,8 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from collector_tui.sync.wire import CasesPageW, MeW, MutationResultsW, TeamStatsW, TokenW
+from collector_tui.sync.feed import FeedError, FeedPage, decode_page
+from collector_tui.sync.wire import MeW, MutationResultsW, TeamStatsW, TokenW
 
 
 class SyncError(Exception):
@@ -105,11 +106,15 @@ class ApiClient:
     def me(self) -> MeW:
         return self._parse(MeW, self._request("GET", "/v1/me"))  # type: ignore[no-any-return]
 
-    def cases(self, since: str | None, limit: int) -> CasesPageW:
+    def cases(self, since: str | None, limit: int) -> FeedPage:
         params: dict[str, Any] = {"limit": limit}
         if since:
             params["since"] = since
-        return self._parse(CasesPageW, self._request("GET", "/v1/cases", params=params))  # type: ignore[no-any-return]
+        response = self._request("GET", "/v1/cases", params=params)
+        try:
+            return FeedPage(*decode_page(response.content))
+        except FeedError as exc:
+            raise MalformedResponse(f"malformed response from {response.url.path}: {exc}") from None
 
     def team_stats(self, start: str, end: str) -> TeamStatsW:
         response = self._request("GET", "/v1/team/contact-stats", params={"from": start, "to": end})

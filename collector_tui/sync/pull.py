@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from collector_tui.domain.rules import Rules
 from collector_tui.storage import state
 from collector_tui.sync.apply import apply_page
 from collector_tui.sync.client import ApiClient, MalformedResponse
@@ -27,7 +28,7 @@ Progress = Callable[[PullResult], None]
 
 
 def pull(engine: Engine, client: ApiClient, *, now: Callable[[], datetime], page_size: int = 500,
-         progress: Progress | None = None) -> PullResult:
+         progress: Progress | None = None, rules: Rules | None = None) -> PullResult:
     """Bring the cache up to the server's feed; on any error the cache stays at the last whole page."""
     result = PullResult()
     cursor = state.cursor(engine)
@@ -37,7 +38,7 @@ def pull(engine: Engine, client: ApiClient, *, now: Callable[[], datetime], page
             # A server that says "more" without moving on would keep us here for ever.
             raise MalformedResponse("malformed page: has_more without a new cursor")
         try:
-            applied = apply_page(engine, page.items, page.next_cursor or cursor, now())
+            applied = apply_page(engine, page.items, page.next_cursor or cursor, now(), rules)
         except IntegrityError as exc:
             # The transaction rolled back: the cache is still at the previous page.
             raise MalformedResponse(f"malformed page: rows clash ({exc.orig})") from None

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from collector_tui.domain.rules import Rules
 from collector_tui.policies import load_pack
 from collector_tui.storage import state
-from collector_tui.storage.queue_build import queue_due, rebuild_queue
+from collector_tui.storage.queue_build import refresh_queue
 from collector_tui.storage.team import save_team_stats
 from collector_tui.sync.client import ApiClient, SyncError
 from collector_tui.sync.pull import Progress, PullResult, pull
@@ -35,12 +35,13 @@ def run_sync(engine: Engine, api: str, user: str, token: str, *, page_size: int 
              progress: Progress | None = None, now: Callable[[], datetime] = utc_now,
              rules: Rules | None = None, timeout: float = 20.0, backoff: Backoff = Backoff(),
              client_options: dict[str, Any] | None = None) -> PullResult:
-    """Sync the cache with the server, then re-order the queue with `rules` (default: the cn pack).
+    """Sync the cache with the server, placing the cases it writes in the queue with `rules` (default: the cn pack).
 
     Raises SyncError with a one-line reason, recorded for the footer; the queue is re-ordered either way
     from whatever the cache holds.
     """
     state.bind_home(engine, api, user)
+    rules = rules or Rules(pack=load_pack("cn"))
     result: PullResult | None = None
     try:
         with ApiClient(api, token, timeout=timeout, **(client_options or {})) as client:
@@ -48,7 +49,7 @@ def run_sync(engine: Engine, api: str, user: str, token: str, *, page_size: int 
             state.save_me(engine, me.model_dump())
             # Push first: the server decides on local work before the pull may purge a reassigned case.
             pushed = push(engine, client, backoff=backoff)
-            result = pull(engine, client, now=now, page_size=page_size, progress=progress)
+            result = pull(engine, client, now=now, page_size=page_size, progress=progress, rules=rules)
             result.pushed = pushed
             if me.role == "lead":
                 fetch_team_stats(engine, client, now())
@@ -56,9 +57,7 @@ def run_sync(engine: Engine, api: str, user: str, token: str, *, page_size: int 
         state.record_sync_error(engine, str(exc))
         raise
     finally:
-        # Re-ordering walks every open case: skip it when the pull changed nothing and the order is still current.
-        unchanged = result is not None and not (result.upserted or result.removed)
-        if not unchanged or queue_due(engine, now()):
-            rebuild_queue(engine, now(), rules or Rules(pack=load_pack("cn")))
+        # The pull placed what it wrote; what went stale with the clock is re-placed here, and only that.
+        refresh_queue(engine, now(), rules)
     state.record_sync_error(engine, None)
     return result

@@ -77,8 +77,10 @@ def _caps(pack: RulePack, f: CaseFacts, channel: str, now: datetime, number: str
     phone = [c for c in past if c.channel == "phone"]
     hits: list[tuple[datetime, str, str, dict[str, object]]] = []
 
+    days = {id(c): c.at.astimezone(home).date() for c in past}  # each contact's local day, worked out once
+
     def local_day(c: Contact) -> date:
-        return c.at.astimezone(home).date()
+        return days[id(c)]
 
     if channel == "phone" and pack.unanswered_per_day:
         cap = pack.unanswered_per_day

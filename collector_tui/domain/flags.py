@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from statistics import mean
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -69,8 +69,14 @@ def _pct(value: Decimal) -> int:
     return int((value * 100).to_integral_value())
 
 
+@lru_cache(maxsize=64)  # a queue build asks the same few (day, months) pairs for every case
 def _months_ago(today: date, months: int) -> date:
     return today - relativedelta(months=months)
+
+
+def _mean(values: tuple[Decimal, ...]) -> Decimal:
+    # statistics.mean is exact through Fractions and costs more than all the rules together on a big queue.
+    return sum(values, Decimal(0)) / len(values)
 
 
 def compute_flags(f: CaseFacts, today: date, th: FlagThresholds = FlagThresholds(),
@@ -92,7 +98,7 @@ Raise = Callable[..., None]
 
 def _income(f: CaseFacts, today: date, th: FlagThresholds, flag: Raise) -> None:
     if len(f.monthly_income) >= 2:
-        avg = Decimal(mean(f.monthly_income))
+        avg = _mean(f.monthly_income)
         if avg > 0:
             swing = (max(f.monthly_income) - min(f.monthly_income)) / avg
             if swing > th.income_swing:
@@ -144,7 +150,7 @@ def _repayment(f: CaseFacts, today: date, th: FlagThresholds, flag: Raise) -> No
     if f.due_day and len(f.payments) >= 3:
         # Distance in days from the due day, wrapping around the month end.
         gaps = [min(abs(p.date.day - f.due_day), 30 - abs(p.date.day - f.due_day)) for p in f.payments]
-        spread = mean(gaps)
+        spread = sum(gaps) / len(gaps)
         if spread > th.irregular_days:
             flag("repay.irregular", days=round(spread), threshold=th.irregular_days)
     recent = [d for d in f.deferral_requests if d >= _months_ago(today, th.deferral_months)]
@@ -170,7 +176,7 @@ def _funds(f: CaseFacts, today: date, th: FlagThresholds, flag: Raise) -> None:
         if prev.total > 0 and last.total / prev.total >= th.spending_jump:
             flag("funds.spending_jump", ratio=f"{last.total / prev.total:.1f}", threshold=f"{th.spending_jump:.1f}")
     if f.spending and f.monthly_income:
-        income = Decimal(mean(f.monthly_income))
+        income = _mean(f.monthly_income)
         largest = f.spending[-1].largest
         if income > 0 and largest > income * th.large_spend_income_share:
             flag("funds.large_spend", amount=str(largest), income=str(income.quantize(Decimal("1"))))
@@ -187,7 +193,7 @@ def _lost_and_debt(f: CaseFacts, today: date, th: FlagThresholds, flag: Raise) -
     if f.active_lenders >= th.many_lenders:
         flag("debt.many_lenders", lenders=f.active_lenders, threshold=th.many_lenders)
     if f.monthly_income and f.total_debt > 0:
-        annual = Decimal(mean(f.monthly_income)) * 12
+        annual = _mean(f.monthly_income) * 12
         if annual > 0 and f.total_debt / annual > th.debt_to_annual_income:
             flag("debt.high", ratio=f"{f.total_debt / annual:.1f}", threshold=f"{th.debt_to_annual_income:.1f}")
     broken = sum(1 for p in f.promises if p.status == "broken")

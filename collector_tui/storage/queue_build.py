@@ -15,18 +15,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select
 
-from collector_tui.domain.priority import Placement, order, place_case, sort_text
+from collector_tui.domain.priority import Placement, order, place_case
 from collector_tui.domain.rules import Rules
 from collector_tui.storage.engine import read, write
 from collector_tui.storage.facts import load_facts
 from collector_tui.storage.models import Case, QueueEntry
+from collector_tui.storage.queue_rows import UPSERT, placement_row, utc_text
 
 T_QUEUE = QueueEntry.__table__  # type: ignore[attr-defined]
 T_CASE = Case.__table__  # type: ignore[attr-defined]
-_COLUMNS = ("case_id", "sort_key", "group", "reason", "params", "callable", "blocked_by", "next_allowed_at", "tier",
-            "score", "risk_level", "flags", "built_at")
-UPSERT = (f'INSERT OR REPLACE INTO queue_entry ({", ".join(f"{c!r}" for c in _COLUMNS)}) '
-          f'VALUES ({", ".join("?" for _ in _COLUMNS)})').replace("'", '"')
 
 
 @dataclass(frozen=True)
@@ -34,17 +31,6 @@ class QueueSummary:
     built_at: str
     groups: dict[str, int]
     next_change: str | None  # the earliest time a blocked case becomes callable
-
-
-def utc_text(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat()
-
-
-def placement_row(p: Placement, built: str, params_json: Any) -> tuple[object, ...]:
-    """One queue_entry row for the DB-API; `params_json` encodes the params (JSON text)."""
-    until = utc_text(p.next_allowed_at) if p.next_allowed_at else None
-    return (p.case_id, sort_text(p.sort_key), p.group, p.reason, params_json(p.params), p.callable, p.blocked_by,
-            until, p.tier, p.score, p.risk_level, " ".join(p.flags), built)
 
 
 def _json(value: object) -> str:

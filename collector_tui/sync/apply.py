@@ -1,43 +1,19 @@
-"""Apply one page of the server's case feed to the cache: its rows, their queue places and the cursor, together.
-
-Rows go in through the DB-API's executemany with tuples: a full sync writes millions of rows, and an
-ORM object or a Core parameter dict a row costs several times the write itself.
-"""
+"""Write one prepared page of the case feed to the cache: its rows, their queue places and the cursor, together."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-import msgspec
 from sqlalchemy import Connection, Engine
 
-from collector_tui.domain.money import to_minor
-from collector_tui.domain.queue import queue_place
 from collector_tui.domain.rules import Rules
-from collector_tui.domain.stages import stage_for_dpd
 from collector_tui.storage.engine import write
 from collector_tui.storage.facts import facts_in
 from collector_tui.storage.queue_build import place_facts, store_placements
-from collector_tui.sync.feed import CaseS, TombstoneS
-from collector_tui.sync.wire_facts import facts_from_feed
-
-_encode = msgspec.json.Encoder().encode
-
-
-def _json(value: Any) -> str | None:
-    return None if value is None else _encode(value).decode()
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _text(value: Any) -> str | None:
-    """Dates, times and amounts as the API spells them (the cache compares them as text)."""
-    return None if value is None else msgspec.to_builtins(value)  # type: ignore[no-any-return]
+from collector_tui.storage.queue_rows import UPSERT
+from collector_tui.sync.prepare import PreparedPage
 
 
 def _insert(table: str, columns: str, upsert: bool = False) -> str:
@@ -47,6 +23,7 @@ def _insert(table: str, columns: str, upsert: bool = False) -> str:
     return sql + " ON CONFLICT(id) DO UPDATE SET " + ",".join(f"{n}=excluded.{n}" for n in names[1:]) if upsert else sql
 
 
+# Column order matches the tuples of sync.prepare.
 SQL = {
     "case": _insert("case", "id,version,updated_at,status,assigned_to,customer_id,customer_name,dpd,stage,currency,"
                     "overdue_amount,overdue_minor,priority,next_action,last_contact_at", upsert=True),
@@ -75,47 +52,6 @@ class PageResult:
     removed: int = 0
 
 
-def _case_row(c: Any) -> tuple[object, ...]:
-    ln = c.loan
-    last = max((x.at for x in c.contacts), default=None)
-    place = queue_place(ln.dpd, contacted=last is not None)
-    return (c.id, c.version, c.updated_at.isoformat(), c.status, c.assigned_to, c.customer.id, c.customer.name,
-            ln.dpd, int(stage_for_dpd(ln.dpd)), ln.currency, str(ln.overdue_amount), to_minor(ln.overdue_amount, ln.currency),
-            place.priority, place.next_action, _iso(last))
-
-
-def _rows(cases: Sequence[Any]) -> dict[str, list[tuple[object, ...]]]:
-    rows: dict[str, list[tuple[object, ...]]] = {name: [] for name in SQL}
-    for c in cases:
-        cid, cu, ln = c.id, c.customer, c.loan
-        rows["case"].append(_case_row(c))
-        rows["customer"].append((
-            cu.id, cid, cu.name, cu.locale, cu.timezone, cu.birth_year, cu.id_number, _iso(cu.contact_info_confirmed_at),
-            _json(cu.address), _json(cu.employment), _json(cu.student), _json(cu.consents), _json(cu.bureau),
-            _json({"emails": cu.emails, "contact_changes": cu.contact_changes, "emergency_contacts": cu.emergency_contacts,
-                   "monthly_income": cu.monthly_income, "suppressions": cu.suppressions}),
-        ))
-        rows["phone"] += [(cid, p.number, p.type, p.verified, p.reachable, _iso(p.added_at), _iso(p.last_reached_at))
-                          for p in cu.phones]
-        rows["loan"].append((
-            cid, ln.id, ln.product, ln.currency, str(ln.principal), str(ln.outstanding), str(ln.overdue_amount),
-            str(ln.interest_due), str(ln.fees_due), ln.dpd, _iso(ln.overdue_since), str(ln.instalment),
-            str(ln.minimum_payment), ln.due_day, ln.declared_purpose,
-            _json({"spending": c.spending, "deferral_requests": c.deferral_requests}),
-        ))
-        rows["scheduleitem"] += [(cid, s.seq, s.due_date.isoformat(), str(s.amount), str(s.paid), s.status)
-                                 for s in c.schedule]
-        rows["payment"] += [(cid, p.id, p.date.isoformat(), str(p.amount), p.minimum_only) for p in c.payments]
-        rows["contactattempt"] += [(x.id, cid, _text(x.at), x.channel, x.target, x.disposition, x.number, x.collector,
-                                    x.duration_s, x.note, "server") for x in c.contacts]
-        rows["promisetopay"] += [(p.id, cid, _text(p.made_at), p.due_date.isoformat(), str(p.amount), p.status, "server")
-                                 for p in c.promises]
-        rows["callback"] += [(cb.id, cid, _text(cb.at), cb.note, "server") for cb in c.callbacks]
-        rows["repaymentplan"] += [(pl.id, cid, pl.type, pl.status, _iso(pl.created_at) or "", _json(pl.detail), "server")
-                                  for pl in c.plans]
-    return rows
-
-
 def _in(ids: Sequence[str]) -> str:
     return f"({','.join('?' * len(ids))})"
 
@@ -126,21 +62,15 @@ def _with_local_work(conn: Connection, ids: Sequence[str]) -> list[str]:
     return [r[0] for r in conn.exec_driver_sql(union, tuple(ids) * len(HISTORY))]
 
 
-def apply_page(engine: Engine, items: Sequence[Any], next_cursor: str | None, now: datetime,
-               rules: Rules | None = None) -> PageResult:
-    """Write a page, its queue places (with `rules`) and its cursor together: a crash leaves the cache at a page
+def write_page(engine: Engine, page: PreparedPage, cursor: str | None, now: datetime, rules: Rules | None) -> PageResult:
+    """Write a page, its queue places and its cursor in one transaction: a crash leaves the cache at a page
     boundary, never half a page, and never a case without its place in the queue."""
-    cases = [i for i in items if isinstance(i, CaseS)]
-    gone = [i.id for i in items if isinstance(i, TombstoneS)] + [c.id for c in cases if c.status == "closed"]
-    cases = [c for c in cases if c.status == "open"]
-    ids = [c.id for c in cases]
-    rows = _rows(cases)
-    placed = place_facts([facts_from_feed(c) for c in cases], now, rules) if rules and cases else []
+    ids, gone, rows = page.ids, page.gone, page.rows
     with write(engine) as conn:
         if gone:
             # Cascades purge the personal data; pending work stays in the outbox, which has no foreign key.
             conn.exec_driver_sql(f'DELETE FROM "case" WHERE id IN {_in(gone)}', tuple(gone))
-        if cases:
+        if ids:
             for table in CHILDREN:
                 conn.exec_driver_sql(f"DELETE FROM {table} WHERE case_id IN {_in(ids)}", tuple(ids))
             for table in HISTORY:
@@ -152,11 +82,13 @@ def apply_page(engine: Engine, items: Sequence[Any], next_cursor: str | None, no
             for table, sql in SQL.items():
                 if rows[table]:
                     conn.exec_driver_sql(sql, rows[table])
-            if rules:
+            placed = page.placed
+            if rules is not None:
                 local = set(_with_local_work(conn, ids))
                 if local:  # their facts include work only this cache holds
-                    placed = [p for p in placed if p.case_id not in local] + place_facts(facts_in(conn, local), now, rules)
-                store_placements(conn, placed, now)
-        conn.exec_driver_sql("UPDATE syncstate SET cursor = ?, last_sync_at = ? WHERE id = 1",
-                             (next_cursor, now.isoformat()))
-    return PageResult(upserted=len(cases), removed=len(gone))
+                    placed = [r for r in placed if r[0] not in local]
+                    store_placements(conn, place_facts(facts_in(conn, local), now, rules), now)
+            if placed:
+                conn.exec_driver_sql(UPSERT, placed)
+        conn.exec_driver_sql("UPDATE syncstate SET cursor = ?, last_sync_at = ? WHERE id = 1", (cursor, now.isoformat()))
+    return PageResult(upserted=len(ids), removed=len(gone))

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from collector_tui.sync.feed import FeedError, FeedPage, decode_page
+from collector_tui.sync.feed import FeedError, FeedPage, decode_page, page_head
 from collector_tui.sync.wire import MeW, MutationResultsW, TeamStatsW, TokenW
 
 
@@ -107,14 +107,29 @@ class ApiClient:
         return self._parse(MeW, self._request("GET", "/v1/me"))  # type: ignore[no-any-return]
 
     def cases(self, since: str | None, limit: int) -> FeedPage:
+        return self.decode_cases(self.cases_content(since, limit))
+
+    def cases_content(self, since: str | None, limit: int) -> bytes:
+        """One page of the case feed as the server sent it (decode with `decode_cases`)."""
         params: dict[str, Any] = {"limit": limit}
         if since:
             params["since"] = since
-        response = self._request("GET", "/v1/cases", params=params)
+        return self._request("GET", "/v1/cases", params=params).content
+
+    @staticmethod
+    def feed_head(content: bytes) -> tuple[str | None, bool]:
+        """A page's next cursor and whether more remain, without decoding its items."""
         try:
-            return FeedPage(*decode_page(response.content))
+            return page_head(content)
         except FeedError as exc:
-            raise MalformedResponse(f"malformed response from {response.url.path}: {exc}") from None
+            raise MalformedResponse(f"malformed response from /v1/cases: {exc}") from None
+
+    @staticmethod
+    def decode_cases(content: bytes) -> FeedPage:
+        try:
+            return decode_page(content)
+        except FeedError as exc:
+            raise MalformedResponse(f"malformed response from /v1/cases: {exc}") from None
 
     def team_stats(self, start: str, end: str) -> TeamStatsW:
         response = self._request("GET", "/v1/team/contact-stats", params={"from": start, "to": end})

@@ -8,6 +8,7 @@ checking every field's type and constraint.
 
 from __future__ import annotations
 
+import re
 import types
 from datetime import datetime
 from decimal import Decimal
@@ -23,14 +24,32 @@ _CONSTRAINTS = ("min_length", "max_length", "ge", "le", "gt", "lt", "pattern")
 _structs: dict[type[BaseModel], type[msgspec.Struct]] = {}
 
 
-def _finite(names: tuple[str, ...]) -> Any:
-    def check(self: Any) -> None:
-        for name in names:
-            value = getattr(self, name)
-            if value is not None and not value.is_finite():
-                raise ValueError(f"{name} must be a finite amount")
+_amounts: dict[type[msgspec.Struct], tuple[str, ...]] = {}  # each struct's Decimal fields
+# Decimal reads "NaN" and "Infinity" from JSON strings; pydantic refuses them and so do we. Checking every
+# amount in Python would double the decode time, so the page's bytes are searched for such a string first.
+_NOT_FINITE = re.compile(rb'"[+-]?(?:s?nan|inf(?:inity)?)"', re.IGNORECASE)
 
-    return check
+
+def _not_finite(value: Any, path: str) -> str | None:
+    """The path of the first NaN or infinite amount inside a decoded struct, if any."""
+    if isinstance(value, list):
+        for n, item in enumerate(value):
+            found = _not_finite(item, f"{path}[{n}]")
+            if found:
+                return found
+        return None
+    if not isinstance(value, msgspec.Struct):
+        return None
+    for name in type(value).__struct_fields__:
+        field = getattr(value, name)
+        if name in _amounts.get(type(value), ()):
+            if field is not None and not field.is_finite():
+                return f"{path}.{name}"
+        else:
+            found = _not_finite(field, f"{path}.{name}")
+            if found:
+                return found
+    return None
 
 
 def _type(tp: Any) -> Any:
@@ -49,18 +68,16 @@ def struct_for(model: type[BaseModel]) -> type[msgspec.Struct]:
     if model in _structs:
         return _structs[model]
     fields: list[tuple[str, Any, Any]] = []
-    finite: list[str] = []
+    amounts: list[str] = []
     for name, info in model.model_fields.items():
         tp = _type(info.annotation)
         limits: dict[str, Any] = {}
         for meta in info.metadata:
             limits.update({k: getattr(meta, k) for k in _CONSTRAINTS if getattr(meta, k, None) is not None})
-            if getattr(meta, "allow_inf_nan", None) is False:
-                finite.append(name)
         if info.annotation is datetime or get_args(info.annotation) == (datetime, type(None)):
             limits["tz"] = True  # a time without its offset is ambiguous: refuse it rather than guess
         if info.annotation is Decimal or get_args(info.annotation) == (Decimal, type(None)):
-            finite.append(name)  # pydantic refuses NaN and infinities in JSON; so do we
+            amounts.append(name)
         if limits:
             tp = Union[tuple(_annotate(a, limits) for a in get_args(tp))] if get_origin(tp) in (Union, types.UnionType) \
                 else _annotate(tp, limits)
@@ -74,9 +91,10 @@ def struct_for(model: type[BaseModel]) -> type[msgspec.Struct]:
         else:
             default = msgspec.field(default=info.default, name=info.alias)
         fields.append((name, tp, default))
-    namespace = {"__post_init__": _finite(tuple(dict.fromkeys(finite)))} if finite else None
-    struct = msgspec.defstruct(model.__name__.removesuffix("W"), fields, kw_only=True, namespace=namespace)
-    _structs[model] = struct
+    # gc=False: feed structs never form cycles, and untracked they cost the collector nothing on a big pull.
+    struct = msgspec.defstruct(model.__name__.removesuffix("W"), fields, kw_only=True, gc=False)
+    _structs[model] = _structs.get(model, struct)
+    _amounts[struct] = tuple(amounts)
     return struct
 
 
@@ -92,13 +110,26 @@ CaseS = struct_for(CaseW)
 TombstoneS = struct_for(TombstoneW)
 
 
-class PageS(msgspec.Struct):
+class PageS(msgspec.Struct, gc=False):
     items: list[msgspec.Raw]
     next_cursor: str | None = None
     has_more: bool = False
 
 
+class CasesOnlyS(msgspec.Struct, gc=False):
+    items: list[CaseS]  # type: ignore[valid-type]
+    next_cursor: str | None = None
+    has_more: bool = False
+
+
+class HeadS(msgspec.Struct, gc=False):
+    next_cursor: str | None = None
+    has_more: bool = False
+
+
 _page = msgspec.json.Decoder(PageS)
+_head = msgspec.json.Decoder(HeadS)
+_cases_only = msgspec.json.Decoder(CasesOnlyS)
 _case = msgspec.json.Decoder(CaseS)
 _tomb = msgspec.json.Decoder(TombstoneS)
 
@@ -113,8 +144,23 @@ class FeedError(ValueError):
     """The page does not match the API schema; the message names the item and field."""
 
 
-def decode_page(content: bytes) -> tuple[list[Any], str | None, bool]:
+def page_head(content: bytes) -> tuple[str | None, bool]:
+    """Only the next cursor and whether more remain (the items are skipped, not built): to fetch ahead."""
+    try:
+        head = _head.decode(content)
+    except msgspec.DecodeError as exc:
+        raise FeedError(str(exc)) from None
+    return head.next_cursor, head.has_more
+
+
+def decode_page(content: bytes) -> FeedPage:
     """Items (CaseS or TombstoneS), the next cursor and whether more remain; FeedError when malformed."""
+    try:
+        # A first sync's pages hold only cases: one decode for the page; a tombstone sends us item by item.
+        whole = _cases_only.decode(content)
+        return _finite(FeedPage(whole.items, whole.next_cursor, whole.has_more), content)
+    except msgspec.DecodeError:
+        pass
     try:
         page = _page.decode(content)
     except msgspec.DecodeError as exc:
@@ -128,7 +174,15 @@ def decode_page(content: bytes) -> tuple[list[Any], str | None, bool]:
                 items.append(_tomb.decode(raw))
             except msgspec.DecodeError:
                 raise FeedError(f"items[{n}]: {exc}") from None
-    return items, page.next_cursor, page.has_more
+    return _finite(FeedPage(items, page.next_cursor, page.has_more), content)
+
+
+def _finite(page: FeedPage, content: bytes) -> FeedPage:
+    if _NOT_FINITE.search(content):
+        found = _not_finite(page.items, "items")
+        if found:
+            raise FeedError(f"{found}: an amount must be a finite number")
+    return page
 
 
 def to_builtins(value: Any) -> Any:

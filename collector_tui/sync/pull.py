@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 from datetime import datetime
@@ -12,8 +13,10 @@ from sqlalchemy.exc import IntegrityError
 
 from collector_tui.domain.rules import Rules
 from collector_tui.storage import state
-from collector_tui.sync.apply import apply_page
-from collector_tui.sync.client import ApiClient, MalformedResponse
+from collector_tui.sync.apply import write_page
+from collector_tui.sync.client import ApiClient, MalformedResponse, SyncError
+from collector_tui.sync.pipeline import Pipeline
+from collector_tui.sync.prepare import PreparedPage
 
 
 @dataclass
@@ -25,28 +28,63 @@ class PullResult:
 
 
 Progress = Callable[[PullResult], None]
+PARALLEL_AFTER = 2_000  # cases into a first sync, with more to come, before a helper process pays for its start
 
 
 def pull(engine: Engine, client: ApiClient, *, now: Callable[[], datetime], page_size: int = 500,
-         progress: Progress | None = None, rules: Rules | None = None) -> PullResult:
+         progress: Progress | None = None, rules: Rules | None = None, parallel: bool = True) -> PullResult:
     """Bring the cache up to the server's feed; on any error the cache stays at the last whole page."""
     result = PullResult()
     cursor = state.cursor(engine)
-    while True:
-        page = client.cases(cursor, page_size)
-        if page.has_more and (not page.items or page.next_cursor in (None, cursor)):
-            # A server that says "more" without moving on would keep us here for ever.
-            raise MalformedResponse("malformed page: has_more without a new cursor")
-        try:
-            applied = apply_page(engine, page.items, page.next_cursor or cursor, now(), rules)
-        except IntegrityError as exc:
-            # The transaction rolled back: the cache is still at the previous page.
-            raise MalformedResponse(f"malformed page: rows clash ({exc.orig})") from None
-        cursor = page.next_cursor or cursor
-        result.pages += 1
-        result.upserted += applied.upserted
-        result.removed += applied.removed
-        if progress:
-            progress(result)
-        if not page.has_more:
-            return result
+    # A first sync of a big portfolio: a helper process prepares pages while this one writes (sync.pipeline).
+    # Its start costs most of a second, so it starts only once the feed has shown it is long.
+    helper_from = PARALLEL_AFTER if parallel and cursor is None else None
+    pipeline = Pipeline(rules)
+    ahead: deque[Callable[[], PreparedPage]] = deque()
+    fetch_from: str | None = cursor
+    more = True
+    failed: SyncError | None = None
+
+    def fetch_ahead(depth: int) -> None:
+        # Keep `depth` pages in the helper's hands: it prepares them while this process writes.
+        nonlocal fetch_from, more, failed
+        while more and failed is None and len(ahead) < depth:
+            try:
+                content = client.cases_content(fetch_from, page_size)
+            except SyncError as exc:
+                failed = exc  # raised once the pages already in hand are written
+                return
+            ahead.append(pipeline.submit(content, now()))
+            following, more = client.feed_head(content)
+            if helper_from is not None and more and result.upserted + page_size * len(ahead) >= helper_from:
+                pipeline.start_helper()
+            if more and following in (None, fetch_from):
+                break  # the page itself is refused below, with the reason
+            fetch_from = following
+
+    try:
+        while True:
+            fetch_ahead(2 if pipeline.parallel else 1)
+            if not ahead:
+                assert failed is not None
+                raise failed
+            page = ahead.popleft()()
+            if page.has_more and (not page.items or page.next_cursor in (None, cursor)):
+                # A server that says "more" without moving on would keep us here for ever.
+                raise MalformedResponse("malformed page: has_more without a new cursor")
+            fetch_ahead(2 if pipeline.parallel else 0)
+            try:
+                applied = write_page(engine, page, page.next_cursor or cursor, now(), rules)
+            except IntegrityError as exc:
+                # The transaction rolled back: the cache is still at the previous page.
+                raise MalformedResponse(f"malformed page: rows clash ({exc.orig})") from None
+            cursor = page.next_cursor or cursor
+            result.pages += 1
+            result.upserted += applied.upserted
+            result.removed += applied.removed
+            if progress:
+                progress(result)
+            if not page.has_more:
+                return result
+    finally:
+        pipeline.close()

@@ -1,0 +1,25 @@
+"""queue_entry rows as plain tuples: shared by the queue builder and a sync's helper process (no database here)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from collector_tui.domain.priority import Placement, sort_text
+
+COLUMNS = ("case_id", "sort_key", "group", "reason", "params", "callable", "blocked_by", "next_allowed_at", "tier",
+           "score", "risk_level", "flags", "built_at")
+UPSERT = (f'INSERT OR REPLACE INTO queue_entry ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in COLUMNS)}) '
+          f'VALUES ({", ".join("?" for _ in COLUMNS)})')
+
+
+def utc_text(moment: datetime) -> str:
+    """UTC ISO text: stored times sort as time does."""
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def placement_row(p: Placement, built: str, params_json: Callable[[object], str]) -> tuple[object, ...]:
+    """One queue_entry row for the DB-API; `params_json` encodes the params as JSON text."""
+    until = utc_text(p.next_allowed_at) if p.next_allowed_at else None
+    return (p.case_id, sort_text(p.sort_key), p.group, p.reason, params_json(p.params), p.callable, p.blocked_by,
+            until, p.tier, p.score, p.risk_level, " ".join(p.flags), built)

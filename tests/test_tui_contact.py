@@ -16,7 +16,6 @@ from collector_tui.storage import outbox
 from collector_tui.storage.queries import queue_page
 from collector_tui.sync.service import run_sync
 from collector_tui.widgets.case_table import CaseTable
-from tests.conftest import SYNC_AT
 from tests.test_tui import plain
 
 pytestmark = pytest.mark.anyio
@@ -26,7 +25,7 @@ NIGHT = datetime(2026, 11, 27, 15, 0, tzinfo=timezone.utc)  # 23:00 in Shanghai
 
 @pytest.fixture
 def synced(server, cache):  # type: ignore[no-untyped-def]
-    run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    run_sync(cache, server.url, "demo", server.token(), now=lambda: MORNING)  # the order the app, at MORNING, shows
     return cache
 
 

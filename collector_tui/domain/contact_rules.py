@@ -30,6 +30,7 @@ class Decision:
     reason: str = "check.allowed"
     params: dict[str, object] = field(default_factory=dict)
     next_allowed_at: datetime | None = None
+    holds_until: datetime | None = None  # an allowed contact: when the allowed hours close in one of the zones
 
 
 def counts_as_contact(c: Contact) -> bool:
@@ -43,6 +44,11 @@ def window_open(pack: RulePack, zones: tuple[str, ...], at: datetime) -> bool:
         if not (pack.hours.start <= local < pack.hours.end):
             return False
     return True
+
+
+def window_close(pack: RulePack, zones: tuple[str, ...], at: datetime) -> datetime:
+    """While the window is open at `at`: the first instant it closes in one of the zones."""
+    return min(datetime.combine(at.astimezone(ZoneInfo(z)).date(), pack.hours.end, ZoneInfo(z)) for z in zones)
 
 
 def next_window_open(pack: RulePack, zones: tuple[str, ...], at: datetime) -> datetime:
@@ -162,4 +168,4 @@ def check_contact(pack: RulePack, f: CaseFacts, *, channel: str, now: datetime, 
         start, end = pack.hours.start.strftime("%H:%M"), pack.hours.end.strftime("%H:%M")
         return Decision(False, pack.hours.rule, "check.hours", {"start": start, "end": end, "zones": ", ".join(zones)},
                         next_window_open(pack, zones, now))
-    return Decision(True)
+    return Decision(True, holds_until=window_close(pack, zones, now))

@@ -42,6 +42,9 @@ class Placement:
     blocked_by: str | None = None
     next_allowed_at: datetime | None = None
     sort_key: tuple[object, ...] = field(default=(), compare=False)
+    # Until when this placement holds as the clock moves: a blocked case's wait ends, the allowed hours
+    # close, or the customer's day turns (promises due today, broken promises). Re-place it then.
+    valid_until: datetime | None = field(default=None, compare=False)
 
 
 def _working_group(f: CaseFacts, now: datetime, pack: RulePack, stage: Stage, tier: str) -> tuple[str, str, dict[str, object], tuple[object, ...]]:
@@ -79,14 +82,17 @@ def place_case(f: CaseFacts, now: datetime, pack: RulePack, *, thresholds: FlagT
     common = dict(case_id=f.case_id, stage=int(stage), tier=score.tier, score=score.value,
                   risk_level=score.risk_level, flags=tuple(fl.id for fl in flags))
     decision = check_contact(pack, f, channel="phone", now=now)
+    day_ends = datetime.combine(today + timedelta(days=1), datetime.min.time(), ZoneInfo(f.timezone))
     if not decision.allowed:
         until = decision.next_allowed_at
         return Placement(group="blocked", reason=decision.reason, params={**decision.params, "then": reason},
                          callable=False, blocked_by=decision.rule, next_allowed_at=until,
                          sort_key=(GROUPS.index("blocked"), until or FAR, GROUPS.index(group), *key, f.case_id),
+                         valid_until=min(until, day_ends) if until else day_ends,
                          **common)  # type: ignore[arg-type]
+    ends = min(decision.holds_until, day_ends) if decision.holds_until else day_ends
     return Placement(group=group, reason=reason, params=params, sort_key=(GROUPS.index(group), *key, f.case_id),
-                     **common)  # type: ignore[arg-type]
+                     valid_until=ends, **common)  # type: ignore[arg-type]
 
 
 def order(placements: list[Placement]) -> list[Placement]:

@@ -239,8 +239,7 @@ class QueueEntry(SQLModel, table=True):
     __table_args__ = (
         Index("ix_queue_sort", "sort_key"),
         Index("ix_queue_group", "group"),
-        Index("ix_queue_next_allowed", "next_allowed_at"),
-        Index("ix_queue_built", "built_at"),
+        Index("ix_queue_valid", "valid_until"),
     )
 
     case_id: str = Field(sa_column=Column(String, ForeignKey("case.id", ondelete="CASCADE"), primary_key=True))
@@ -255,7 +254,8 @@ class QueueEntry(SQLModel, table=True):
     score: int = 0
     risk_level: str = "low"
     flags: str = ""  # space-separated flag ids, for LIKE filtering
-    built_at: str = ""  # UTC ISO text of the placement: a placement from another day is stale
+    built_at: str = ""  # UTC ISO text of the placement
+    valid_until: str = ""  # UTC ISO text: from then on the placement may be wrong (domain.priority.Placement)
 
 
 class TeamStatsRow(SQLModel, table=True):

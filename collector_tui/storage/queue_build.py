@@ -1,7 +1,8 @@
 """Keep the queue ordered: place cases through the rules at `now` and store where each sits and why.
 
-A sync places the cases it writes in the same transaction (sync.apply). What goes stale by itself is
-re-placed here, and only that: a placement from an earlier day, and a blocked case whose wait is over.
+A sync places the cases it writes in the same transaction (sync.apply). What goes stale as the clock moves
+is re-placed here, and only that: each placement says until when it holds (a blocked case's wait, the
+allowed hours, the customer's day), and an index on that finds the stale ones.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select
@@ -75,16 +76,11 @@ def replace_cases(engine: Engine, case_ids: Iterable[str], now: datetime, rules:
     return len(placed)
 
 
-def _day_start(now: datetime) -> str:
-    utc = now.astimezone(timezone.utc)
-    return utc.replace(hour=0, minute=0, second=0, microsecond=0).isoformat()
-
-
 def stale_cases(engine: Engine, now: datetime) -> list[str]:
-    """Open cases whose placement no longer holds at `now`: none yet, from another day, or a wait that is over."""
+    """Open cases whose placement no longer holds at `now` (its valid_until has come), or that have none."""
     with read(engine) as conn:
         q = T_QUEUE.c
-        stale = select(q.case_id).where((q.built_at < _day_start(now)) | (q.next_allowed_at <= utc_text(now)))
+        stale = select(q.case_id).where(q.valid_until <= utc_text(now))
         missing = (select(T_CASE.c.id).select_from(T_CASE.outerjoin(T_QUEUE, q.case_id == T_CASE.c.id))
                    .where(T_CASE.c.status == "open", q.case_id.is_(None)))
         return list(dict.fromkeys([*conn.execute(stale).scalars(), *conn.execute(missing).scalars()]))
@@ -102,15 +98,10 @@ def queue_built_at(engine: Engine) -> str | None:
 
 
 def queue_due(engine: Engine, now: datetime) -> bool:
-    """Whether any placement went stale (answered from indexes: cheap enough for every minute)."""
+    """Whether any placement went stale (one look at the valid_until index: cheap enough for every minute)."""
     with read(engine) as conn:
         q = T_QUEUE.c
-        oldest = conn.execute(select(q.built_at).order_by(q.built_at).limit(1)).scalar()
-        if oldest is None:
+        first = conn.execute(select(q.valid_until).order_by(q.valid_until).limit(1)).scalar()
+        if first is None:
             return conn.execute(select(T_CASE.c.id).where(T_CASE.c.status == "open").limit(1)).first() is not None
-        if oldest < _day_start(now):
-            return True
-        earliest = conn.execute(
-            select(q.next_allowed_at).where(q.next_allowed_at.is_not(None)).order_by(q.next_allowed_at).limit(1)
-        ).scalar()
-    return earliest is not None and earliest <= utc_text(now)
+    return bool(first <= utc_text(now))

@@ -27,7 +27,7 @@ _structs: dict[type[BaseModel], type[msgspec.Struct]] = {}
 _amounts: dict[type[msgspec.Struct], tuple[str, ...]] = {}  # each struct's Decimal fields
 # Decimal reads "NaN" and "Infinity" from JSON strings; pydantic refuses them and so do we. Checking every
 # amount in Python would double the decode time, so the page's bytes are searched for such a string first.
-_NOT_FINITE = re.compile(rb'"[+-]?(?:s?nan|inf(?:inity)?)"', re.IGNORECASE)
+_NOT_FINITE = re.compile(rb'"\s*[+-]?(?:s?nan|inf(?:inity)?)\s*"', re.IGNORECASE)
 
 
 def _not_finite(value: Any, path: str) -> str | None:

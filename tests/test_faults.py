@@ -142,7 +142,7 @@ def test_a_lossy_network_converges_with_nothing_lost_or_doubled(make_server, cac
 
 def test_the_server_restarted_in_the_middle_of_a_sync(server, cache) -> None:  # type: ignore[no-untyped-def]
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
-    ids = record_many(cache, 1200, seed=3)
+    ids = record_many(cache, 3000, seed=3)
     token = server.token()
     errors: list[Exception] = []
 
@@ -154,7 +154,9 @@ def test_the_server_restarted_in_the_middle_of_a_sync(server, cache) -> None:  #
 
     worker = threading.Thread(target=first_sync)
     worker.start()
-    time.sleep(0.3)
+    deadline = time.monotonic() + 30
+    while len(outbox.entries(cache)) == len(ids) and worker.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.002)  # stop the server as soon as the first batch is in
     server.thread.stop()
     worker.join(timeout=60)
     half = len(outbox.entries(cache))

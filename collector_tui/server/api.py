@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from collector_tui.server.auth import new_token, token_digest, verify_password
 from collector_tui.server.models import AccessToken, Account
-from collector_tui.server.mutations import apply_one
+from collector_tui.server.mutations import apply_batch
 from collector_tui.server.store import churn, feed_page
 from collector_tui.server.team import contact_stats
 from collector_tui.sync.wire import CasesPageW, ErrorW, MeW, MutationBatchW, MutationResultsW, TeamStatsW, TokenW
@@ -170,7 +170,7 @@ def create_app(engine: Engine, *, admin: bool = False) -> FastAPI:
 
     @app.post("/v1/mutations", response_model=MutationResultsW, responses=ERRORS)
     def mutations(batch: MutationBatchW, account: Me, db: Db) -> dict[str, Any]:
-        results = [apply_one(db, m, account) for m in batch.mutations]
+        results = apply_batch(db, batch.mutations, account)
         # Acknowledge only what is committed: the answers go out after the commit.
         db.commit()
         return {"results": results}

@@ -134,12 +134,17 @@ def save_doc(session: Session, row: CaseDoc, doc: dict[str, Any]) -> None:
     """Store a changed case: bump its version and give it a new place in the change feed."""
     row.version += 1
     row.seq = next_seq(session)
+    finish_doc(row, doc)
+    session.add(row)
+
+
+def finish_doc(row: CaseDoc, doc: dict[str, Any]) -> None:
+    """Write the row's version, status and assignee into its document, and the document into the row."""
     doc["version"] = row.version
     doc["updated_at"] = datetime.now(timezone.utc).isoformat()
     doc["status"] = row.status
     doc["assigned_to"] = row.assigned_to
     row.doc = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-    session.add(row)
 
 
 def churn(engine: Engine, *, seed: int, payments: int = 0, reassign: int = 0, close: int = 0) -> dict[str, list[str]]:

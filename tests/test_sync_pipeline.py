@@ -181,3 +181,37 @@ def test_the_feed_structs_mirror_the_wire_models(server) -> None:  # type: ignor
     del doc["loan"]
     with pytest.raises(MalformedResponse, match="loan"):
         ApiClient.decode_cases(page_with(doc))
+
+
+def test_the_helper_process_ends_with_a_killed_sync(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import sys, time\n"
+        "from datetime import datetime, timezone\n"
+        "from collector_tui.sync.pipeline import Pipeline\n"
+        "if __name__ == '__main__':\n"
+        "    p = Pipeline(None, parallel=True)\n"
+        "    p.submit(b'{\"items\": []}', datetime.now(timezone.utc))()\n"
+        "    print(*p.pool._processes, flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    (tmp_path / "sync_stand_in.py").write_text(script)
+    parent = subprocess.Popen([sys.executable, str(tmp_path / "sync_stand_in.py")], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    helper = int(parent.stdout.readline())
+    os.kill(helper, 0)  # alive while its parent is
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(helper, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"helper {helper} outlived its killed parent")

@@ -9,6 +9,9 @@ here, in its page's transaction, so a crash anywhere still leaves the cache at a
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -18,6 +21,17 @@ from collector_tui.domain.rules import Rules
 from collector_tui.sync.client import MalformedResponse
 from collector_tui.sync.feed import FeedError
 from collector_tui.sync.prepare import PreparedPage, prepare_page
+
+
+def _follow_parent(parent: int) -> None:
+    """In the helper: exit as soon as the process that started it is gone (killed, even with -9)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
 
 
 def _prepare(content: bytes, now: datetime, rules: Rules | None) -> PreparedPage:
@@ -39,7 +53,8 @@ class Pipeline:
     def start_helper(self) -> None:
         if self.pool is None:
             # spawn, not fork: the caller may be a threaded TUI, and a forked thread state is unsafe.
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_follow_parent, initargs=(os.getpid(),))
 
     @property
     def parallel(self) -> bool:

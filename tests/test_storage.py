@@ -52,18 +52,30 @@ def test_migration_from_empty_and_reopen_is_idempotent(tmp_path) -> None:  # typ
         indexes = set(conn.execute(text("SELECT name FROM sqlite_master WHERE type='index'")).scalars())
     assert {"case", "customer", "phone", "loan", "scheduleitem", "payment", "contactattempt", "promisetopay",
             "repaymentplan", "checklistrecord", "outboxentry", "syncstate", "collector", "auditentry"} <= tables
-    assert {"ix_case_queue", "ix_case_stage", "ix_outbox_state_seq"} <= indexes
+    assert {"ix_queue_sort", "ix_case_dpd", "ix_case_amount", "ix_outbox_state_seq"} <= indexes
+    assert "case_search" in tables and "ix_case_queue" not in indexes
 
 
-def test_queue_query_uses_the_queue_index(cache) -> None:  # type: ignore[no-untyped-def]
+def plan(cache, q: QueueFilter) -> str:  # type: ignore[no-untyped-def]
+    from collector_tui.storage.queries import page_statement
+
     with cache.connect() as conn:
-        plan = " ".join(
-            str(r[-1]) for r in conn.execute(text(
-                'EXPLAIN QUERY PLAN SELECT id FROM "case" WHERE status = \'open\' '
-                "ORDER BY priority, dpd DESC, overdue_minor DESC, id LIMIT 50"
-            )).all()
-        )
-    assert "ix_case_queue" in plan
+        stmt = page_statement(conn, q, 0, 50).compile(cache, compile_kwargs={"literal_binds": True})
+        return " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {stmt}").all())
+
+
+def test_the_queue_is_read_through_its_indexes(server, cache) -> None:  # type: ignore[no-untyped-def]
+    run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    assert "ix_queue_sort" in plan(cache, QueueFilter())
+    for q in (QueueFilter(), QueueFilter(stage=2), QueueFilter(tier="C"), QueueFilter(flag="lost_contact")):
+        found = plan(cache, q)
+        assert "TEMP B-TREE" not in found, (q, found)  # the page comes out of an index in queue order
+    assert "ix_case_dpd" in plan(cache, QueueFilter(sort="dpd"))
+    assert "ix_case_amount" in plan(cache, QueueFilter(sort="amount"))
+    narrow = queue_page(cache, 0, 1)[0].id
+    assert "case_search" in plan(cache, QueueFilter(text=narrow))
+    assert [r.id for r in queue_page(cache, 0, 5, QueueFilter(text=narrow))] == [narrow]
+    assert [r.id for r in queue_page(cache, 0, 5, QueueFilter(text=narrow.lower()))] == [narrow]
 
 
 def test_queue_pages_search_and_positions(server, cache) -> None:  # type: ignore[no-untyped-def]

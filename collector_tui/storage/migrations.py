@@ -52,12 +52,25 @@ def _v5_indexed_queue(conn: Connection) -> None:
 
     # The queue is derived data: drop the numbered table; the next sync or re-order places every case again.
     conn.exec_driver_sql("DROP TABLE IF EXISTS queue_entry")
+    # The case table's queue index gives way to the two sort orders the queue offers besides its own.
+    conn.exec_driver_sql("DROP INDEX IF EXISTS ix_case_queue")
+    conn.exec_driver_sql('CREATE INDEX IF NOT EXISTS ix_case_dpd ON "case" (dpd)')
+    conn.exec_driver_sql('CREATE INDEX IF NOT EXISTS ix_case_amount ON "case" (overdue_minor)')
     SQLModel.metadata.create_all(conn)
+
+
+def _v6_case_search(conn: Connection) -> None:
+    # Substring search over case id, name and phone numbers with a trigram index (storage.search).
+    from collector_tui.storage.search import CREATE, REFRESH_ALL
+
+    for statement in CREATE:
+        conn.exec_driver_sql(statement)
+    conn.exec_driver_sql(REFRESH_ALL)
 
 
 # Each entry moves the schema from version i to i+1. Append only; never edit a shipped step.
 MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_queue, _v3_team, _v4_append_only_audit,
-                                                  _v5_indexed_queue]
+                                                  _v5_indexed_queue, _v6_case_search]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -28,7 +28,8 @@ class Case(SQLModel, table=True):
 
     __tablename__ = "case"
     __table_args__ = (
-        Index("ix_case_queue", "status", "priority", "dpd", "overdue_minor"),
+        Index("ix_case_dpd", "dpd"),
+        Index("ix_case_amount", "overdue_minor"),
         Index("ix_case_stage", "stage"),
         Index("ix_case_name", "customer_name"),
     )
@@ -240,6 +241,8 @@ class QueueEntry(SQLModel, table=True):
         Index("ix_queue_sort", "sort_key"),
         Index("ix_queue_group", "group"),
         Index("ix_queue_valid", "valid_until"),
+        Index("ix_queue_stage", "stage", "sort_key"),  # a filtered queue comes out of its index in order
+        Index("ix_queue_tier", "tier", "sort_key"),
     )
 
     case_id: str = Field(sa_column=Column(String, ForeignKey("case.id", ondelete="CASCADE"), primary_key=True))
@@ -250,6 +253,7 @@ class QueueEntry(SQLModel, table=True):
     callable: bool = True
     blocked_by: str | None = None
     next_allowed_at: str | None = None  # UTC ISO text, so that it sorts as time does
+    stage: int = 0  # with the rules' stage bounds, so that the stage filter walks the queue's own index
     tier: str = "B"
     score: int = 0
     risk_level: str = "low"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Connection, Engine, column, exists, func, literal_column, or_, select, table
 
+from collector_tui.storage import search
 from collector_tui.storage.engine import read
 from collector_tui.storage.models import (
     Callback,
@@ -23,6 +24,7 @@ from collector_tui.storage.models import (
 )
 
 Q = QueueEntry.__table__  # type: ignore[attr-defined]
+SEARCH = table("case_search", column("case_id"))
 QUEUE_COLUMNS = (Case.id, Case.customer_name, Case.dpd, Case.stage, Case.currency, Case.overdue_amount,
                  Case.next_action, Case.priority, Case.last_contact_at, Q.c.group, Q.c.reason, Q.c.params,
                  Q.c.callable, Q.c.blocked_by, Q.c.next_allowed_at, Q.c.tier, Q.c.score, Q.c.flags)
@@ -75,34 +77,56 @@ def _order(q: QueueFilter | None = None) -> list[Any]:
     return [Q.c.sort_key]
 
 
-def _where(q: QueueFilter) -> list[Any]:
-    clauses: list[Any] = [Case.status == "open"]
+BROAD = 5_000  # matches beyond which walking the queue's order finds a page sooner than sorting the matches
+
+
+def _where(conn: Connection, q: QueueFilter) -> tuple[list[Any], int | None]:
+    """The filter's clauses, and the exact count when the search index alone can give it."""
+    # No status test: the cache holds open cases only (a sync deletes a closed one), and testing it would
+    # tempt SQLite into the status index instead of walking the queue's order.
+    clauses: list[Any] = []
     if q.stage is not None:
-        clauses.append(Case.stage == q.stage)
+        clauses.append(Q.c.stage == q.stage)
     if q.tier is not None:
         clauses.append(Q.c.tier == q.tier)
     if q.flag:
         clauses.append((" " + Q.c.flags + " ").like(f"% {q.flag} %"))
     text = q.text.strip()
+    found = None
     if text:
         like = f"%{text}%"
-        phone_match = select(Phone.case_id).where(Phone.number.like(like))  # type: ignore[attr-defined]
-        clauses.append(or_(Case.id.like(like), Case.customer_name.like(like), Case.id.in_(phone_match)))  # type: ignore[attr-defined]
-    return clauses
+        broad = or_(Case.id.like(like), Case.customer_name.like(like),  # type: ignore[attr-defined]
+                    exists().where(Phone.case_id == Q.c.case_id, Phone.number.like(like)))  # type: ignore[attr-defined]
+        if len(text) < search.MIN_CHARS:
+            clauses.append(broad)
+        else:
+            match = literal_column("case_search").op("MATCH")(search.phrase(text))
+            found = int(conn.execute(select(func.count()).select_from(SEARCH).where(match)).scalar_one())
+            # Few matches: look them up and sort them. Many: walk the queue's order until a page is full.
+            clauses.append(Q.c.case_id.in_(select(SEARCH.c.case_id).where(match)) if found <= BROAD else broad)
+    only_text = q.stage is None and q.tier is None and not q.flag
+    return clauses, found if only_text else None
 
 
 def queue_count(engine: Engine, q: QueueFilter = QueueFilter()) -> int:
     with read(engine) as conn:
         if q == QueueFilter(sort=q.sort):  # unfiltered: count the entries' smallest index
             return int(conn.execute(select(func.count()).select_from(Q)).scalar_one())
-        return int(conn.execute(select(func.count()).select_from(_from()).where(*_where(q))).scalar_one())
+        clauses, found = _where(conn, q)
+        if found is not None:
+            return found
+        return int(conn.execute(select(func.count()).select_from(_from()).where(*clauses)).scalar_one())
 
 
 def queue_page(engine: Engine, offset: int, limit: int, q: QueueFilter = QueueFilter()) -> list[QueueRow]:
     """One page of the queue in the rules' order (walks ix_queue_sort)."""
-    stmt = select(*QUEUE_COLUMNS).select_from(_from()).where(*_where(q)).order_by(*_order(q)).offset(offset).limit(limit)
     with read(engine) as conn:
-        return [QueueRow(*row) for row in conn.execute(stmt).all()]
+        return [QueueRow(*row) for row in conn.execute(page_statement(conn, q, offset, limit)).all()]
+
+
+def page_statement(conn: Connection, q: QueueFilter, offset: int, limit: int) -> Any:
+    clauses, _ = _where(conn, q)
+    return select(*QUEUE_COLUMNS).select_from(_from()).where(*clauses).order_by(*_order(q)).offset(offset).limit(limit)
 
 
 @dataclass
@@ -150,8 +174,9 @@ def case_detail(engine: Engine, case_id: str) -> CaseDetail | None:
 def case_position(engine: Engine, case_id: str, q: QueueFilter = QueueFilter()) -> int | None:
     """Index of a case in the filtered queue, to put the cursor back on it: a count of what sorts before it."""
     with read(engine) as conn:
+        clauses, _ = _where(conn, q)
         key = conn.execute(select(Q.c.sort_key, Case.dpd, Case.overdue_minor).select_from(_from())  # type: ignore[attr-defined]
-                           .where(Q.c.case_id == case_id, *_where(q))).first()
+                           .where(Q.c.case_id == case_id, *clauses)).first()
         if key is None:
             return None
         sort_key, dpd, minor = key
@@ -160,7 +185,7 @@ def case_position(engine: Engine, case_id: str, q: QueueFilter = QueueFilter()) 
             before = (Case.dpd > dpd) | ((Case.dpd == dpd) & before)
         elif q.sort == "amount":
             before = (Case.overdue_minor > minor) | ((Case.overdue_minor == minor) & before)
-        n = conn.execute(select(func.count()).select_from(_from()).where(before, *_where(q))).scalar_one()
+        n = conn.execute(select(func.count()).select_from(_from()).where(before, *clauses)).scalar_one()
     return int(n)
 
 

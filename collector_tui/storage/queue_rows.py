@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from collector_tui.domain.priority import Placement, sort_text
 
-COLUMNS = ("case_id", "sort_key", "group", "reason", "params", "callable", "blocked_by", "next_allowed_at", "tier",
+COLUMNS = ("case_id", "sort_key", "group", "reason", "params", "callable", "blocked_by", "next_allowed_at", "stage", "tier",
            "score", "risk_level", "flags", "built_at", "valid_until")
 UPSERT = (f'INSERT OR REPLACE INTO queue_entry ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in COLUMNS)}) '
           f'VALUES ({", ".join("?" for _ in COLUMNS)})')
@@ -22,5 +22,5 @@ def placement_row(p: Placement, built: str, params_json: Callable[[object], str]
     """One queue_entry row for the DB-API; `params_json` encodes the params as JSON text."""
     until = utc_text(p.next_allowed_at) if p.next_allowed_at else None
     return (p.case_id, sort_text(p.sort_key), p.group, p.reason, params_json(p.params), p.callable, p.blocked_by,
-            until, p.tier, p.score, p.risk_level, " ".join(p.flags), built,
+            until, p.stage, p.tier, p.score, p.risk_level, " ".join(p.flags), built,
             utc_text(p.valid_until) if p.valid_until else built)

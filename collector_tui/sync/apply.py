@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine
 
 from collector_tui.domain.rules import Rules
+from collector_tui.storage import search
 from collector_tui.storage.engine import write
 from collector_tui.storage.facts import facts_in
 from collector_tui.storage.queue_build import place_facts, store_placements
@@ -82,6 +83,7 @@ def write_page(engine: Engine, page: PreparedPage, cursor: str | None, now: date
             for table, sql in SQL.items():
                 if rows[table]:
                     conn.exec_driver_sql(sql, rows[table])
+            search.refresh(conn, ids)
             placed = page.placed
             if rules is not None:
                 local = set(_with_local_work(conn, ids))

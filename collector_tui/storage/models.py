@@ -232,21 +232,21 @@ class SyncState(SQLModel, table=True):
 class QueueEntry(SQLModel, table=True):
     """Where every open case sits in the queue and why, with its tier and flags.
 
-    `sort_key` is text whose order is the queue's order (domain.priority.sort_text): the queue is read
+    `sort_key` is bytes whose order is the queue's order (domain.priority.sort_bytes): the queue is read
     through its index, and re-placing one case rewrites one row instead of renumbering the portfolio.
     """
 
     __tablename__ = "queue_entry"
     __table_args__ = (
         Index("ix_queue_sort", "sort_key"),
-        Index("ix_queue_group", "group"),
         Index("ix_queue_valid", "valid_until"),
         Index("ix_queue_stage", "stage", "sort_key"),  # a filtered queue comes out of its index in order
         Index("ix_queue_tier", "tier", "sort_key"),
+        {"sqlite_with_rowid": False},  # the case id is the row's key: one b-tree fewer to write
     )
 
     case_id: str = Field(sa_column=Column(String, ForeignKey("case.id", ondelete="CASCADE"), primary_key=True))
-    sort_key: str
+    sort_key: bytes
     group: str
     reason: str
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))

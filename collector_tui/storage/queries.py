@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, column, exists, func, literal_column, or_, select, table
 
+from collector_tui.domain.priority import GROUPS, sort_bytes
 from collector_tui.storage import search
 from collector_tui.storage.engine import read
 from collector_tui.storage.models import (
@@ -190,9 +191,15 @@ def case_position(engine: Engine, case_id: str, q: QueueFilter = QueueFilter()) 
 
 
 def queue_group_counts(engine: Engine) -> dict[str, int]:
+    """Cases per queue group: the group leads the sort key, so each is one range of the queue's index."""
+    counts = {}
     with read(engine) as conn:
-        rows = conn.execute(select(Q.c.group, func.count()).group_by(Q.c.group)).all()
-    return {g: n for g, n in rows}
+        for rank, group in enumerate(GROUPS):
+            low, high = sort_bytes((rank,)), sort_bytes((rank + 1,))
+            n = conn.execute(select(func.count()).select_from(Q).where(Q.c.sort_key >= low, Q.c.sort_key < high)).scalar_one()
+            if n:
+                counts[group] = int(n)
+    return counts
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from collector_tui.domain.priority import Placement, sort_text
+from collector_tui.domain.priority import Placement, sort_bytes
 
 COLUMNS = ("case_id", "sort_key", "group", "reason", "params", "callable", "blocked_by", "next_allowed_at", "stage", "tier",
            "score", "risk_level", "flags", "built_at", "valid_until")
@@ -21,6 +21,6 @@ def utc_text(moment: datetime) -> str:
 def placement_row(p: Placement, built: str, params_json: Callable[[object], str]) -> tuple[object, ...]:
     """One queue_entry row for the DB-API; `params_json` encodes the params as JSON text."""
     until = utc_text(p.next_allowed_at) if p.next_allowed_at else None
-    return (p.case_id, sort_text(p.sort_key), p.group, p.reason, params_json(p.params), p.callable, p.blocked_by,
+    return (p.case_id, sort_bytes(p.sort_key), p.group, p.reason, params_json(p.params), p.callable, p.blocked_by,
             until, p.stage, p.tier, p.score, p.risk_level, " ".join(p.flags), built,
             utc_text(p.valid_until) if p.valid_until else built)

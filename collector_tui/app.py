@@ -11,6 +11,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
+from textual.screen import Screen
 
 from collector_tui.config import Settings, build_rules, transport
 from collector_tui.locale import set_locale, t
@@ -58,13 +59,16 @@ class CollectorApp(App[None]):
         self.is_lead = bool(me and me.role == "lead")
         self.title = t("app_title")
 
+    def get_default_screen(self) -> Screen[object]:
+        # The queue is the bottom screen itself: no blank screen is composed and painted under it first.
+        return QueueScreen()
+
     def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         if self.settings.keys:
             self.set_keymap(self.settings.keys)
         self.refresh_status()
-        self.push_screen(QueueScreen())
         # Blocked cases become callable as the clock moves: re-order when the stored order is stale.
         self.set_interval(60, self.reorder_if_due)
         self.reorder_if_due()

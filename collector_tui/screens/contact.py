@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from collector_tui.domain.actions import (
     CHANNELS,
@@ -29,12 +29,13 @@ from collector_tui.domain.checklist import PHASES, checklist, missing
 from collector_tui.domain.contact_rules import Decision, check_contact
 from collector_tui.domain.facts import CaseFacts
 from collector_tui.domain.masking import mask_name, mask_phone
-from collector_tui.screens.base import WorkbenchScreen
 from collector_tui.locale import code, t
 from collector_tui.locale.render import check_text, when_text
+from collector_tui.screens.base import WorkbenchScreen
 from collector_tui.storage import actions
 from collector_tui.storage.facts import load_facts
 from collector_tui.storage.queries import case_detail
+from collector_tui.widgets.key_bar import KeyBar
 from collector_tui.widgets.status_bar import StatusBar
 from collector_tui.widgets.talk_track import TalkTrack
 
@@ -104,7 +105,7 @@ class ContactScreen(WorkbenchScreen[bool]):
                 yield Label("", id="checklist-error", classes="error")
                 yield TalkTrack(self.case_id, id="talk-track")
         yield StatusBar(id="status")
-        yield Footer()
+        yield KeyBar()
 
     async def on_mount(self) -> None:
         self.follow_status()

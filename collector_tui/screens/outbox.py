@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, Label, Static, TextArea
+from textual.widgets import Button, DataTable, Label, Static, TextArea
 
-from collector_tui.screens.base import WorkbenchScreen
 from collector_tui.locale import t
+from collector_tui.screens.base import WorkbenchScreen
 from collector_tui.storage import outbox
 from collector_tui.widgets.i18n import localize_bindings
+from collector_tui.widgets.key_bar import KeyBar
 from collector_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ class EntryEditor(ModalScreen[dict | None]):
             yield Label(f"{self.entry.type} · {self.entry.case_id}\n{self.entry.last_error or ''}", id="editor-reason")
             yield TextArea(json.dumps(self.entry.payload, ensure_ascii=False, indent=2), language=None, id="editor-text")
             yield Label("", id="editor-error")
-            yield Footer()
+            yield KeyBar()
 
     def action_save(self) -> None:
         text = self.query_one(TextArea).text
@@ -107,7 +108,7 @@ class OutboxScreen(WorkbenchScreen[None]):
         yield DataTable(id="outbox-table", cursor_type="row", zebra_stripes=True)
         yield Static(t("outbox.empty"), id="outbox-empty", classes="empty")
         yield StatusBar(id="status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

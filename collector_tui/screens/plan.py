@@ -15,17 +15,18 @@ from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from collector_tui.domain.actions import parse_amount, parse_day
 from collector_tui.domain.money import format_money
 from collector_tui.domain.plans import PLAN_TYPES, PlanPreview, deferral, reduction, reinstalment
-from collector_tui.screens.base import WorkbenchScreen
 from collector_tui.locale import t
 from collector_tui.locale.render import plan_message_text
+from collector_tui.screens.base import WorkbenchScreen
 from collector_tui.storage import actions
 from collector_tui.storage.drafts import drop_draft, load_draft, save_draft
 from collector_tui.storage.queries import CaseDetail, case_detail
+from collector_tui.widgets.key_bar import KeyBar
 from collector_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ class PlanScreen(WorkbenchScreen[bool]):
             with VerticalScroll(id="plan-preview-box"):
                 yield Static(id="plan-preview")
         yield StatusBar(id="status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.follow_status()

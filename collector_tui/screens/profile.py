@@ -12,20 +12,21 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
-from collector_tui.domain.masking import mask_id_number, mask_name, mask_phone
-from collector_tui.domain.money import format_money
 from collector_tui.domain.contact_rules import check_contact
 from collector_tui.domain.flags import compute_flags
+from collector_tui.domain.masking import mask_id_number, mask_name, mask_phone
+from collector_tui.domain.money import format_money
 from collector_tui.domain.scoring import score_case
 from collector_tui.domain.stages import PRESCRIBED_ACTIONS, Stage, stage_for_dpd
-from collector_tui.locale.render import check_text, when_text
-from collector_tui.storage.facts import load_facts
-from collector_tui.screens.base import WorkbenchScreen
 from collector_tui.locale import code, t
+from collector_tui.locale.render import check_text, when_text
+from collector_tui.screens.base import WorkbenchScreen
 from collector_tui.storage import audit, outbox
+from collector_tui.storage.facts import load_facts
 from collector_tui.storage.queries import CaseDetail, case_detail, case_position, queue_page
+from collector_tui.widgets.key_bar import KeyBar
 from collector_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ class ProfileScreen(WorkbenchScreen[None]):
             yield Static(id="schedule", classes="panel")
             yield Static(id="contacts", classes="panel")
         yield StatusBar(id="status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.follow_status()

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
-from collector_tui.screens.base import WorkbenchScreen
 from collector_tui.locale import t
+from collector_tui.screens.base import WorkbenchScreen
 from collector_tui.storage.queries import (
     QueueFilter,
     case_position,
@@ -20,6 +20,7 @@ from collector_tui.storage.queries import (
     queue_page,
 )
 from collector_tui.widgets.case_table import CaseTable, RowSource
+from collector_tui.widgets.key_bar import KeyBar
 from collector_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ GROUPS = ("promise", "golden", "callback", "rest", "blocked")
 
 class QueueScreen(WorkbenchScreen[None]):
     """The collector's worklist."""
+
+    DEFAULT_CSS = "QueueScreen #queue-title { height: 2; }"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "binding.search", id="queue.search"),
@@ -55,18 +58,18 @@ class QueueScreen(WorkbenchScreen[None]):
             page=lambda offset, limit: queue_page(engine, offset, limit, self.filter),
         )
         yield Static(id="queue-title", classes="title")
-        yield Input(placeholder=t("queue.search_placeholder"), id="search")
+        # Always in place, one line high: opening and closing the search moves nothing on the screen.
+        yield Input(placeholder=t("queue.search_placeholder"), id="search", compact=True)
         yield CaseTable(source, tz=self.workbench.display_tz, id="cases")
         yield Static(id="queue-empty", classes="empty")
         yield StatusBar(id="status")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def table(self) -> CaseTable:
         return self.query_one(CaseTable)
 
     def on_mount(self) -> None:
-        self.query_one("#search", Input).display = False
         self.follow_status()
         self.reload()
         self.table.focus()
@@ -91,11 +94,13 @@ class QueueScreen(WorkbenchScreen[None]):
             parts.append(f"“{self.filter.text}”")
         counts = queue_group_counts(self.workbench.engine)
         groups = "  ".join(f"{t(f'queue.group.{g}')} {counts[g]}" for g in GROUPS if counts.get(g))
-        title = "  ·  ".join(parts) + (f"\n{groups}" if groups else "")
-        self.query_one("#queue-title", Static).update(title)
+        title = "  ·  ".join(parts) + f"\n{groups}"
+        # Two lines always: a new title repaints in place, without a layout pass on every filter key.
+        self.query_one("#queue-title", Static).update(title, layout=False)
         empty = self.query_one("#queue-empty", Static)
         empty.display = shown == 0
-        empty.update(t("queue.empty") if total == 0 else t("queue.filtered_empty"))
+        if empty.display:
+            empty.update(t("queue.empty") if total == 0 else t("queue.filtered_empty"))
 
     def on_case_table_selected(self, message: CaseTable.Selected) -> None:
         from collector_tui.screens.profile import ProfileScreen
@@ -120,9 +125,7 @@ class QueueScreen(WorkbenchScreen[None]):
         self.app.push_screen(FlagPicker(flag_counts(self.workbench.engine)), picked)
 
     def action_search(self) -> None:
-        search = self.query_one("#search", Input)
-        search.display = True
-        search.focus()
+        self.query_one("#search", Input).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.filter = replace(self.filter, text=event.value)
@@ -138,7 +141,6 @@ class QueueScreen(WorkbenchScreen[None]):
             with search.prevent(Input.Changed):
                 search.value = ""
             self.reload()
-        search.display = False
         self.table.focus()
 
     def action_cycle_stage(self) -> None:

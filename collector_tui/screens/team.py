@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Sparkline, Static
+from textual.widgets import DataTable, Label, Sparkline, Static
 
 from collector_tui.domain.team import CaseFigures, CollectorFigures, case_figures, monthly_band, team_figures
 from collector_tui.locale import code, t
 from collector_tui.storage.team import TeamData, load_team_stats
 from collector_tui.widgets.i18n import localize_bindings
+from collector_tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from collector_tui.app import CollectorApp
@@ -59,7 +60,7 @@ class TeamScreen(Screen[None]):
             yield Horizontal(id="sparks")
             yield Label(t("team.distribution"), classes="subtitle")
             yield Static(id="histogram")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.data = load_team_stats(self.workbench.engine)
@@ -116,7 +117,7 @@ class CollectorCasesScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(t("team.cases_of", name=self.who.name), classes="title")
         yield DataTable(id="team-cases", cursor_type="row")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         app: CollectorApp = self.app  # type: ignore[assignment]
@@ -156,7 +157,7 @@ class CaseTimelineScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(t("team.timeline", case=self.case_id), classes="title")
         yield DataTable(id="team-timeline", cursor_type="row")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         app: CollectorApp = self.app  # type: ignore[assignment]

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import uvicorn
 from sqlalchemy import Engine
-
 from sqlmodel import Session
 
 from collector_tui.server.api import create_app

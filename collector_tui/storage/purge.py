@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import Engine, delete, func, select, update
 
-from collector_tui.storage.engine import write
 from collector_tui.storage.audit import append
+from collector_tui.storage.engine import write
 from collector_tui.storage.models import Case, RepaymentPlan, SyncState, TeamStatsRow
 
 T_CASE = Case.__table__  # type: ignore[attr-defined]

@@ -1,0 +1,50 @@
+"""The keys the current screen answers, on one line at the bottom.
+
+Textual's Footer builds a widget for every key and rebuilds them all whenever the bindings change
+(every focus change): on the queue that was most of the time to first paint. This bar is one widget
+that renders one line of text, from the same active bindings.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.screen import Screen
+from textual.widgets import Static
+
+
+class KeyBar(Static):
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"key-bar--key", "key-bar--description"}
+    DEFAULT_CSS = """
+    KeyBar { dock: bottom; height: 1; width: 1fr; background: $footer-background; color: $footer-foreground; }
+    KeyBar > .key-bar--key { color: $footer-key-foreground; background: $footer-key-background; text-style: bold; }
+    KeyBar > .key-bar--description { color: $footer-description-foreground; }
+    """
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self.call_after_refresh(self.show_keys)
+
+    def _bindings_changed(self, screen: Screen[object]) -> None:
+        if self.is_attached and screen is self.screen:
+            self.call_after_refresh(self.show_keys)
+
+    def show_keys(self) -> None:
+        if not self.is_attached:
+            return  # its screen was dismissed before the refresh came round
+        try:
+            key_style = self.get_component_rich_style("key-bar--key")
+            text_style = self.get_component_rich_style("key-bar--description")
+        except KeyError:  # styles not applied yet: try again after the next refresh
+            self.call_after_refresh(self.show_keys)
+            return
+        line = Text(no_wrap=True, overflow="ellipsis")
+        seen: set[str] = set()
+        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+            if not binding.show or binding.action in seen or not enabled:
+                continue
+            seen.add(binding.action)
+            line.append(f" {self.app.get_key_display(binding)} ", key_style)
+            line.append(f" {binding.description}  ", text_style)
+        self.update(line, layout=False)  # one line, always: no layout pass when the keys change

@@ -101,3 +101,15 @@ def test_queue_pages_search_and_positions(server, cache) -> None:  # type: ignor
         staged = queue_page(cache, 0, 100, QueueFilter(stage=stage))
         assert staged and {r.stage for r in staged} == {stage}
     assert case_detail(cache, "C-nope") is None
+
+
+def test_a_page_far_down_the_queue_is_the_same_page_offset_would_give(server, cache, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from collector_tui.storage import queries
+
+    run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    filters = (QueueFilter(), QueueFilter(stage=1), QueueFilter(tier="A"), QueueFilter(flag="info.stale_contact"))
+    expected = {(q, offset): queue_page(cache, offset, 7, q) for q in filters for offset in (3, 10, 25, 55, 59, 70)}
+    monkeypatch.setattr(queries, "FAR", 2)  # every page above is now found by its first key
+    for (q, offset), rows in expected.items():
+        assert queue_page(cache, offset, 7, q) == rows, (q, offset)
+    assert any(rows for rows in expected.values()) and not expected[(QueueFilter(), 70)]

@@ -11,6 +11,7 @@ from textual.widgets import Input, Static
 
 from collector_tui.locale import t
 from collector_tui.screens.base import WorkbenchScreen
+from collector_tui.storage.engine import generation
 from collector_tui.storage.queries import (
     QueueFilter,
     case_position,
@@ -50,6 +51,7 @@ class QueueScreen(WorkbenchScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.filter = QueueFilter()
+        self._totals: tuple[int, int, dict[str, int]] | None = None
 
     def compose(self) -> ComposeResult:
         engine = self.workbench.engine
@@ -74,12 +76,20 @@ class QueueScreen(WorkbenchScreen[None]):
         self.reload()
         self.table.focus()
 
-    def reload(self, keep_case: str | None = None) -> None:
-        """Re-read the queue after a sync or a filter change, keeping the highlighted case where it can."""
-        keep_case = keep_case or (self.table.current.id if self.table.current else None)
+    def reload(self, keep_case: str | None = None, *, from_top: bool = False) -> None:
+        """Re-read the queue after a sync or a filter change, keeping the highlighted case where it can.
+
+        `from_top`: a new search or sort starts at its first case (as a collector expects, and without
+        counting where the old case landed in a new order).
+        """
+        keep_case = None if from_top else keep_case or (self.table.current.id if self.table.current else None)
         position = case_position(self.workbench.engine, keep_case, self.filter) if keep_case else None
         self.table.reload(position=position if position is not None else 0)
-        total = queue_count(self.workbench.engine)
+        engine = self.workbench.engine
+        if self._totals is None or self._totals[0] != generation(engine):
+            # The whole queue's figures change with the data, not with the filter: read them once a change.
+            self._totals = (generation(engine), queue_count(engine), queue_group_counts(engine))
+        _, total, counts = self._totals
         shown = self.table.row_count
         parts = [t("queue.title"), t("queue.counts", shown=shown, total=total)]
         if self.filter.stage is not None:
@@ -92,7 +102,6 @@ class QueueScreen(WorkbenchScreen[None]):
             parts.append(t(f"queue.sort_{self.filter.sort}"))
         if self.filter.text:
             parts.append(f"“{self.filter.text}”")
-        counts = queue_group_counts(self.workbench.engine)
         groups = "  ".join(f"{t(f'queue.group.{g}')} {counts[g]}" for g in GROUPS if counts.get(g))
         title = "  ·  ".join(parts) + f"\n{groups}"
         # Two lines always: a new title repaints in place, without a layout pass on every filter key.
@@ -113,7 +122,7 @@ class QueueScreen(WorkbenchScreen[None]):
     def action_cycle_sort(self) -> None:
         order = ("priority", "dpd", "amount")
         self.filter = replace(self.filter, sort=order[(order.index(self.filter.sort) + 1) % len(order)])
-        self.reload()
+        self.reload(from_top=True)
 
     def action_pick_flag(self) -> None:
         from collector_tui.screens.flag_picker import FlagPicker
@@ -129,7 +138,7 @@ class QueueScreen(WorkbenchScreen[None]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.filter = replace(self.filter, text=event.value)
-        self.reload()
+        self.reload(from_top=True)
 
     def on_input_submitted(self, _event: Input.Submitted) -> None:
         self.table.focus()

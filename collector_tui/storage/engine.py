@@ -75,12 +75,23 @@ def open_engine(path: Path | str, *, migrate_schema: bool = True, key: str | Non
     return engine
 
 
+_generations: dict[int, int] = {}
+
+
+def generation(engine: Engine) -> int:
+    """A number that changes with every write through this process: read-side caches key on it."""
+    return _generations.get(id(engine), 0)
+
+
 @contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
     """One write transaction (BEGIN IMMEDIATE): committed on success, rolled back on any error."""
-    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
-        with conn.begin():
-            yield conn
+    try:
+        with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
+            with conn.begin():
+                yield conn
+    finally:
+        _generations[id(engine)] = _generations.get(id(engine), 0) + 1
 
 
 @contextmanager

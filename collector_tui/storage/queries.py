@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Engine, column, exists, func, literal_column,
 
 from collector_tui.domain.priority import GROUPS, sort_bytes
 from collector_tui.storage import search
-from collector_tui.storage.engine import read
+from collector_tui.storage.engine import generation, read
 from collector_tui.storage.models import (
     Callback,
     Case,
@@ -78,7 +78,21 @@ def _order(q: QueueFilter | None = None) -> list[Any]:
     return [Q.c.sort_key]
 
 
+FAR = 1_000  # rows into the queue beyond which a page is found by its first key rather than by OFFSET
 BROAD = 10_000  # matches beyond which walking the queue's order finds a page sooner than sorting the matches
+
+
+_found: dict[tuple[int, int, str], int] = {}
+
+
+def _matches(conn: Connection, text: str, match: Any) -> int:
+    """How many cases the search matches; remembered until the next write (a keypress asks three times)."""
+    key = (id(conn.engine), generation(conn.engine), text)
+    if key not in _found:
+        if len(_found) > 256:
+            _found.clear()
+        _found[key] = int(conn.execute(select(func.count()).select_from(SEARCH).where(match)).scalar_one())
+    return _found[key]
 
 
 def _where(conn: Connection, q: QueueFilter) -> tuple[list[Any], int | None]:
@@ -103,7 +117,7 @@ def _where(conn: Connection, q: QueueFilter) -> tuple[list[Any], int | None]:
         # not LIKE: FTS5 takes a short LIKE over for itself and finds nothing for a Chinese name.)
         match = (literal_column("case_search").op("MATCH")(search.phrase(text)) if len(text) >= search.MIN_CHARS
                  else func.instr(func.lower(SEARCH.c.text), text.lower()) > 0)
-        found = int(conn.execute(select(func.count()).select_from(SEARCH).where(match)).scalar_one())
+        found = _matches(conn, text, match)
         # Few matches: look them up and sort them. Many: walk the queue's order until a page is full.
         clauses.append(Q.c.case_id.in_(select(SEARCH.c.case_id).where(match)) if found <= BROAD else broad)
     only_text = q.stage is None and q.tier is None and not q.flag
@@ -125,6 +139,17 @@ def queue_count(engine: Engine, q: QueueFilter = QueueFilter()) -> int:
 def queue_page(engine: Engine, offset: int, limit: int, q: QueueFilter = QueueFilter()) -> list[QueueRow]:
     """One page of the queue in the rules' order (walks ix_queue_sort)."""
     with read(engine) as conn:
+        if offset > FAR and q.sort == "priority" and not q.text.strip():
+            # Far down the queue (G, or a long scroll), skipping rows with OFFSET would build every row it
+            # skips: find the page's first key in the index alone, then read the page from there.
+            clauses, _ = _where(conn, q)
+            first = conn.execute(select(Q.c.sort_key).where(*clauses).order_by(Q.c.sort_key)
+                                 .offset(offset).limit(1)).scalar()
+            if first is None:
+                return []
+            stmt = (select(*QUEUE_COLUMNS).select_from(_from()).where(Q.c.sort_key >= first, *clauses)
+                    .order_by(Q.c.sort_key).limit(limit))
+            return [QueueRow(*row) for row in conn.execute(stmt).all()]
         return [QueueRow(*row) for row in conn.execute(page_statement(conn, q, offset, limit)).all()]
 
 
@@ -184,12 +209,14 @@ def case_position(engine: Engine, case_id: str, q: QueueFilter = QueueFilter()) 
         if key is None:
             return None
         sort_key, dpd, minor = key
-        before = Q.c.sort_key < sort_key
+        # Each part of "sorts before" is its own count, so that each can use an index.
+        parts = [Q.c.sort_key < sort_key]
         if q.sort == "dpd":
-            before = (Case.dpd > dpd) | ((Case.dpd == dpd) & before)
+            parts = [Case.dpd > dpd, (Case.dpd == dpd) & (Q.c.sort_key < sort_key)]
         elif q.sort == "amount":
-            before = (Case.overdue_minor > minor) | ((Case.overdue_minor == minor) & before)
-        n = conn.execute(select(func.count()).select_from(_from()).where(before, *clauses)).scalar_one()
+            parts = [Case.overdue_minor > minor, (Case.overdue_minor == minor) & (Q.c.sort_key < sort_key)]
+        source = _from() if q.text.strip() or q.sort != "priority" else Q
+        n = sum(conn.execute(select(func.count()).select_from(source).where(part, *clauses)).scalar_one() for part in parts)
     return int(n)
 
 

@@ -92,13 +92,15 @@ class CaseTable(ScrollView, can_focus=True):
         self.source = source
         self.row_count = 0
         self._pages: OrderedDict[int, list[QueueRow]] = OrderedDict()
+        self._strips: dict[tuple[int, int, object, str], Strip] = {}
 
     # --- data -------------------------------------------------------------------------------------
     def reload(self, keep_case: str | None = None, position: int | None = None) -> None:
         """Drop cached pages and recount; keep the cursor near where it was."""
         self._pages.clear()
+        self._strips.clear()
         self.row_count = self.source.count()
-        self.virtual_size = Size(self.size.width, self.row_count + 1)
+        self._resize_content()
         target = position if position is not None else self.cursor
         self.cursor = max(0, min(target, self.row_count - 1))
         self.refresh()
@@ -150,12 +152,26 @@ class CaseTable(ScrollView, can_focus=True):
             style = self.get_component_rich_style("case-table--header")
             return Strip([Segment(fit(text, width), style)], width)
         index = int(self.scroll_offset.y) + y - 1
+        is_cursor = index == self.cursor
+        # A row's strip depends on its data, the width, the theme and (for the cursor row only) the focus:
+        # cached, a cursor move or a focus change repaints from here instead of formatting every row again.
+        key = (index, width, is_cursor and (self.has_focus, True), self.app.theme)
+        cached = self._strips.get(key)
+        if cached is not None:
+            return cached
         row = self.row(index)
         if row is None:
             return Strip.blank(width, self.rich_style)
+        strip = self._render_row(row, width, widths, is_cursor)
+        if len(self._strips) > 400:
+            self._strips.clear()
+        self._strips[key] = strip
+        return strip
+
+    def _render_row(self, row: QueueRow, width: int, widths: list[int], is_cursor: bool) -> Strip:
         plain = self.rich_style
         # The cursor style goes on last so it wins over the stage and golden-window colours.
-        cursor = self.get_component_rich_style("case-table--cursor") if index == self.cursor else Style()
+        cursor = self.get_component_rich_style("case-table--cursor") if is_cursor else Style()
         base = plain + cursor
         segments: list[Segment] = []
         for col, (value, align, w) in enumerate(zip(self._cells(row), self.ALIGNS, widths)):
@@ -175,6 +191,21 @@ class CaseTable(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, self.row_count + 1)
+
+
+    def _resize_content(self) -> None:
+        """A new row count. A full layout pass only when the scrollbar appears or goes: a filter or a
+        search keystroke otherwise repaints this table and its scrollbar, and nothing else moves."""
+        new = Size(self.size.width, self.row_count + 1)
+        old = self.virtual_size
+        if new == old:
+            return
+        if not self.is_mounted or (new.height > self.size.height) != (old.height > self.size.height):
+            self.virtual_size = new
+            return
+        self.set_reactive(CaseTable.virtual_size, new)
+        if self.show_vertical_scrollbar:
+            self.vertical_scrollbar.window_virtual_size = new.height
 
     # --- cursor -----------------------------------------------------------------------------------
     def watch_cursor(self, old: int, new: int) -> None:

@@ -93,6 +93,8 @@ class CaseTable(ScrollView, can_focus=True):
         self.row_count = 0
         self._pages: OrderedDict[int, list[QueueRow]] = OrderedDict()
         self._strips: dict[tuple[int, int, object, str], Strip] = {}
+        self._style_key: tuple[str, bool] | None = None
+        self._style_cache: dict[str, Style] = {}
 
     # --- data -------------------------------------------------------------------------------------
     def reload(self, keep_case: str | None = None, position: int | None = None) -> None:
@@ -168,20 +170,32 @@ class CaseTable(ScrollView, can_focus=True):
         self._strips[key] = strip
         return strip
 
+    def _styles(self) -> dict[str, Style]:
+        """The table's styles, worked out once per theme and focus rather than once per row."""
+        key = (self.app.theme, self.has_focus)
+        if self._style_key != key:
+            names = ["cursor", "tier-C", *(f"stage-{n}" for n in range(1, 5)),
+                     *(f"group-{g}" for g in ("promise", "golden", "callback", "blocked"))]
+            self._style_cache = {"plain": self.rich_style,
+                                 **{n: self.get_component_rich_style(f"case-table--{n}") for n in names}}
+            self._style_key = key
+        return self._style_cache
+
     def _render_row(self, row: QueueRow, width: int, widths: list[int], is_cursor: bool) -> Strip:
-        plain = self.rich_style
+        styles = self._styles()
+        plain = styles["plain"]
         # The cursor style goes on last so it wins over the stage and golden-window colours.
-        cursor = self.get_component_rich_style("case-table--cursor") if is_cursor else Style()
+        cursor = styles["cursor"] if is_cursor else Style()
         base = plain + cursor
         segments: list[Segment] = []
         for col, (value, align, w) in enumerate(zip(self._cells(row), self.ALIGNS, widths)):
             style = base
             if col == 3 and row.stage:
-                style = plain + self.get_component_rich_style(f"case-table--stage-{min(row.stage, 4)}") + cursor
+                style = plain + styles[f"stage-{min(row.stage, 4)}"] + cursor
             elif col == 4 and row.tier == "C":
-                style = plain + self.get_component_rich_style("case-table--tier-C") + cursor
+                style = plain + styles["tier-C"] + cursor
             elif col == 6 and row.group in ("promise", "golden", "callback", "blocked"):
-                style = plain + self.get_component_rich_style(f"case-table--group-{row.group}") + cursor
+                style = plain + styles[f"group-{row.group}"] + cursor
             segments.append(Segment(fit(value, w, align), style))
             segments.append(Segment(" ", base))
         used = sum(s.cell_length for s in segments)

@@ -1,3 +1,4 @@
 from collector_tui.cli import main
 
-main()
+if __name__ == "__main__":  # a spawned helper process may import this module: run only when executed
+    main()

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 class ContactScreen(WorkbenchScreen[bool]):
     """Log one contact attempt on a case; dismisses with True when something was saved."""
 
+    CSS_PATH = "contact.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "binding.save", id="contact.save", priority=True),
         Binding("escape", "cancel", "binding.back", id="contact.cancel"),

@@ -17,6 +17,8 @@ from collector_tui.widgets.i18n import localize_bindings
 class FlagPicker(ModalScreen[str | None]):
     """Enter picks a flag; the first line clears the flag filter; Esc leaves it as it was."""
 
+    CSS_PATH = "flag_picker.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
+
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss_none", "binding.back", id="flags.close")]
 
     def __init__(self, counts: dict[str, int]) -> None:

@@ -15,6 +15,7 @@ from collector_tui.locale import t
 
 
 class HelpScreen(ModalScreen[None]):
+    CSS_PATH = "help.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,f1,q", "dismiss", "binding.back", id="help.close"),
     ]

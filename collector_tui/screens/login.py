@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 
 class LoginScreen(ModalScreen[bool]):
+
+    CSS_PATH = "login.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "binding.back", id="login.cancel")]
 
     def __init__(self, reason: str) -> None:

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 class ConfirmScreen(ModalScreen[bool]):
     """A yes/no question; y or Enter confirms, n or Esc declines."""
 
+    CSS_PATH = "outbox.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "binding.yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "binding.no", id="confirm.no"),
@@ -54,6 +56,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
 class EntryEditor(ModalScreen[dict | None]):
     """The payload of a refused entry as JSON, to correct and resubmit; bad JSON is shown, nothing lost."""
+
+    CSS_PATH = "outbox.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "binding.resubmit", id="editor.save"),
@@ -89,6 +93,8 @@ class EntryEditor(ModalScreen[dict | None]):
 
 class OutboxScreen(WorkbenchScreen[None]):
     """Every entry not yet on the server, oldest first."""
+
+    CSS_PATH = "outbox.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "binding.back", id="outbox.back"),

@@ -58,6 +58,8 @@ def _table(*headers: str) -> Table:
 class ProfileScreen(WorkbenchScreen[None]):
     """One case in full. Personal data is masked until `v`, and every reveal is audited."""
 
+    CSS_PATH = "profile.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "binding.back", id="profile.back"),
         Binding("v", "reveal", "binding.reveal", id="profile.reveal"),

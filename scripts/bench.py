@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import shutil
 import json
 import os
@@ -44,9 +45,14 @@ SEEDS = Path(platformdirs.user_cache_dir("collector-tui")) / "bench"
 
 def seeded_server(cases: int) -> ServerThread:
     """The reference server on loopback with `cases` open cases, all assigned to `demo`."""
-    pristine = SEEDS / f"server-{cases}-seed7-{AS_OF}.db"
+    # The name carries a digest of the generator and the server's tables: a change to either seeds anew.
+    source = Path(__file__).resolve().parent.parent / "collector_tui" / "server"
+    digest = hashlib.sha256(b"".join((source / f).read_bytes() for f in ("generator.py", "models.py", "store.py")))
+    pristine = SEEDS / f"server-{cases}-seed7-{AS_OF}-{digest.hexdigest()[:12]}.db"
     if not pristine.exists():
         SEEDS.mkdir(parents=True, exist_ok=True)
+        for stale in SEEDS.glob(f"server-{cases}-*.db"):
+            stale.unlink()  # seeded by an older generator
         print(f"seeding {cases} cases (kept in {SEEDS}) ...", file=sys.stderr)
         engine, _ = prepare(pristine.with_suffix(".tmp"), SeedSpec(seed=7, cases=cases, collectors=1, as_of=AS_OF))
         engine.dispose()

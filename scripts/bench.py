@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import shutil
 import json
 import os
 import platform
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -19,14 +19,14 @@ from pathlib import Path
 
 import httpx
 import platformdirs
+from sqlalchemy import Engine
+from textual.widgets import Input
 
 from collector_tui.app import CollectorApp
 from collector_tui.config import Settings
 from collector_tui.server.runner import ServerThread, prepare
 from collector_tui.server.store import SeedSpec
 from collector_tui.storage import actions
-from sqlalchemy import Engine
-
 from collector_tui.storage.engine import open_engine
 from collector_tui.storage.queries import queue_page
 from collector_tui.sync.client import ApiClient
@@ -153,6 +153,8 @@ async def key_latencies(app) -> list[float]:  # type: ignore[no-untyped-def]
     out = []
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
+        for field in app.screen.query(Input):
+            field.cursor_blink = False  # a blink is a frame no key caused: it would be timed as the key's
         for key in KEYS:
             frames.clear()
             start = time.perf_counter()

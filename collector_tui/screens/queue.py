@@ -82,6 +82,10 @@ class QueueScreen(WorkbenchScreen[None]):
         `from_top`: a new search or sort starts at its first case (as a collector expects, and without
         counting where the old case landed in a new order).
         """
+        with self.app.batch_update():  # the table, the title and the empty note change in one frame
+            self._reload(keep_case, from_top)
+
+    def _reload(self, keep_case: str | None, from_top: bool) -> None:
         keep_case = None if from_top else keep_case or (self.table.current.id if self.table.current else None)
         position = case_position(self.workbench.engine, keep_case, self.filter) if keep_case else None
         self.table.reload(position=position if position is not None else 0)

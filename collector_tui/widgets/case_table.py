@@ -163,7 +163,7 @@ class CaseTable(ScrollView, can_focus=True):
             return cached
         row = self.row(index)
         if row is None:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._styles()["plain"])
         strip = self._render_row(row, width, widths, is_cursor)
         if len(self._strips) > 400:
             self._strips.clear()

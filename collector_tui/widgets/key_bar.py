@@ -28,7 +28,7 @@ class KeyBar(Static):
 
     def _bindings_changed(self, screen: Screen[object]) -> None:
         if self.is_attached and screen is self.screen:
-            self.call_after_refresh(self.show_keys)
+            self.show_keys()  # now, in the same frame as whatever changed the bindings
 
     def show_keys(self) -> None:
         if not self.is_attached:

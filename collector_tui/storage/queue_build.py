@@ -92,11 +92,6 @@ def refresh_queue(engine: Engine, now: datetime, rules: Rules) -> int:
     return replace_cases(engine, ids, now, rules) if ids else 0
 
 
-def queue_built_at(engine: Engine) -> str | None:
-    with read(engine) as conn:
-        return conn.execute(select(T_QUEUE.c.built_at).order_by(T_QUEUE.c.built_at.desc()).limit(1)).scalar()
-
-
 def queue_due(engine: Engine, now: datetime) -> bool:
     """Whether any placement went stale (one look at the valid_until index: cheap enough for every minute)."""
     with read(engine) as conn:

@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from collector_tui.domain.money import to_minor
+from collector_tui.domain.priority import place_case
 from collector_tui.domain.queue import queue_place
 from collector_tui.domain.rules import Rules
 from collector_tui.domain.stages import stage_for_dpd
@@ -98,8 +99,6 @@ def _add_rows(rows: dict[str, list[Row]], c: Any) -> None:
 
 def placement_rows(cases: list[Any], now: datetime, rules: Rules) -> list[Row]:
     """queue_entry rows for decoded open feed cases, placed at `now`."""
-    from collector_tui.domain.priority import place_case
-
     built = utc_text(now)
     return [placement_row(place_case(facts_from_feed(c), now, rules.pack, thresholds=rules.thresholds,
                                      weights=rules.weights, bounds=rules.bounds), built, _params) for c in cases]

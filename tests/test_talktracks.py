@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from collector_tui.talktracks import SEGMENTS, STAGES, TrackError, messages, parse_messages, parse_tracks, segment_for, tracks
+from collector_tui.talktracks import (
+    SEGMENTS,
+    STAGES,
+    TrackError,
+    messages,
+    parse_messages,
+    parse_tracks,
+    segment_for,
+    tracks,
+)
 
 
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])

@@ -11,8 +11,8 @@ from textual.widgets import Input, Select
 
 from collector_tui.app import CollectorApp
 from collector_tui.config import Settings
-from collector_tui.server.models import CaseDoc
 from collector_tui.screens.plan import PlanScreen
+from collector_tui.server.models import CaseDoc
 from collector_tui.storage import outbox
 from collector_tui.storage.drafts import load_draft
 from collector_tui.storage.queries import case_detail, queue_page

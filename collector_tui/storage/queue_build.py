@@ -7,7 +7,6 @@ allowed hours, the customer's day), and an index on that finds the stale ones.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -34,15 +33,11 @@ class QueueSummary:
     next_change: str | None  # the earliest time a blocked case becomes callable
 
 
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 def store_placements(conn: Connection, placed: Sequence[Placement], now: datetime) -> None:
     """Write placements inside the caller's transaction, replacing each case's previous one."""
     if placed:
         built = utc_text(now)
-        conn.exec_driver_sql(UPSERT, [placement_row(p, built, _json) for p in placed])
+        conn.exec_driver_sql(UPSERT, [placement_row(p, built) for p in placed])
 
 
 def place_all(engine: Engine, now: datetime, rules: Rules, case_ids: Iterable[str] | None = None) -> list[Placement]:

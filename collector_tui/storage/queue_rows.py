@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
 from datetime import datetime, timezone
 
 from collector_tui.domain.priority import Placement, sort_bytes
@@ -13,13 +13,18 @@ UPSERT = (f'INSERT OR REPLACE INTO queue_entry ({", ".join(f"{chr(34)}{c}{chr(34
           f'VALUES ({", ".join("?" for _ in COLUMNS)})')
 
 
+def params_json(value: object) -> str:
+    """A placement's message parameters as compact JSON text."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def utc_text(moment: datetime) -> str:
     """UTC ISO text: stored times sort as time does."""
     return moment.astimezone(timezone.utc).isoformat()
 
 
-def placement_row(p: Placement, built: str, params_json: Callable[[object], str]) -> tuple[object, ...]:
-    """One queue_entry row for the DB-API; `params_json` encodes the params as JSON text."""
+def placement_row(p: Placement, built: str) -> tuple[object, ...]:
+    """One queue_entry row for the DB-API, placed at `built` (UTC text)."""
     until = utc_text(p.next_allowed_at) if p.next_allowed_at else None
     return (p.case_id, sort_bytes(p.sort_key), p.group, p.reason, params_json(p.params), p.callable, p.blocked_by,
             until, p.stage, p.tier, p.score, p.risk_level, " ".join(p.flags), built,

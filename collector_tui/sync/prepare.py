@@ -7,7 +7,6 @@ DB-API's executemany: an ORM object or a parameter dict a row costs several time
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -56,10 +55,6 @@ def _text(value: Any) -> str | None:
     return None if value is None else msgspec.to_builtins(value)  # type: ignore[no-any-return]
 
 
-def _params(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 def _case_row(c: Any) -> Row:
     ln = c.loan
     last = max((x.at for x in c.contacts), default=None)
@@ -101,7 +96,7 @@ def placement_rows(cases: list[Any], now: datetime, rules: Rules) -> list[Row]:
     """queue_entry rows for decoded open feed cases, placed at `now`."""
     built = utc_text(now)
     return [placement_row(place_case(facts_from_feed(c), now, rules.pack, thresholds=rules.thresholds,
-                                     weights=rules.weights, bounds=rules.bounds), built, _params) for c in cases]
+                                     weights=rules.weights, bounds=rules.bounds), built) for c in cases]
 
 
 def prepare_items(items: list[Any], next_cursor: str | None, has_more: bool, now: datetime,

@@ -46,17 +46,22 @@ def test_a_helper_process_writes_exactly_what_a_single_process_writes(make_serve
     server = make_server(cases=300, collectors=1)
     serial, parallel = open_engine(tmp_path / "serial.db"), open_engine(tmp_path / "parallel.db")
     run_sync(serial, server.url, "demo", server.token(), page_size=20, now=lambda: SYNC_AT)
-    used: list[bool] = []
-    original = pull_module.Pipeline.start_helper
+    in_helper: list[bool] = []
+    start, submit = pull_module.Pipeline.start_helper, pull_module.Pipeline.submit
 
-    def spy(self) -> None:  # type: ignore[no-untyped-def]
-        used.append(True)
-        original(self)
+    def start_and_wait(self) -> None:  # type: ignore[no-untyped-def]
+        start(self)
+        self.ready.result(timeout=60)  # so that the pages after this one are surely the helper's
+
+    def counting_submit(self, content, now):  # type: ignore[no-untyped-def]
+        in_helper.append(self.parallel and self.ready.done())
+        return submit(self, content, now)
 
     monkeypatch.setattr(pull_module, "PARALLEL_AFTER", 40)
-    monkeypatch.setattr(pull_module.Pipeline, "start_helper", spy)
+    monkeypatch.setattr(pull_module.Pipeline, "start_helper", start_and_wait)
+    monkeypatch.setattr(pull_module.Pipeline, "submit", counting_submit)
     result = run_sync(parallel, server.url, "demo", server.token(), page_size=20, now=lambda: SYNC_AT)
-    assert used, "the helper process did not start"
+    assert sum(in_helper) >= 10 and not in_helper[0], in_helper  # most pages prepared by the helper
     assert result.upserted == 300 and result.pages == 15
     a, b = dump(serial), dump(parallel)
     assert len(a["case"]) == 300 and len(a["queue_entry"]) == 300

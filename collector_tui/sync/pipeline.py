@@ -34,6 +34,10 @@ def _follow_parent(parent: int) -> None:
     threading.Thread(target=watch, name="follow-parent", daemon=True).start()
 
 
+def _ready() -> bool:
+    return True  # answering at all means the helper has imported this module and everything it needs
+
+
 def _prepare(content: bytes, now: datetime, rules: Rules | None) -> PreparedPage:
     try:
         return prepare_page(content, now, rules)
@@ -47,6 +51,7 @@ class Pipeline:
     def __init__(self, rules: Rules | None, *, parallel: bool = False) -> None:
         self.rules = rules
         self.pool: ProcessPoolExecutor | None = None
+        self.ready: Future[bool] = Future()  # done once the helper has started and imported what it needs
         if parallel:
             self.start_helper()
 
@@ -55,6 +60,7 @@ class Pipeline:
             # spawn, not fork: the caller may be a threaded TUI, and a forked thread state is unsafe.
             self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                             initializer=_follow_parent, initargs=(os.getpid(),))
+            self.ready = self.pool.submit(_ready)
 
     @property
     def parallel(self) -> bool:
@@ -63,6 +69,9 @@ class Pipeline:
     def submit(self, content: bytes, now: datetime) -> Callable[[], PreparedPage]:
         """Start preparing a page; the returned function waits for it (MalformedResponse when malformed)."""
         if self.pool is None:
+            return lambda: _prepare(content, now, self.rules)
+        if not self.ready.done():
+            # The helper is still starting (most of a second): do not wait for it, prepare here meanwhile.
             return lambda: _prepare(content, now, self.rules)
         future: Future[PreparedPage] = self.pool.submit(_prepare, content, now, self.rules)
 

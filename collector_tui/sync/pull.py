@@ -28,7 +28,7 @@ class PullResult:
 
 
 Progress = Callable[[PullResult], None]
-PARALLEL_AFTER = 2_000  # cases into a first sync, with more to come, before a helper process pays for its start
+PARALLEL_AFTER = 1_000  # cases into a first sync, with more to come, before a helper process starts
 
 
 def pull(engine: Engine, client: ApiClient, *, now: Callable[[], datetime], page_size: int = 500,
@@ -37,7 +37,7 @@ def pull(engine: Engine, client: ApiClient, *, now: Callable[[], datetime], page
     result = PullResult()
     cursor = state.cursor(engine)
     # A first sync of a big portfolio: a helper process prepares pages while this one writes (sync.pipeline).
-    # Its start costs most of a second, so it starts only once the feed has shown it is long.
+    # It starts once the feed has shown it is long; until it is ready, pages are prepared here.
     helper_from = PARALLEL_AFTER if parallel and cursor is None else None
     pipeline = Pipeline(rules)
     ahead: deque[Callable[[], PreparedPage]] = deque()

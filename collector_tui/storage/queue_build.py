@@ -7,9 +7,7 @@ allowed hours, the customer's day), and an index on that finds the stale ones.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,13 +22,6 @@ from collector_tui.storage.queue_rows import UPSERT, placement_row, utc_text
 
 T_QUEUE = QueueEntry.__table__  # type: ignore[attr-defined]
 T_CASE = Case.__table__  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class QueueSummary:
-    built_at: str
-    groups: dict[str, int]
-    next_change: str | None  # the earliest time a blocked case becomes callable
 
 
 def store_placements(conn: Connection, placed: Sequence[Placement], now: datetime) -> None:
@@ -50,14 +41,14 @@ def place_facts(facts: Iterable[Any], now: datetime, rules: Rules) -> list[Place
             for f in facts]
 
 
-def rebuild_queue(engine: Engine, now: datetime, rules: Rules) -> QueueSummary:
-    """Place every open case again (rules changed, or asked for); most callers want `refresh_queue`."""
+def rebuild_queue(engine: Engine, now: datetime, rules: Rules) -> int:
+    """Place every open case again (rules changed, or asked for); returns how many were placed.
+    Most callers want `refresh_queue`."""
     placed = place_facts(load_facts(engine), now, rules)
     with write(engine) as conn:
         conn.execute(delete(T_QUEUE))
         store_placements(conn, placed, now)
-    waits = [p.next_allowed_at for p in placed if p.next_allowed_at]
-    return QueueSummary(utc_text(now), dict(Counter(p.group for p in placed)), min(waits).isoformat() if waits else None)
+    return len(placed)
 
 
 def replace_cases(engine: Engine, case_ids: Iterable[str], now: datetime, rules: Rules) -> int:

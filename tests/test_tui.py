@@ -109,6 +109,31 @@ async def test_search_by_case_id_and_clear(server, synced) -> None:  # type: ign
         assert table.row_count == 60
 
 
+async def test_search_field_scrolls_long_text_and_moves_focus_with_its_keys(server, synced) -> None:  # type: ignore[no-untyped-def]
+    from collector_tui.widgets.key_bar import KeyBar
+    from collector_tui.widgets.search_field import SearchField
+
+    app = make_app(synced, server)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        field = app.screen.query_one(SearchField)
+        table = app.screen.query_one(CaseTable)
+        await pilot.press("slash")
+        await pilot.pause()
+        assert app.focused is field
+        assert "Open" not in plain(app.screen.query_one(KeyBar))  # Enter now applies the search
+        await pilot.press(*("x" * 80))  # longer than the field: it scrolls to keep the cursor in view
+        await pilot.pause()
+        assert field.value == "x" * 80 and field.scroll_x > 0
+        assert table.row_count == 0 and app.screen.query_one("#queue-empty").display
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused is table and "Open" in plain(app.screen.query_one(KeyBar))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert field.value == "" and table.row_count == 60
+
+
 async def test_stage_filter_cycles(server, synced) -> None:  # type: ignore[no-untyped-def]
     app = make_app(synced, server)
     async with app.run_test(size=(100, 30)) as pilot:

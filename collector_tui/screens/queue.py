@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -22,10 +22,8 @@ from collector_tui.storage.queries import (
 )
 from collector_tui.widgets.case_table import CaseTable, RowSource
 from collector_tui.widgets.key_bar import KeyBar
+from collector_tui.widgets.search_field import SearchField
 from collector_tui.widgets.status_bar import StatusBar
-
-if TYPE_CHECKING:
-    pass
 
 STAGES = (None, 1, 2, 3, 4)
 TIERS = (None, "A", "B", "C")
@@ -61,7 +59,7 @@ class QueueScreen(WorkbenchScreen[None]):
         )
         yield Static(id="queue-title", classes="title")
         # Always in place, one line high: opening and closing the search moves nothing on the screen.
-        yield Input(placeholder=t("queue.search_placeholder"), id="search", compact=True)
+        yield SearchField(self._search_changed, placeholder=t("queue.search_placeholder"), id="search", compact=True)
         yield CaseTable(source, tz=self.workbench.display_tz, id="cases")
         yield Static(id="queue-empty", classes="empty")
         yield StatusBar(id="status")
@@ -137,24 +135,23 @@ class QueueScreen(WorkbenchScreen[None]):
 
         self.app.push_screen(FlagPicker(flag_counts(self.workbench.engine)), picked)
 
-    def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
+    async def action_search(self) -> None:
+        await self.focus_at_once(self.query_one(SearchField))
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.filter = replace(self.filter, text=event.value)
-        self.reload(from_top=True)
+    def _search_changed(self, text: str) -> None:
+        if text != self.filter.text:
+            self.filter = replace(self.filter, text=text)
+            self.reload(from_top=True)
 
-    def on_input_submitted(self, _event: Input.Submitted) -> None:
-        self.table.focus()
+    async def on_input_submitted(self, _event: Input.Submitted) -> None:
+        await self.focus_at_once(self.table)
 
-    def action_clear(self) -> None:
-        search = self.query_one("#search", Input)
+    async def action_clear(self) -> None:
         if self.filter != QueueFilter():
             self.filter = QueueFilter()
-            with search.prevent(Input.Changed):
-                search.value = ""
+            self.query_one(SearchField).clear_quietly()
             self.reload()
-        self.table.focus()
+        await self.focus_at_once(self.table)
 
     def action_cycle_stage(self) -> None:
         nxt = STAGES[(STAGES.index(self.filter.stage) + 1) % len(STAGES)]

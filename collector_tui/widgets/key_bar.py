@@ -22,6 +22,8 @@ class KeyBar(Static):
     KeyBar > .key-bar--description { color: $footer-description-foreground; }
     """
 
+    _shown: tuple[object, ...] | None = None
+
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
         self.call_after_refresh(self.show_keys)
@@ -39,12 +41,16 @@ class KeyBar(Static):
         except KeyError:  # styles not applied yet: try again after the next refresh
             self.call_after_refresh(self.show_keys)
             return
-        line = Text(no_wrap=True, overflow="ellipsis")
-        seen: set[str] = set()
+        keys: dict[str, tuple[str, str]] = {}
         for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
-            if not binding.show or binding.action in seen or not enabled:
-                continue
-            seen.add(binding.action)
-            line.append(f" {self.app.get_key_display(binding)} ", key_style)
-            line.append(f" {binding.description}  ", text_style)
+            if binding.show and enabled and binding.action not in keys:
+                keys[binding.action] = (self.app.get_key_display(binding), binding.description)
+        shown = (tuple(keys.values()), key_style, text_style)
+        if shown == self._shown:
+            return  # Textual announces a focus change twice: the second would cost a frame of its own
+        self._shown = shown
+        line = Text(no_wrap=True, overflow="ellipsis")
+        for key, description in keys.values():
+            line.append(f" {key} ", key_style)
+            line.append(f" {description}  ", text_style)
         self.update(line, layout=False)  # one line, always: no layout pass when the keys change

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -113,3 +114,73 @@ def test_a_page_far_down_the_queue_is_the_same_page_offset_would_give(server, ca
     for (q, offset), rows in expected.items():
         assert queue_page(cache, offset, 7, q) == rows, (q, offset)
     assert any(rows for rows in expected.values()) and not expected[(QueueFilter(), 70)]
+
+
+def _brute_force(cache, typed: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The queue's ids whose id, name or a phone contains `typed` (ASCII case folded), read the slow way."""
+    with cache.connect() as conn:
+        rows = conn.exec_driver_sql(
+            'SELECT c.id, c.customer_name, (SELECT group_concat(number, " ") FROM phone p WHERE p.case_id = c.id) '
+            'FROM queue_entry q JOIN "case" c ON c.id = q.case_id ORDER BY q.sort_key').all()
+    fold = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+    needle = typed.strip().translate(fold)
+    return [r[0] for r in rows if needle in " ".join((r[0], r[1], r[2] or "")).translate(fold)]
+
+
+@pytest.mark.parametrize("broad", [2_000, 3])  # the sorted lookup, then the walk for every search
+def test_search_finds_what_a_full_scan_finds_in_queue_order(server, cache, monkeypatch, broad) -> None:  # type: ignore[no-untyped-def]
+    from collector_tui.storage import queries
+
+    run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    monkeypatch.setattr(queries, "BROAD", broad)
+    rows = queue_page(cache, 0, 60)
+    name = next(r.customer_name for r in rows if r.customer_name.isascii())
+    cjk = next(r.customer_name for r in rows if not r.customer_name.isascii())
+    typed = ["c", "C-", "c-00", "-0001", " C-00001 ", name[:2].upper(), name.lower(), cjk[:1], cjk[:2], cjk,
+             "+86", "9", "zzz", '"', "a%", "_"]
+    for needle in typed:
+        expected = _brute_force(cache, needle)
+        q = QueueFilter(text=needle)
+        assert queue_count(cache, q) == len(expected), needle
+        assert [r.id for r in queue_page(cache, 0, 100, q)] == expected, needle
+        if expected:
+            assert case_position(cache, expected[-1], q) == len(expected) - 1
+    assert _brute_force(cache, "c") and _brute_force(cache, cjk[:1]) and not _brute_force(cache, "zzz")
+
+
+def test_a_deleted_case_leaves_no_search_text(server, cache) -> None:  # type: ignore[no-untyped-def]
+    from collector_tui.storage.purge import purge_case
+
+    run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    target = queue_page(cache, 0, 60)[5]
+    assert queue_count(cache, QueueFilter(text=target.id)) == 1
+    purge_case(cache, target.id, actor="demo", at=SYNC_AT)
+    assert queue_count(cache, QueueFilter(text=target.id)) == 0
+    with cache.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM case_text").scalar() == 59
+        # The index agrees with its table (FTS5's own consistency check raises on a mismatch).
+        conn.exec_driver_sql("INSERT INTO case_search(case_search, rank) VALUES ('integrity-check', 1)")
+
+
+def test_a_version_6_cache_moves_its_search_to_the_text_table(server, cache, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from collector_tui.storage import migrations
+
+    run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    target = queue_page(cache, 0, 60)[9]
+    # Put the cache back as version 6 left it: the index held its own copy of the text.
+    with write(cache) as conn:
+        for name in ("case_text_added", "case_text_removed", "case_text_changed", "case_text_forget"):
+            conn.exec_driver_sql(f"DROP TRIGGER {name}")
+        conn.exec_driver_sql("DROP TABLE case_search")
+        conn.exec_driver_sql("DROP TABLE case_text")
+        migrations.MIGRATIONS[5](conn)
+        conn.exec_driver_sql("PRAGMA user_version=6")
+    path = cache.url.database
+    cache.dispose()
+    migrated = open_engine(Path(path))
+    assert [r.id for r in queue_page(migrated, 0, 5, QueueFilter(text=target.id.lower()))] == [target.id]
+    assert queue_count(migrated, QueueFilter(text="c")) == 60  # the short search reads the new table
+    with migrated.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA user_version").scalar() == SCHEMA_VERSION
+        tables = set(conn.exec_driver_sql("SELECT name FROM sqlite_master").scalars())
+    assert {"case_text", "case_search"} <= tables and "case_search_content" not in tables

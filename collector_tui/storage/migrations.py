@@ -60,9 +60,23 @@ def _v5_indexed_queue(conn: Connection) -> None:
 
 
 def _v6_case_search(conn: Connection) -> None:
-    # Substring search over case id, name and phone numbers with a trigram index (storage.search).
+    # Substring search over case id, name and phone numbers with a trigram index (as shipped; v7 replaces it).
+    conn.exec_driver_sql("CREATE VIRTUAL TABLE IF NOT EXISTS case_search USING fts5(case_id UNINDEXED, text, "
+                         "tokenize='trigram')")
+    conn.exec_driver_sql('CREATE TRIGGER IF NOT EXISTS case_search_forget AFTER DELETE ON "case" '
+                         "BEGIN DELETE FROM case_search WHERE rowid = old.rowid; END")
+    conn.exec_driver_sql("INSERT INTO case_search(rowid, case_id, text) SELECT c.rowid, c.id, c.id || ' ' || "
+                         "c.customer_name || ' ' || coalesce((SELECT group_concat(number, ' ') FROM phone p "
+                         "WHERE p.case_id = c.id), '') FROM \"case\" c")
+
+
+def _v7_case_text(conn: Connection) -> None:
+    # The search text moves to a plain table the index reads from (storage.search): a short search scans
+    # that table instead of the index's own copy, which costs a virtual-table call a row.
     from collector_tui.storage.search import CREATE, REFRESH_ALL
 
+    conn.exec_driver_sql("DROP TRIGGER IF EXISTS case_search_forget")
+    conn.exec_driver_sql("DROP TABLE IF EXISTS case_search")
     for statement in CREATE:
         conn.exec_driver_sql(statement)
     conn.exec_driver_sql(REFRESH_ALL)
@@ -70,7 +84,7 @@ def _v6_case_search(conn: Connection) -> None:
 
 # Each entry moves the schema from version i to i+1. Append only; never edit a shipped step.
 MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_queue, _v3_team, _v4_append_only_audit,
-                                                  _v5_indexed_queue, _v6_case_search]
+                                                  _v5_indexed_queue, _v6_case_search, _v7_case_text]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, column, exists, func, literal_column, or_, select, table
+from sqlalchemy import Connection, Engine, column, func, literal_column, select, table
 
 from collector_tui.domain.priority import GROUPS, sort_bytes
 from collector_tui.storage import search
@@ -25,7 +25,6 @@ from collector_tui.storage.models import (
 )
 
 Q = QueueEntry.__table__  # type: ignore[attr-defined]
-SEARCH = table("case_search", column("case_id"), column("text"))
 QUEUE_COLUMNS = (Case.id, Case.customer_name, Case.dpd, Case.stage, Case.currency, Case.overdue_amount,
                  Case.next_action, Case.priority, Case.last_contact_at, Q.c.group, Q.c.reason, Q.c.params,
                  Q.c.callable, Q.c.blocked_by, Q.c.next_allowed_at, Q.c.tier, Q.c.score, Q.c.flags)
@@ -79,24 +78,47 @@ def _order(q: QueueFilter | None = None) -> list[Any]:
 
 
 FAR = 1_000  # rows into the queue beyond which a page is found by its first key rather than by OFFSET
-BROAD = 10_000  # matches beyond which walking the queue's order finds a page sooner than sorting the matches
+# Matches beyond which walking the queue's order (testing each case's text until a page is full) finds a page
+# sooner than looking the matches up and sorting them: at 2,000 of 100,000, a page is 5,000 rows into the walk.
+BROAD = 2_000
 
+TEXT = table("case_text", column("id"), column("text"))
+INDEX = table("case_search", column("rowid"))
+CASE_ROWID = literal_column('"case".rowid')
 
 _found: dict[tuple[int, int, str], int] = {}
 
 
-def _matches(conn: Connection, text: str, match: Any) -> int:
+def _matches(conn: Connection, text: str, source: Any, match: Any) -> int:
     """How many cases the search matches; remembered until the next write (a keypress asks three times)."""
     key = (id(conn.engine), generation(conn.engine), text)
     if key not in _found:
         if len(_found) > 256:
             _found.clear()
-        _found[key] = int(conn.execute(select(func.count()).select_from(SEARCH).where(match)).scalar_one())
+        _found[key] = int(conn.execute(select(func.count()).select_from(source).where(match)).scalar_one())
     return _found[key]
 
 
+def _search(conn: Connection, typed: str) -> tuple[Any, int]:
+    """The clause that keeps the cases whose id, name or phones contain `typed`, and how many there are."""
+    text = search.fold(typed)
+    if len(text) >= search.MIN_CHARS:  # looked up in the trigram index
+        match = literal_column("case_search").op("MATCH")(search.phrase(text))
+        found = _matches(conn, text, INDEX, match)
+        if found <= BROAD:
+            return CASE_ROWID.in_(select(INDEX.c.rowid).where(match)), found
+    else:  # too short for trigrams: one pass over the plain text table (instr: no LIKE escaping to get wrong)
+        match = func.instr(TEXT.c.text, text) > 0
+        found = _matches(conn, text, TEXT, match)
+        if found <= BROAD:
+            return CASE_ROWID.in_(select(TEXT.c.id).where(match)), found
+    # Many matches: test each case's text as the queue's order is walked, until the page is full.
+    own_text = select(TEXT.c.text).where(TEXT.c.id == CASE_ROWID).scalar_subquery()
+    return func.instr(own_text, text) > 0, found
+
+
 def _where(conn: Connection, q: QueueFilter) -> tuple[list[Any], int | None]:
-    """The filter's clauses, and the exact count when the search index alone can give it."""
+    """The filter's clauses, and the exact count when the search alone can give it."""
     # No status test: the cache holds open cases only (a sync deletes a closed one), and testing it would
     # tempt SQLite into the status index instead of walking the queue's order.
     clauses: list[Any] = []
@@ -106,20 +128,10 @@ def _where(conn: Connection, q: QueueFilter) -> tuple[list[Any], int | None]:
         clauses.append(Q.c.tier == q.tier)
     if q.flag:
         clauses.append((" " + Q.c.flags + " ").like(f"% {q.flag} %"))
-    text = q.text.strip()
     found = None
-    if text:
-        like = f"%{text}%"
-        broad = or_(Case.id.like(like), Case.customer_name.like(like),  # type: ignore[attr-defined]
-                    exists().where(Phone.case_id == Q.c.case_id, Phone.number.like(like)))  # type: ignore[attr-defined]
-        # Three characters or more are looked up in the trigram index; fewer scan the index's text column,
-        # which is still one pass over one table instead of a name, an id and the phones per case. (instr,
-        # not LIKE: FTS5 takes a short LIKE over for itself and finds nothing for a Chinese name.)
-        match = (literal_column("case_search").op("MATCH")(search.phrase(text)) if len(text) >= search.MIN_CHARS
-                 else func.instr(func.lower(SEARCH.c.text), text.lower()) > 0)
-        found = _matches(conn, text, match)
-        # Few matches: look them up and sort them. Many: walk the queue's order until a page is full.
-        clauses.append(Q.c.case_id.in_(select(SEARCH.c.case_id).where(match)) if found <= BROAD else broad)
+    if q.text.strip():
+        clause, found = _search(conn, q.text)
+        clauses.append(clause)
     only_text = q.stage is None and q.tier is None and not q.flag
     return clauses, found if only_text else None
 

@@ -127,12 +127,15 @@ def _brute_force(cache, typed: str) -> list[str]:  # type: ignore[no-untyped-def
     return [r[0] for r in rows if needle in " ".join((r[0], r[1], r[2] or "")).translate(fold)]
 
 
-@pytest.mark.parametrize("broad", [2_000, 3])  # the sorted lookup, then the walk for every search
-def test_search_finds_what_a_full_scan_finds_in_queue_order(server, cache, monkeypatch, broad) -> None:  # type: ignore[no-untyped-def]
+# Every search through each of its plans: looked up and sorted, walked against the index's list, walked
+# testing each case's text.
+@pytest.mark.parametrize(("broad", "wide"), [(2_000, 20_000), (3, 20_000), (3, 3)])
+def test_search_finds_what_a_full_scan_finds_in_queue_order(server, cache, monkeypatch, broad, wide) -> None:  # type: ignore[no-untyped-def]
     from collector_tui.storage import queries
 
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     monkeypatch.setattr(queries, "BROAD", broad)
+    monkeypatch.setattr(queries, "WIDE", wide)
     rows = queue_page(cache, 0, 60)
     name = next(r.customer_name for r in rows if r.customer_name.isascii())
     cjk = next(r.customer_name for r in rows if not r.customer_name.isascii())

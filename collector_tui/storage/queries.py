@@ -78,25 +78,31 @@ def _order(q: QueueFilter | None = None) -> list[Any]:
 
 
 FAR = 1_000  # rows into the queue beyond which a page is found by its first key rather than by OFFSET
-# Matches beyond which walking the queue's order (testing each case's text until a page is full) finds a page
-# sooner than looking the matches up and sorting them: at 2,000 of 100,000, a page is 5,000 rows into the walk.
+# How a search finds a page depends on how many cases it matches (measured at 100,000 cases):
+# - up to BROAD, the matches are looked up by rowid and sorted (1,000 matches: under 1 ms);
+# - up to WIDE, the queue's order is walked and each case tested against the list of matches, built once
+#   from the trigram index (10,000 matches: 2 ms);
+# - beyond, the walk tests each case's own text: a page is full within a few hundred cases.
 BROAD = 2_000
+WIDE = 20_000
 
 TEXT = table("case_text", column("id"), column("text"))
 INDEX = table("case_search", column("rowid"))
 CASE_ROWID = literal_column('"case".rowid')
+WALKED_ROWID = literal_column('+"case".rowid')  # unary +: tested as the queue is walked, never used to look up
 
-_found: dict[tuple[int, int, str], int] = {}
+_memo: dict[tuple[object, ...], int] = {}
 
 
-def _matches(conn: Connection, text: str, source: Any, match: Any) -> int:
-    """How many cases the search matches; remembered until the next write (a keypress asks three times)."""
-    key = (id(conn.engine), generation(conn.engine), text)
-    if key not in _found:
-        if len(_found) > 256:
-            _found.clear()
-        _found[key] = int(conn.execute(select(func.count()).select_from(source).where(match)).scalar_one())
-    return _found[key]
+def _remembered(conn: Connection, key: tuple[object, ...], count: Any) -> int:
+    """A count, remembered until the next write: a keypress asks for it several times, a filter cycled
+    round asks again, and the cache only changes by a write."""
+    key = (id(conn.engine), generation(conn.engine), *key)
+    if key not in _memo:
+        if len(_memo) > 256:
+            _memo.clear()
+        _memo[key] = int(conn.execute(count).scalar_one())
+    return _memo[key]
 
 
 def _search(conn: Connection, typed: str) -> tuple[Any, int]:
@@ -104,15 +110,16 @@ def _search(conn: Connection, typed: str) -> tuple[Any, int]:
     text = search.fold(typed)
     if len(text) >= search.MIN_CHARS:  # looked up in the trigram index
         match = literal_column("case_search").op("MATCH")(search.phrase(text))
-        found = _matches(conn, text, INDEX, match)
+        found = _remembered(conn, ("match", text), select(func.count()).select_from(INDEX).where(match))
         if found <= BROAD:
             return CASE_ROWID.in_(select(INDEX.c.rowid).where(match)), found
+        if found <= WIDE:
+            return WALKED_ROWID.in_(select(INDEX.c.rowid).where(match)), found
     else:  # too short for trigrams: one pass over the plain text table (instr: no LIKE escaping to get wrong)
         match = func.instr(TEXT.c.text, text) > 0
-        found = _matches(conn, text, TEXT, match)
+        found = _remembered(conn, ("scan", text), select(func.count()).select_from(TEXT).where(match))
         if found <= BROAD:
             return CASE_ROWID.in_(select(TEXT.c.id).where(match)), found
-    # Many matches: test each case's text as the queue's order is walked, until the page is full.
     own_text = select(TEXT.c.text).where(TEXT.c.id == CASE_ROWID).scalar_subquery()
     return func.instr(own_text, text) > 0, found
 
@@ -139,13 +146,14 @@ def _where(conn: Connection, q: QueueFilter) -> tuple[list[Any], int | None]:
 def queue_count(engine: Engine, q: QueueFilter = QueueFilter()) -> int:
     with read(engine) as conn:
         if q == QueueFilter(sort=q.sort):  # unfiltered: count the entries' smallest index
-            return int(conn.execute(select(func.count()).select_from(Q)).scalar_one())
+            return _remembered(conn, ("queue",), select(func.count()).select_from(Q))
         clauses, found = _where(conn, q)
         if found is not None:
             return found
         # Without a search every clause is on the queue's own columns: count them without the join.
         source = _from() if q.text.strip() else Q
-        return int(conn.execute(select(func.count()).select_from(source).where(*clauses)).scalar_one())
+        return _remembered(conn, ("queue", q.text, q.stage, q.tier, q.flag),
+                           select(func.count()).select_from(source).where(*clauses))
 
 
 def queue_page(engine: Engine, offset: int, limit: int, q: QueueFilter = QueueFilter()) -> list[QueueRow]:

@@ -25,8 +25,8 @@ from collector_tui.storage.queries import QueueRow
 from collector_tui.widgets.cells import fit
 from collector_tui.widgets.i18n import localize_bindings
 
-PAGE = 100
-MAX_PAGES = 20  # about 2,000 rows held, whatever the portfolio size
+PAGE = 50  # a screenful or so: a new filter reads one page before it paints
+MAX_PAGES = 40  # about 2,000 rows held, whatever the portfolio size
 
 
 class RowSource:
@@ -188,6 +188,7 @@ class CaseTable(ScrollView, can_focus=True):
         cursor = styles["cursor"] if is_cursor else Style()
         base = plain + cursor
         segments: list[Segment] = []
+        last = len(widths) - 1
         for col, (value, align, w) in enumerate(zip(self._cells(row), self.ALIGNS, widths)):
             style = base
             if col == 3 and row.stage:
@@ -197,11 +198,15 @@ class CaseTable(ScrollView, can_focus=True):
             elif col == 6 and row.group in ("promise", "golden", "callback", "blocked"):
                 style = plain + styles[f"group-{row.group}"] + cursor
             segments.append(Segment(fit(value, w, align), style))
-            segments.append(Segment(" ", base))
-        used = sum(s.cell_length for s in segments)
+            if col < last:
+                segments.append(Segment(" ", base))
+        # Every cell was fitted to its width, so the row's width is known without measuring it again.
+        used = sum(widths) + last
         if used < width:
             segments.append(Segment(" " * (width - used), base))
-        return Strip(segments).crop(0, width)
+        elif used > width:  # narrower than the columns' minimum
+            return Strip(segments, used).crop(0, width)
+        return Strip(segments, width)
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, self.row_count + 1)

@@ -19,7 +19,7 @@ from collector_tui.locale import set_locale, t
 from collector_tui.screens.help import HelpScreen
 from collector_tui.screens.queue import QueueScreen
 from collector_tui.storage import state
-from collector_tui.storage.queue_build import queue_due, refresh_queue, replace_cases
+from collector_tui.storage.queue_build import queue_due, refresh_queue, replace_cases, rules_changed
 from collector_tui.sync.client import AuthError, SyncError
 from collector_tui.sync.service import run_sync, utc_now
 from collector_tui.widgets.case_commands import CaseCommands
@@ -81,7 +81,9 @@ class CollectorApp(App[None]):
         gc.freeze()
 
     def reorder_if_due(self) -> None:
-        if not self.syncing and queue_due(self.engine, self.clock()):
+        # Due: a placement went stale with the clock, or the settings now give other rules than the
+        # queue was placed with (both re-placed by refresh_queue, off the UI thread).
+        if not self.syncing and (queue_due(self.engine, self.clock()) or rules_changed(self.engine, self.rules)):
             self.reorder_worker()
 
     @work(thread=True, exclusive=False, group="reorder", exit_on_error=False)

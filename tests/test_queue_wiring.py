@@ -143,3 +143,41 @@ async def test_queue_shows_group_counts_and_cycles_tiers(home) -> None:  # type:
         await pilot.pause()
         assert 0 < table.row_count < 150 and table.row(0).tier == "A"  # type: ignore[union-attr]
     engine.dispose()
+
+
+def _stored(engine) -> list[tuple[str, str | None, str]]:  # type: ignore[no-untyped-def]
+    return [(r.id, r.blocked_by, r.tier or "") for r in queue_page(engine, 0, 500)]
+
+
+def _expected(engine, rules) -> list[tuple[str, str | None, str]]:  # type: ignore[no-untyped-def]
+    from collector_tui.storage.queue_build import place_all
+
+    return [(p.case_id, p.blocked_by, p.tier) for p in place_all(engine, SYNC_AT, rules)]
+
+
+async def test_new_rules_in_the_settings_re_place_the_whole_queue_once(home) -> None:  # type: ignore[no-untyped-def]
+    from collector_tui.domain.rules import fingerprint
+    from collector_tui.storage.engine import open_engine
+    from collector_tui.storage.queue_build import placed_with, refresh_queue
+
+    engine = open_engine(home / "cache.db")
+    old = build_rules(Settings())
+    assert placed_with(engine) == fingerprint(old)  # the first sync recorded the rules it placed with
+    settings = Settings(locale="en", policy="us-regf", weights={"tier_c_from": 40})
+    new = build_rules(settings)
+    assert _stored(engine) != _expected(engine, new)  # the stored queue is the old rules' order
+    app = CollectorApp(engine, settings=settings, user="demo", clock=lambda: SYNC_AT)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert _stored(engine) == _expected(engine, new)
+        assert placed_with(engine) == fingerprint(new)
+        table = app.screen.query_one(CaseTable)
+        assert table.row(0).id == _expected(engine, new)[0][0]  # type: ignore[union-attr]  # the screen re-read it
+    # Once placed with the new rules, a refresh re-places only what went stale.
+    assert refresh_queue(engine, SYNC_AT, new) == 0
+    # And a sync with the old rules again (`collector-tui sync` with the old settings) puts them back.
+    assert refresh_queue(engine, SYNC_AT, old) == 150
+    assert _stored(engine) == _expected(engine, old) and placed_with(engine) == fingerprint(old)
+    engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from collector_tui.domain.flags import FlagThresholds
@@ -18,3 +19,9 @@ class Rules:
     weights: ScoreWeights = field(default_factory=ScoreWeights)
     bounds: StageBounds = DEFAULT_BOUNDS
     plan_limits: PlanLimits = field(default_factory=PlanLimits)
+
+
+def fingerprint(rules: Rules) -> str:
+    """A short digest of every rule and threshold: equal rules, equal digests (the repr of frozen dataclasses
+    names every field, in order)."""
+    return hashlib.sha256(repr(rules).encode()).hexdigest()[:16]

@@ -82,9 +82,15 @@ def _v7_case_text(conn: Connection) -> None:
     conn.exec_driver_sql(REFRESH_ALL)
 
 
+def _v8_rules_digest(conn: Connection) -> None:
+    # Which rules the queue was placed with: a change of pack or thresholds in the settings re-places it.
+    _add_column(conn, "syncstate", "rules_digest", "VARCHAR")
+
+
 # Each entry moves the schema from version i to i+1. Append only; never edit a shipped step.
 MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_queue, _v3_team, _v4_append_only_audit,
-                                                  _v5_indexed_queue, _v6_case_search, _v7_case_text]
+                                                  _v5_indexed_queue, _v6_case_search, _v7_case_text,
+                                                  _v8_rules_digest]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -227,6 +227,7 @@ class SyncState(SQLModel, table=True):
     cursor: str | None = None
     last_sync_at: str | None = None
     last_error: str | None = None
+    rules_digest: str | None = None  # domain.rules.fingerprint of the rules the queue was placed with
 
 
 class QueueEntry(SQLModel, table=True):

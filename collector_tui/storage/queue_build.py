@@ -2,7 +2,8 @@
 
 A sync places the cases it writes in the same transaction (sync.apply). What goes stale as the clock moves
 is re-placed here, and only that: each placement says until when it holds (a blocked case's wait, the
-allowed hours, the customer's day), and an index on that finds the stale ones.
+allowed hours, the customer's day), and an index on that finds the stale ones. When the rules themselves
+change (another pack, a threshold in the settings), every case is placed again, once.
 """
 
 from __future__ import annotations
@@ -11,17 +12,18 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from collector_tui.domain.priority import Placement, order, place_case
-from collector_tui.domain.rules import Rules
+from collector_tui.domain.rules import Rules, fingerprint
 from collector_tui.storage.engine import read, write
 from collector_tui.storage.facts import load_facts
-from collector_tui.storage.models import Case, QueueEntry
+from collector_tui.storage.models import Case, QueueEntry, SyncState
 from collector_tui.storage.queue_rows import UPSERT, placement_row, utc_text
 
 T_QUEUE = QueueEntry.__table__  # type: ignore[attr-defined]
 T_CASE = Case.__table__  # type: ignore[attr-defined]
+T_STATE = SyncState.__table__  # type: ignore[attr-defined]
 
 
 def store_placements(conn: Connection, placed: Sequence[Placement], now: datetime) -> None:
@@ -72,10 +74,39 @@ def stale_cases(engine: Engine, now: datetime) -> list[str]:
         return list(dict.fromkeys([*conn.execute(stale).scalars(), *conn.execute(missing).scalars()]))
 
 
+def placed_with(engine: Engine) -> str | None:
+    """The fingerprint of the rules the queue was placed with (None: not recorded yet)."""
+    with read(engine) as conn:
+        return conn.execute(select(T_STATE.c.rules_digest).where(T_STATE.c.id == 1)).scalar()
+
+
+def rules_changed(engine: Engine, rules: Rules) -> bool:
+    recorded = placed_with(engine)
+    return recorded is not None and recorded != fingerprint(rules)
+
+
+def _record_rules(conn: Connection, digest: str) -> None:
+    if not conn.execute(update(T_STATE).where(T_STATE.c.id == 1).values(rules_digest=digest)).rowcount:
+        conn.execute(insert(T_STATE).values(id=1, rules_digest=digest))
+
+
 def refresh_queue(engine: Engine, now: datetime, rules: Rules) -> int:
-    """Re-place only what went stale; returns how many cases moved through the rules."""
-    ids = stale_cases(engine, now)
-    return replace_cases(engine, ids, now, rules) if ids else 0
+    """Re-place what went stale, or every case when the rules changed; returns how many were placed.
+
+    A cache that has not recorded its rules yet (new, or from before they were recorded) takes the
+    current ones as its own: its stale placements are re-placed as usual.
+    """
+    digest = fingerprint(rules)
+    recorded = placed_with(engine)
+    if recorded is not None and recorded != digest:
+        placed = rebuild_queue(engine, now, rules)
+    else:
+        ids = stale_cases(engine, now)
+        placed = replace_cases(engine, ids, now, rules) if ids else 0
+    if recorded != digest:
+        with write(engine) as conn:
+            _record_rules(conn, digest)
+    return placed
 
 
 def queue_due(engine: Engine, now: datetime) -> bool:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from collector_tui.domain.priority import Placement, order, place_case
 from collector_tui.domain.rules import Rules, fingerprint
@@ -43,25 +43,31 @@ def place_facts(facts: Iterable[Any], now: datetime, rules: Rules) -> list[Place
             for f in facts]
 
 
+CHUNK = 500  # cases placed and written a transaction at a time (and within SQLite's bound-parameter limit)
+
+
 def rebuild_queue(engine: Engine, now: datetime, rules: Rules) -> int:
     """Place every open case again (rules changed, or asked for); returns how many were placed.
     Most callers want `refresh_queue`."""
-    placed = place_facts(load_facts(engine), now, rules)
-    with write(engine) as conn:
-        conn.execute(delete(T_QUEUE))
-        store_placements(conn, placed, now)
-    return len(placed)
+    with read(engine) as conn:
+        ids = list(conn.execute(select(T_CASE.c.id).where(T_CASE.c.status == "open")).scalars())
+    return replace_cases(engine, ids, now, rules)
 
 
 def replace_cases(engine: Engine, case_ids: Iterable[str], now: datetime, rules: Rules) -> int:
-    """Re-place the given cases from the cache (after local work on them); returns how many were placed."""
+    """Re-place the given cases from the cache (after local work on them); returns how many were placed.
+
+    A chunk at a time, each in its own transaction: a whole portfolio never sits in memory at once, and the
+    queue stays whole throughout (a case keeps its old place until its new one is written).
+    """
     ids = list(dict.fromkeys(case_ids))
-    placed: list[Placement] = []
-    for start in range(0, len(ids), 500):  # SQLite limits bound parameters
-        placed += place_facts(load_facts(engine, ids[start:start + 500]), now, rules)
-    with write(engine) as conn:
-        store_placements(conn, placed, now)
-    return len(placed)
+    placed = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = place_facts(load_facts(engine, ids[start:start + CHUNK]), now, rules)
+        with write(engine) as conn:
+            store_placements(conn, chunk, now)
+        placed += len(chunk)
+    return placed
 
 
 def stale_cases(engine: Engine, now: datetime) -> list[str]:

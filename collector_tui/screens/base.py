@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import TYPE_CHECKING, TypeVar
 
 from textual.reactive import Reactive
@@ -41,8 +42,12 @@ class WorkbenchScreen(Screen[ResultType]):
         with self.app.batch_update():
             self.set_focus(widget)
             for turn, event in zip(turns, done):
-                turn.call_later(event.set)  # queued behind the Blur or Focus just posted to that widget
-            await asyncio.wait_for(asyncio.gather(*(event.wait() for event in done)), timeout=1)
+                # Queued behind the Blur or Focus just posted to that widget; a widget already gone has
+                # no turn to take.
+                if not turn.call_later(event.set):
+                    event.set()
+            with contextlib.suppress(asyncio.TimeoutError):  # never hold the screen's frames for long
+                await asyncio.wait_for(asyncio.gather(*(event.wait() for event in done)), timeout=0.5)
         self.check_idle()  # the screen paints when it next goes idle: that is now
 
     @property

@@ -11,7 +11,6 @@ from textual.widgets import Input, Static
 
 from collector_tui.locale import t
 from collector_tui.screens.base import WorkbenchScreen
-from collector_tui.storage.engine import generation
 from collector_tui.storage.queries import (
     QueueFilter,
     case_position,
@@ -49,7 +48,6 @@ class QueueScreen(WorkbenchScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.filter = QueueFilter()
-        self._totals: tuple[int, int, dict[str, int]] | None = None
 
     def compose(self) -> ComposeResult:
         engine = self.workbench.engine
@@ -88,10 +86,7 @@ class QueueScreen(WorkbenchScreen[None]):
         position = case_position(self.workbench.engine, keep_case, self.filter) if keep_case else None
         self.table.reload(position=position if position is not None else 0)
         engine = self.workbench.engine
-        if self._totals is None or self._totals[0] != generation(engine):
-            # The whole queue's figures change with the data, not with the filter: read them once a change.
-            self._totals = (generation(engine), queue_count(engine), queue_group_counts(engine))
-        _, total, counts = self._totals
+        total, counts = queue_count(engine), queue_group_counts(engine)  # remembered until the next write
         shown = self.table.row_count
         parts = [t("queue.title"), t("queue.counts", shown=shown, total=total)]
         if self.filter.stage is not None:
@@ -149,7 +144,7 @@ class QueueScreen(WorkbenchScreen[None]):
     async def action_clear(self) -> None:
         if self.filter != QueueFilter():
             self.filter = QueueFilter()
-            self.query_one(SearchField).clear_quietly()
+            self.query_one(SearchField).value = ""  # already the filter's text: no second reload
             self.reload()
         await self.focus_at_once(self.table)
 

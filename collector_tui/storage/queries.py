@@ -246,9 +246,10 @@ def queue_group_counts(engine: Engine) -> dict[str, int]:
     with read(engine) as conn:
         for rank, group in enumerate(GROUPS):
             low, high = sort_bytes((rank,)), sort_bytes((rank + 1,))
-            n = conn.execute(select(func.count()).select_from(Q).where(Q.c.sort_key >= low, Q.c.sort_key < high)).scalar_one()
+            n = _remembered(conn, ("group", rank),
+                            select(func.count()).select_from(Q).where(Q.c.sort_key >= low, Q.c.sort_key < high))
             if n:
-                counts[group] = int(n)
+                counts[group] = n
     return counts
 
 

@@ -225,14 +225,15 @@ class CaseTable(ScrollView, can_focus=True):
             return Strip(segments, used).crop(0, width)
         return Strip(segments, width)
 
-    def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, self.row_count + 1)
-
-
     def _resize_content(self) -> None:
-        """A new row count. A full layout pass only when the scrollbar appears or goes: a filter or a
-        search keystroke otherwise repaints this table and its scrollbar, and nothing else moves."""
-        new = Size(self.size.width, self.row_count + 1)
+        """A new row count. A full layout pass only when the rows start or stop overflowing the table (that
+        is when Textual decides whether it may scroll): a filter or a search keystroke otherwise repaints
+        this table, and nothing else moves.
+
+        No width: rows are cut to the table's width and never scroll sideways, so a resize changes nothing
+        here (a width would ask for a second layout pass after the first paint).
+        """
+        new = Size(0, self.row_count + 1)
         old = self.virtual_size
         if new == old:
             return
@@ -240,8 +241,6 @@ class CaseTable(ScrollView, can_focus=True):
             self.virtual_size = new
             return
         self.set_reactive(CaseTable.virtual_size, new)
-        if self.show_vertical_scrollbar:
-            self.vertical_scrollbar.window_virtual_size = new.height
 
     # --- cursor -----------------------------------------------------------------------------------
     def watch_cursor(self, old: int, new: int) -> None:

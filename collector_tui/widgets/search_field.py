@@ -20,16 +20,6 @@ class SearchField(Input):
     def __init__(self, on_text: Callable[[str], None], **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._on_text = on_text
-        self._quiet = False
 
     def watch_value(self, value: str) -> None:
-        if not self._quiet:
-            self._on_text(value)
-
-    def clear_quietly(self) -> None:
-        """Empty the field without telling the queue (it has already been reset)."""
-        self._quiet = True
-        try:
-            self.value = ""
-        finally:
-            self._quiet = False
+        self._on_text(value)

@@ -187,3 +187,15 @@ def test_a_version_6_cache_moves_its_search_to_the_text_table(server, cache, tmp
         assert conn.exec_driver_sql("PRAGMA user_version").scalar() == SCHEMA_VERSION
         tables = set(conn.exec_driver_sql("SELECT name FROM sqlite_master").scalars())
     assert {"case_text", "case_search"} <= tables and "case_search_content" not in tables
+
+
+def test_flag_counts_match_the_queue_rows(server, cache) -> None:  # type: ignore[no-untyped-def]
+    from collections import Counter
+
+    from collector_tui.storage.queries import flag_counts
+
+    run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    expected = Counter(flag for r in queue_page(cache, 0, 100) for flag in (r.flags or "").split())
+    counts = flag_counts(cache)
+    assert counts == dict(expected) and len(counts) >= 3
+    assert list(counts.values()) == sorted(counts.values(), reverse=True)  # the picker lists the commonest first

@@ -91,17 +91,17 @@ INDEX = table("case_search", column("rowid"))
 CASE_ROWID = literal_column('"case".rowid')
 WALKED_ROWID = literal_column('+"case".rowid')  # unary +: tested as the queue is walked, never used to look up
 
-_memo: dict[tuple[object, ...], int] = {}
+_memo: dict[tuple[object, ...], Any] = {}
 
 
-def _remembered(conn: Connection, key: tuple[object, ...], count: Any) -> int:
-    """A count, remembered until the next write: a keypress asks for it several times, a filter cycled
-    round asks again, and the cache only changes by a write."""
+def _remembered(conn: Connection, key: tuple[object, ...], count: Any) -> Any:
+    """A count (a statement, or a function of the connection), remembered until the next write: a keypress
+    asks for it several times, a filter cycled round asks again, and the cache only changes by a write."""
     key = (id(conn.engine), generation(conn.engine), *key)
     if key not in _memo:
         if len(_memo) > 256:
             _memo.clear()
-        _memo[key] = int(conn.execute(count).scalar_one())
+        _memo[key] = count(conn) if callable(count) else int(conn.execute(count).scalar_one())
     return _memo[key]
 
 
@@ -268,9 +268,14 @@ def case_summaries(engine: Engine) -> dict[str, CaseSummary]:
 
 def flag_counts(engine: Engine) -> dict[str, int]:
     """How many open cases carry each risk flag, for the flag filter."""
-    counts: dict[str, int] = {}
-    with read(engine) as conn:
-        for (flags,) in conn.execute(select(Q.c.flags)):
+
+    def count(conn: Connection) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        # Cases share flag sets: split each distinct set once (16,000 sets for 100,000 cases).
+        for flags, n in conn.execute(select(Q.c.flags, func.count()).group_by(Q.c.flags)):
             for flag in (flags or "").split():
-                counts[flag] = counts.get(flag, 0) + 1
-    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+                counts[flag] = counts.get(flag, 0) + n
+        return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+    with read(engine) as conn:
+        return dict(_remembered(conn, ("flags",), count))

@@ -244,12 +244,36 @@ async def test_command_palette_jumps_to_a_case(server, synced) -> None:  # type:
         assert isinstance(app.screen, ProfileScreen) and app.screen.case_id == target.id
 
 
+async def test_flag_picker_closed_before_its_counts_come_leaves_the_queue_as_it_was(server, synced, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from collector_tui.screens import queue as queue_screen
+
+    real = queue_screen.flag_counts
+
+    def slow(engine):  # type: ignore[no-untyped-def]  # as on a big cache: the counts come after the Esc
+        time.sleep(0.3)
+        return real(engine)
+
+    monkeypatch.setattr(queue_screen, "flag_counts", slow)
+    app = make_app(synced, server)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("f", "escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen) and app.screen.filter.flag is None
+        assert app.return_code is None and app.screen.query_one(CaseTable).row_count == 60
+
+
 async def test_flag_filter_and_sort_toggle(server, synced) -> None:  # type: ignore[no-untyped-def]
     app = make_app(synced, server)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         table = app.screen.query_one(CaseTable)
         await pilot.press("f")
+        await pilot.pause()
+        await app.workers.wait_for_complete()  # the picker counts the flags in a worker
         await pilot.pause()
         await pilot.press("down", "enter")  # the most common flag
         await pilot.pause()

@@ -128,7 +128,8 @@ class QueueScreen(WorkbenchScreen[None]):
             self.filter = replace(self.filter, flag=flag or None)
             self.reload()
 
-        self.app.push_screen(FlagPicker(flag_counts(self.workbench.engine)), picked)
+        engine = self.workbench.engine
+        self.app.push_screen(FlagPicker(lambda: flag_counts(engine)), picked)
 
     async def action_search(self) -> None:
         await self.focus_at_once(self.query_one(SearchField))

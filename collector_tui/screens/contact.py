@@ -59,6 +59,7 @@ class ContactScreen(WorkbenchScreen[bool]):
         self.facts: CaseFacts | None = None
         self.decision: Decision | None = None
         self.ticks: dict[str, bool] = {}  # survives the checklist being rebuilt as the outcome changes
+        self._checklist_for: tuple[object, ...] | None = None  # what the checklist on screen was built for
 
     def compose(self) -> ComposeResult:
         detail = case_detail(self.workbench.engine, self.case_id)
@@ -148,6 +149,12 @@ class ContactScreen(WorkbenchScreen[bool]):
         await self._rebuild_checklist(channel, target, disposition)
 
     async def _rebuild_checklist(self, channel: str, target: str, disposition: str) -> None:
+        # Every select announces its first value as the form mounts: rebuild only for a new combination
+        # (the boxes are widgets, and building them five times made the form slow to open).
+        key = (channel, target, disposition, self.decision.allowed if self.decision else None)
+        if key == self._checklist_for:
+            return
+        self._checklist_for = key
         items = checklist(self.workbench.rules.pack, channel or "phone", target or "customer", disposition)
         for phase in PHASES:
             box = self.query_one(f"#phase-{phase}", Vertical)

@@ -199,3 +199,17 @@ def test_flag_counts_match_the_queue_rows(server, cache) -> None:  # type: ignor
     counts = flag_counts(cache)
     assert counts == dict(expected) and len(counts) >= 3
     assert list(counts.values()) == sorted(counts.values(), reverse=True)  # the picker lists the commonest first
+
+
+def test_counts_see_another_process_write(server, cache) -> None:  # type: ignore[no-untyped-def]
+    """A second engine on the same file stands for `collector-tui sync` or a purge in another terminal:
+    what this one remembered must not outlive that write."""
+    from collector_tui.storage.purge import purge_case
+
+    run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    target = queue_page(cache, 0, 60)[3]
+    assert queue_count(cache) == 60 and queue_count(cache, QueueFilter(text=target.id)) == 1
+    other = open_engine(cache.url.database)
+    purge_case(other, target.id, actor="demo", at=SYNC_AT)
+    other.dispose()
+    assert queue_count(cache) == 59 and queue_count(cache, QueueFilter(text=target.id)) == 0

@@ -64,6 +64,7 @@ def open_engine(path: Path | str, *, migrate_schema: bool = True, key: str | Non
         unreadable += (sqlcipher3.DatabaseError,)
     event.listen(engine, "connect", partial(_on_connect, key=key))
     event.listen(engine, "begin", _on_begin)
+    _logs[id(engine)] = f"{path}-wal"
     if migrate_schema:
         try:
             with write(engine) as conn:
@@ -76,11 +77,21 @@ def open_engine(path: Path | str, *, migrate_schema: bool = True, key: str | Non
 
 
 _generations: dict[int, int] = {}
+_logs: dict[int, str] = {}  # each engine's write-ahead log
 
 
-def generation(engine: Engine) -> int:
-    """A number that changes with every write through this process: read-side caches key on it."""
-    return _generations.get(id(engine), 0)
+def generation(engine: Engine) -> tuple[int, int, int]:
+    """A value that changes with every write to the cache: read-side caches key on it.
+
+    Writes through this process are counted as they end. Another process's (`collector-tui sync` in a
+    second terminal) show in the write-ahead log, which every commit appends to: its size and time.
+    """
+    try:
+        log = os.stat(_logs[id(engine)])
+        outside = (log.st_mtime_ns, log.st_size)
+    except (KeyError, OSError):
+        outside = (0, 0)
+    return (_generations.get(id(engine), 0), *outside)
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from collector_tui.locale import set_locale, t
 from collector_tui.screens.help import HelpScreen
 from collector_tui.screens.queue import QueueScreen
 from collector_tui.storage import state
+from collector_tui.storage.engine import generation
 from collector_tui.storage.queue_build import queue_due, refresh_queue, replace_cases, rules_changed
 from collector_tui.sync.client import AuthError, SyncError
 from collector_tui.sync.service import run_sync, utc_now
@@ -31,6 +32,7 @@ class CollectorApp(App[None]):
     """The collector's workbench on one home's cache."""
 
     CSS_PATH = "app.tcss"
+    FOLLOW_WRITES_S = 2.0  # how often to look for writes to the cache by another process
     COMMANDS = App.COMMANDS | {CaseCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "binding.quit", id="app.quit"),
@@ -73,6 +75,17 @@ class CollectorApp(App[None]):
         # Blocked cases become callable as the clock moves: re-order when the stored order is stale.
         self.set_interval(60, self.reorder_if_due)
         self.reorder_if_due()
+        # Another process may write the cache (`collector-tui sync` from cron or a second terminal): one
+        # look at the write-ahead log now and then, and the screens re-read what changed.
+        self._seen = generation(self.engine)
+        self.set_interval(self.FOLLOW_WRITES_S, self.follow_writes)
+
+    def follow_writes(self) -> None:
+        seen = generation(self.engine)
+        if seen != self._seen and not self.syncing:  # a sync of ours re-reads when it ends
+            self._seen = seen
+            self._reload_queue()
+            self.refresh_status()
 
     def on_ready(self) -> None:
         # What was built to start the workbench (modules, styles, the first screen) lives as long as the app:

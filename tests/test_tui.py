@@ -293,3 +293,23 @@ async def test_flag_filter_and_sort_toggle(server, synced) -> None:  # type: ign
         await pilot.pause()
         amounts = [Decimal(table.row(i).overdue_amount) for i in range(table.row_count)]  # type: ignore[union-attr]
         assert queue.filter.sort == "amount" and amounts == sorted(amounts, reverse=True)
+
+
+async def test_the_queue_follows_a_write_by_another_process(server, synced) -> None:  # type: ignore[no-untyped-def]
+    """`collector-tui purge` (or a sync) in a second terminal: the open workbench shows the change."""
+    from collector_tui.storage.engine import open_engine
+    from collector_tui.storage.purge import purge_case
+
+    app = make_app(synced, server)
+    app.FOLLOW_WRITES_S = 0.1
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(CaseTable)
+        gone = table.row(0).id  # type: ignore[union-attr]
+        assert table.row_count == 60
+        other = open_engine(synced.url.database)
+        purge_case(other, gone, actor="demo", at=SYNC_AT)
+        other.dispose()
+        await pilot.pause(0.5)
+        assert table.row_count == 59 and table.row(0).id != gone  # type: ignore[union-attr]
+        assert "59" in plain(app.screen.query_one("#queue-title"))

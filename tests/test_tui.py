@@ -313,3 +313,24 @@ async def test_the_queue_follows_a_write_by_another_process(server, synced) -> N
         await pilot.pause(0.5)
         assert table.row_count == 59 and table.row(0).id != gone  # type: ignore[union-attr]
         assert "59" in plain(app.screen.query_one("#queue-title"))
+
+
+async def test_the_table_scroll_thumb_follows_the_cursor(server, synced) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(synced, server)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(CaseTable)
+        thumb = table.get_component_rich_style("case-table--thumb")
+
+        def thumb_lines() -> list[int]:
+            return [y for y in range(1, table.size.height) if list(table.render_line(y))[-1].style == thumb]
+
+        top = thumb_lines()
+        assert top and top[0] == 1  # 60 rows in a window of about 12: a short thumb at the top
+        await pilot.press("G")
+        await pilot.pause()
+        bottom = thumb_lines()
+        assert bottom and bottom[-1] == table.size.height - 1 and len(bottom) == len(top)
+        await pilot.press("slash", *"C-00001")  # a handful of rows: they fit, and there is no thumb
+        await pilot.pause()
+        assert table.row_count < table.size.height - 1 and thumb_lines() == []

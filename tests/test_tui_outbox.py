@@ -75,3 +75,24 @@ async def test_discard_from_the_app_asks_and_audits(server, cache) -> None:  # t
         await pilot.pause()
         assert outbox.get(cache, entry) is None
     assert [e.action for e in audit.entries(cache)] == ["outbox.discard"]
+
+
+async def test_the_outbox_keeps_its_cursor_when_it_re_reads(server, cache) -> None:  # type: ignore[no-untyped-def]
+    run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    case_id = queue_page(cache, 0, 1)[0].id
+    for minute in range(3):
+        actions.log_contact(cache, case_id, at=AT.replace(minute=minute), channel="sms", disposition="message_left")
+    app = CollectorApp(cache, settings=Settings(locale="en"), user="demo", clock=lambda: SYNC_AT)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("o", "down", "down")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, OutboxScreen)
+        chosen = screen.current
+        assert chosen is not None and screen.query_one(DataTable).cursor_row == 2
+        actions.log_contact(cache, case_id, at=AT.replace(minute=9), channel="sms", disposition="message_left")
+        app.follow_writes()  # what the app's timer does when the cache changed
+        await pilot.pause()
+        assert screen.query_one(DataTable).row_count == 4
+        assert screen.current is not None and screen.current.id == chosen.id

@@ -125,11 +125,16 @@ class OutboxScreen(WorkbenchScreen[None]):
         table.focus()
 
     def reload(self) -> None:
+        """Re-read the entries (after a push, or a write by another process), the cursor staying on its entry."""
+        kept = self.current.id if self.current else None
         self.items = outbox.entries(self.workbench.engine)
         table = self.query_one(DataTable)
         table.clear()
         for e in self.items:
             table.add_row(e.type, e.case_id, t(f"outbox.state_{e.state}"), str(e.attempts), e.last_error or "", key=e.id)
+        rows = [e.id for e in self.items]
+        if kept in rows:
+            table.move_cursor(row=rows.index(kept))
         self.query_one("#outbox-empty").display = not self.items
         self.workbench.refresh_status()
 

@@ -72,18 +72,17 @@ class CollectorApp(App[None]):
         if self.settings.keys:
             self.set_keymap(self.settings.keys)
         self.refresh_status()
+        # Another process may write the cache (`collector-tui sync` from cron or a second terminal): one
+        # look at the write-ahead log now and then, and the screens re-read what changed.
+        self._seen = generation(self.engine)  # the cache as the screens last read it
+        self.set_interval(self.FOLLOW_WRITES_S, self.follow_writes)
         # Blocked cases become callable as the clock moves: re-order when the stored order is stale.
         self.set_interval(60, self.reorder_if_due)
         self.reorder_if_due()
-        # Another process may write the cache (`collector-tui sync` from cron or a second terminal): one
-        # look at the write-ahead log now and then, and the screens re-read what changed.
-        self._seen = generation(self.engine)
-        self.set_interval(self.FOLLOW_WRITES_S, self.follow_writes)
 
     def follow_writes(self) -> None:
-        seen = generation(self.engine)
-        if seen != self._seen and not self.syncing:  # a sync of ours re-reads when it ends
-            self._seen = seen
+        # Our own workers re-read when they end (and mark what they read): only other writes are left here.
+        if generation(self.engine) != self._seen and not self.syncing:
             self._reload_queue()
             self.refresh_status()
 
@@ -110,6 +109,7 @@ class CollectorApp(App[None]):
 
     def _reload_queue(self) -> None:
         """Screens that show cached lists re-read them (queue, outbox) after a sync or a re-order."""
+        self._seen = generation(self.engine)
         for screen in self.screen_stack:
             reload = getattr(screen, "reload", None)
             if callable(reload):

@@ -36,8 +36,8 @@ FIELDS = ("months", "base", "first_due", "waiver")
 
 
 class PlanScreen(WorkbenchScreen[bool]):
-
     CSS_PATH = "plan.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", "binding.submit", id="plan.submit", priority=True),
         Binding("escape", "back", "binding.back", id="plan.back"),

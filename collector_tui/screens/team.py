@@ -40,8 +40,8 @@ def histogram(counts: list[int], floor: int, cap: int, width: int = 30) -> Text:
 
 
 class TeamScreen(Screen[None]):
-
     CSS_PATH = "team.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
+
     BINDINGS: ClassVar[list[BindingType]] = [BACK, Binding("enter", "drill", "binding.open", id="team.open")]
 
     def __init__(self) -> None:
@@ -108,8 +108,8 @@ class TeamScreen(Screen[None]):
 
 
 class CollectorCasesScreen(Screen[None]):
-
     CSS_PATH = "team.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
+
     BINDINGS: ClassVar[list[BindingType]] = [BACK, Binding("enter", "drill", "binding.open", id="team.case")]
 
     def __init__(self, data: TeamData, who: CollectorFigures) -> None:
@@ -151,8 +151,8 @@ class CollectorCasesScreen(Screen[None]):
 
 
 class CaseTimelineScreen(Screen[None]):
-
     CSS_PATH = "team.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
+
     BINDINGS: ClassVar[list[BindingType]] = [BACK]
 
     def __init__(self, data: TeamData, case_id: str) -> None:

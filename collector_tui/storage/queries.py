@@ -242,15 +242,18 @@ def case_position(engine: Engine, case_id: str, q: QueueFilter = QueueFilter()) 
 
 def queue_group_counts(engine: Engine) -> dict[str, int]:
     """Cases per queue group: the group leads the sort key, so each is one range of the queue's index."""
-    counts = {}
-    with read(engine) as conn:
+
+    def count(conn: Connection) -> dict[str, int]:
+        counts = {}
         for rank, group in enumerate(GROUPS):
             low, high = sort_bytes((rank,)), sort_bytes((rank + 1,))
-            n = _remembered(conn, ("group", rank),
-                            select(func.count()).select_from(Q).where(Q.c.sort_key >= low, Q.c.sort_key < high))
+            n = conn.execute(select(func.count()).select_from(Q).where(Q.c.sort_key >= low, Q.c.sort_key < high)).scalar_one()
             if n:
-                counts[group] = n
-    return counts
+                counts[group] = int(n)
+        return counts
+
+    with read(engine) as conn:
+        return dict(_remembered(conn, ("groups",), count))
 
 
 @dataclass(frozen=True)

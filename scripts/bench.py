@@ -30,6 +30,7 @@ from collector_tui.server.store import SeedSpec
 from collector_tui.storage import actions
 from collector_tui.storage.engine import open_engine
 from collector_tui.storage.queries import queue_page
+from collector_tui.storage.rows import insert_sql
 from collector_tui.sync.client import ApiClient
 from collector_tui.sync.push import push
 from collector_tui.sync.service import run_sync
@@ -70,6 +71,9 @@ def timed(fn) -> float:  # type: ignore[no-untyped-def]
     return time.perf_counter() - start
 
 
+RAW_TABLES = ("case", "customer", "phone", "loan", "scheduleitem", "payment", "contactattempt")
+
+
 def raw_sync(url: str, token: str, path: Path) -> None:
     """The floor: one pooled client, json.loads, the same rows written with executemany, a transaction a page."""
     open_engine(path).dispose()  # same schema
@@ -81,40 +85,30 @@ def raw_sync(url: str, token: str, path: Path) -> None:
         while True:
             params = {"limit": 500, **({"since": cursor} if cursor else {})}
             page = json.loads(client.get("/v1/cases", params=params).content)
-            cases, customers, phones, loans, schedule, payments, contacts = [], [], [], [], [], [], []
+            rows: dict[str, list[tuple[object, ...]]] = {t: [] for t in RAW_TABLES}
             for c in page["items"]:
                 cu, ln = c["customer"], c["loan"]
-                cases.append((c["id"], c["version"], c["updated_at"], c["status"], c["assigned_to"], cu["id"], cu["name"],
-                               ln["dpd"], 1, ln["currency"], ln["overdue_amount"], 0, 0, "", None))
-                customers.append((cu["id"], c["id"], cu["name"], cu["locale"], cu["timezone"], cu["birth_year"], cu["id_number"],
-                                  cu["contact_info_confirmed_at"], json.dumps(cu["address"]), json.dumps(cu["employment"]),
-                                  json.dumps(cu["student"]), json.dumps(cu["consents"]), json.dumps(cu["bureau"]), "{}"))
-                phones += [(c["id"], p["number"], p["type"], p["verified"], p["reachable"], p["added_at"], p["last_reached_at"])
-                           for p in cu["phones"]]
-                loans.append((c["id"], ln["id"], ln["product"], ln["currency"], ln["principal"], ln["outstanding"],
-                              ln["overdue_amount"], ln["interest_due"], ln["fees_due"], ln["dpd"], ln["overdue_since"],
-                              ln["instalment"], ln["minimum_payment"], ln["due_day"], ln["declared_purpose"], "{}"))
-                schedule += [(c["id"], s["seq"], s["due_date"], s["amount"], s["paid"], s["status"]) for s in c["schedule"]]
-                payments += [(c["id"], p["id"], p["date"], p["amount"], p["minimum_only"]) for p in c["payments"]]
-                contacts += [(x["id"], c["id"], x["at"], x["channel"], x["target"], x["disposition"], "", x["collector"],
-                              x["duration_s"], x["note"], "server") for x in c["contacts"]]
+                rows["case"].append((c["id"], c["version"], c["updated_at"], c["status"], c["assigned_to"], cu["id"],
+                                     cu["name"], ln["dpd"], 1, ln["currency"], ln["overdue_amount"], 0, None))
+                rows["customer"].append((cu["id"], c["id"], cu["name"], cu["locale"], cu["timezone"], cu["birth_year"],
+                                         cu["id_number"], cu["contact_info_confirmed_at"], json.dumps(cu["address"]),
+                                         json.dumps(cu["employment"]), json.dumps(cu["student"]),
+                                         json.dumps(cu["consents"]), json.dumps(cu["bureau"]), "{}"))
+                rows["phone"] += [(c["id"], p["number"], p["type"], p["verified"], p["reachable"], p["added_at"],
+                                   p["last_reached_at"]) for p in cu["phones"]]
+                rows["loan"].append((c["id"], ln["id"], ln["product"], ln["currency"], ln["principal"], ln["outstanding"],
+                                     ln["overdue_amount"], ln["interest_due"], ln["fees_due"], ln["dpd"],
+                                     ln["overdue_since"], ln["instalment"], ln["minimum_payment"], ln["due_day"],
+                                     ln["declared_purpose"], "{}"))
+                rows["scheduleitem"] += [(c["id"], s["seq"], s["due_date"], s["amount"], s["paid"], s["status"])
+                                         for s in c["schedule"]]
+                rows["payment"] += [(c["id"], p["id"], p["date"], p["amount"], p["minimum_only"]) for p in c["payments"]]
+                rows["contactattempt"] += [(x["id"], c["id"], x["at"], x["channel"], x["target"], x["disposition"], "",
+                                            x["collector"], x["duration_s"], x["note"], "server") for x in c["contacts"]]
             db.execute("BEGIN IMMEDIATE")
-            db.executemany('INSERT OR REPLACE INTO "case" (id, version, updated_at, status, assigned_to, customer_id, '
-                           "customer_name, dpd, stage, currency, overdue_amount, overdue_minor, priority, next_action, "
-                           "last_contact_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cases)
-            db.executemany("INSERT OR REPLACE INTO customer (id, case_id, name, locale, timezone, birth_year, id_number, "
-                           "contact_info_confirmed_at, address, employment, student, consents, bureau, extra) "
-                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", customers)
-            db.executemany("INSERT INTO phone (case_id, number, type, verified, reachable, added_at, last_reached_at) "
-                           "VALUES (?,?,?,?,?,?,?)", phones)
-            db.executemany("INSERT OR REPLACE INTO loan (case_id, id, product, currency, principal, outstanding, "
-                           "overdue_amount, interest_due, fees_due, dpd, overdue_since, instalment, minimum_payment, "
-                           "due_day, declared_purpose, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", loans)
-            db.executemany("INSERT INTO scheduleitem (case_id, seq, due_date, amount, paid, status) VALUES (?,?,?,?,?,?)",
-                           schedule)
-            db.executemany("INSERT INTO payment (case_id, ref, date, amount, minimum_only) VALUES (?,?,?,?,?)", payments)
-            db.executemany("INSERT OR REPLACE INTO contactattempt (id, case_id, at, channel, target, disposition, number, "
-                           "collector, duration_s, note, origin) VALUES (?,?,?,?,?,?,?,?,?,?,?)", contacts)
+            for table, batch in rows.items():
+                # The same statements as the page writer's, built from the same column declarations (storage.rows).
+                db.executemany(insert_sql(table, upsert=False).replace("INSERT", "INSERT OR REPLACE", 1), batch)
             db.execute("UPDATE syncstate SET cursor = ?", (page["next_cursor"],))
             db.execute("COMMIT")
             cursor = page["next_cursor"]

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from collector_tui.domain.masking import mask_id_number, mask_name, mask_phone
 from collector_tui.domain.money import format_money, parse_money, to_minor
-from collector_tui.domain.queue import golden_days_left, queue_place
 from collector_tui.domain.stages import Stage, StageBounds, stage_for_dpd
 
 
@@ -56,8 +55,3 @@ def test_money() -> None:
         parse_money("NaN")
 
 
-def test_queue_place_golden_window_first_with_days_left() -> None:
-    assert queue_place(14, contacted=False).next_action == "next.golden"
-    assert queue_place(16, contacted=False).next_action == "next.first_contact_late"
-    assert queue_place(14, contacted=False).priority < queue_place(40, contacted=True).priority
-    assert golden_days_left(14) == 1 and golden_days_left(20) == 0

@@ -87,10 +87,18 @@ def _v8_rules_digest(conn: Connection) -> None:
     _add_column(conn, "syncstate", "rules_digest", "VARCHAR")
 
 
+def _v9_drop_first_order(conn: Connection) -> None:
+    # The first, simple queue order gave way to the rules' placements (queue_entry): its columns go.
+    for column in ("priority", "next_action"):
+        names = {row[1] for row in conn.exec_driver_sql('PRAGMA table_info("case")')}
+        if column in names:
+            conn.exec_driver_sql(f'ALTER TABLE "case" DROP COLUMN {column}')
+
+
 # Each entry moves the schema from version i to i+1. Append only; never edit a shipped step.
 MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_queue, _v3_team, _v4_append_only_audit,
                                                   _v5_indexed_queue, _v6_case_search, _v7_case_text,
-                                                  _v8_rules_digest]
+                                                  _v8_rules_digest, _v9_drop_first_order]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

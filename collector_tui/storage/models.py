@@ -46,8 +46,6 @@ class Case(SQLModel, table=True):
     currency: str = "CNY"
     overdue_amount: str = "0.00"
     overdue_minor: int = 0
-    priority: int = 0
-    next_action: str = ""
     last_contact_at: str | None = None
 
 

@@ -26,7 +26,7 @@ from collector_tui.storage.models import (
 
 Q = QueueEntry.__table__  # type: ignore[attr-defined]
 QUEUE_COLUMNS = (Case.id, Case.customer_name, Case.dpd, Case.stage, Case.currency, Case.overdue_amount,
-                 Case.next_action, Case.priority, Case.last_contact_at, Q.c.group, Q.c.reason, Q.c.params,
+                 Case.last_contact_at, Q.c.group, Q.c.reason, Q.c.params,
                  Q.c.callable, Q.c.blocked_by, Q.c.next_allowed_at, Q.c.tier, Q.c.score, Q.c.flags)
 
 
@@ -38,8 +38,6 @@ class QueueRow:
     stage: int
     currency: str
     overdue_amount: str
-    next_action: str
-    priority: int
     last_contact_at: str | None
     group: str | None = None
     reason: str | None = None

@@ -18,9 +18,10 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
 from collector_tui.domain.rules import Rules
+from collector_tui.storage.rows import PreparedPage
 from collector_tui.sync.client import MalformedResponse
 from collector_tui.sync.feed import FeedError
-from collector_tui.sync.prepare import PreparedPage, prepare_page
+from collector_tui.sync.prepare import prepare_page
 
 
 def _follow_parent(parent: int) -> None:

@@ -7,7 +7,6 @@ DB-API's executemany: an ORM object or a parameter dict a row costs several time
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,31 +14,26 @@ import msgspec
 
 from collector_tui.domain.money import to_minor
 from collector_tui.domain.priority import place_case
-from collector_tui.domain.queue import queue_place
 from collector_tui.domain.rules import Rules
 from collector_tui.domain.stages import stage_for_dpd
 from collector_tui.storage.queue_rows import placement_row, utc_text
+from collector_tui.storage.rows import (
+    CallbackRow,
+    CaseRow,
+    ContactRow,
+    CustomerRow,
+    LoanRow,
+    PaymentRow,
+    PhoneRow,
+    PlanRow,
+    PreparedPage,
+    PromiseRow,
+    ScheduleRow,
+)
 from collector_tui.sync.feed import CaseS, TombstoneS, decode_page
 from collector_tui.sync.wire_facts import facts_from_feed
 
-Row = tuple[object, ...]
 _encode = msgspec.json.Encoder().encode
-# Tables a page fills, in the order of their columns in sync.apply.SQL.
-TABLES = ("case", "customer", "phone", "loan", "scheduleitem", "payment", "contactattempt", "promisetopay", "callback",
-          "repaymentplan")
-
-
-@dataclass
-class PreparedPage:
-    """A decoded page as rows: open cases to write, cases to remove, and the feed position after it."""
-
-    rows: dict[str, list[Row]] = field(default_factory=lambda: {t: [] for t in TABLES})
-    placed: list[Row] = field(default_factory=list)  # queue_entry rows (storage.queue_rows)
-    ids: list[str] = field(default_factory=list)  # open cases on the page
-    gone: list[str] = field(default_factory=list)  # tombstoned or closed
-    next_cursor: str | None = None
-    has_more: bool = False
-    items: int = 0
 
 
 def _json(value: Any) -> str | None:
@@ -55,44 +49,45 @@ def _text(value: Any) -> str | None:
     return None if value is None else msgspec.to_builtins(value)  # type: ignore[no-any-return]
 
 
-def _case_row(c: Any) -> Row:
-    ln = c.loan
-    last = max((x.at for x in c.contacts), default=None)
-    place = queue_place(ln.dpd, contacted=last is not None)
-    return (c.id, c.version, c.updated_at.isoformat(), c.status, c.assigned_to, c.customer.id, c.customer.name,
-            ln.dpd, int(stage_for_dpd(ln.dpd)), ln.currency, str(ln.overdue_amount), to_minor(ln.overdue_amount, ln.currency),
-            place.priority, place.next_action, _iso(last))
-
-
-def _add_rows(rows: dict[str, list[Row]], c: Any) -> None:
+def _add_rows(rows: dict[str, list[tuple[object, ...]]], c: Any) -> None:
     cid, cu, ln = c.id, c.customer, c.loan
-    rows["case"].append(_case_row(c))
-    rows["customer"].append((
-        cu.id, cid, cu.name, cu.locale, cu.timezone, cu.birth_year, cu.id_number, _iso(cu.contact_info_confirmed_at),
-        _json(cu.address), _json(cu.employment), _json(cu.student), _json(cu.consents), _json(cu.bureau),
-        _json({"emails": cu.emails, "contact_changes": cu.contact_changes, "emergency_contacts": cu.emergency_contacts,
-               "monthly_income": cu.monthly_income, "suppressions": cu.suppressions}),
+    last = max((x.at for x in c.contacts), default=None)
+    rows["case"].append(CaseRow(
+        id=cid, version=c.version, updated_at=c.updated_at.isoformat(), status=c.status, assigned_to=c.assigned_to,
+        customer_id=cu.id, customer_name=cu.name, dpd=ln.dpd, stage=int(stage_for_dpd(ln.dpd)), currency=ln.currency,
+        overdue_amount=str(ln.overdue_amount), overdue_minor=to_minor(ln.overdue_amount, ln.currency),
+        last_contact_at=_iso(last)))
+    rows["customer"].append(CustomerRow(
+        id=cu.id, case_id=cid, name=cu.name, locale=cu.locale, timezone=cu.timezone, birth_year=cu.birth_year,
+        id_number=cu.id_number, contact_info_confirmed_at=_iso(cu.contact_info_confirmed_at),
+        address=_json(cu.address), employment=_json(cu.employment), student=_json(cu.student),
+        consents=_json(cu.consents), bureau=_json(cu.bureau),
+        extra=_json({"emails": cu.emails, "contact_changes": cu.contact_changes,
+                     "emergency_contacts": cu.emergency_contacts, "monthly_income": cu.monthly_income,
+                     "suppressions": cu.suppressions}),
     ))
-    rows["phone"] += [(cid, p.number, p.type, p.verified, p.reachable, _iso(p.added_at), _iso(p.last_reached_at))
-                      for p in cu.phones]
-    rows["loan"].append((
-        cid, ln.id, ln.product, ln.currency, str(ln.principal), str(ln.outstanding), str(ln.overdue_amount),
-        str(ln.interest_due), str(ln.fees_due), ln.dpd, _iso(ln.overdue_since), str(ln.instalment),
-        str(ln.minimum_payment), ln.due_day, ln.declared_purpose,
-        _json({"spending": c.spending, "deferral_requests": c.deferral_requests}),
+    rows["phone"] += [PhoneRow(cid, p.number, p.type, p.verified, p.reachable, _iso(p.added_at),
+                               _iso(p.last_reached_at)) for p in cu.phones]
+    rows["loan"].append(LoanRow(
+        case_id=cid, id=ln.id, product=ln.product, currency=ln.currency, principal=str(ln.principal),
+        outstanding=str(ln.outstanding), overdue_amount=str(ln.overdue_amount), interest_due=str(ln.interest_due),
+        fees_due=str(ln.fees_due), dpd=ln.dpd, overdue_since=_iso(ln.overdue_since), instalment=str(ln.instalment),
+        minimum_payment=str(ln.minimum_payment), due_day=ln.due_day, declared_purpose=ln.declared_purpose,
+        extra=_json({"spending": c.spending, "deferral_requests": c.deferral_requests}),
     ))
-    rows["scheduleitem"] += [(cid, s.seq, s.due_date.isoformat(), str(s.amount), str(s.paid), s.status) for s in c.schedule]
-    rows["payment"] += [(cid, p.id, p.date.isoformat(), str(p.amount), p.minimum_only) for p in c.payments]
-    rows["contactattempt"] += [(x.id, cid, _text(x.at), x.channel, x.target, x.disposition, x.number, x.collector,
-                                x.duration_s, x.note, "server") for x in c.contacts]
-    rows["promisetopay"] += [(p.id, cid, _text(p.made_at), p.due_date.isoformat(), str(p.amount), p.status, "server")
-                             for p in c.promises]
-    rows["callback"] += [(cb.id, cid, _text(cb.at), cb.note, "server") for cb in c.callbacks]
-    rows["repaymentplan"] += [(pl.id, cid, pl.type, pl.status, _iso(pl.created_at) or "", _json(pl.detail), "server")
-                              for pl in c.plans]
+    rows["scheduleitem"] += [ScheduleRow(cid, s.seq, s.due_date.isoformat(), str(s.amount), str(s.paid), s.status)
+                             for s in c.schedule]
+    rows["payment"] += [PaymentRow(cid, p.id, p.date.isoformat(), str(p.amount), p.minimum_only) for p in c.payments]
+    rows["contactattempt"] += [ContactRow(x.id, cid, _text(x.at), x.channel, x.target, x.disposition, x.number,
+                                          x.collector, x.duration_s, x.note, "server") for x in c.contacts]
+    rows["promisetopay"] += [PromiseRow(p.id, cid, _text(p.made_at), p.due_date.isoformat(), str(p.amount), p.status,
+                                        "server") for p in c.promises]
+    rows["callback"] += [CallbackRow(cb.id, cid, _text(cb.at), cb.note, "server") for cb in c.callbacks]
+    rows["repaymentplan"] += [PlanRow(pl.id, cid, pl.type, pl.status, _iso(pl.created_at) or "", _json(pl.detail),
+                                      "server") for pl in c.plans]
 
 
-def placement_rows(cases: list[Any], now: datetime, rules: Rules) -> list[Row]:
+def placement_rows(cases: list[Any], now: datetime, rules: Rules) -> list[tuple[object, ...]]:
     """queue_entry rows for decoded open feed cases, placed at `now`."""
     built = utc_text(now)
     return [placement_row(place_case(facts_from_feed(c), now, rules.pack, thresholds=rules.thresholds,

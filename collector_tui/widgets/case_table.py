@@ -18,7 +18,6 @@ from textual.strip import Strip
 
 from collector_tui.domain.masking import mask_name
 from collector_tui.domain.money import format_money
-from collector_tui.domain.queue import golden_days_left
 from collector_tui.locale import t
 from collector_tui.locale.render import reason_text
 from collector_tui.storage.queries import QueueRow
@@ -142,10 +141,7 @@ class CaseTable(ScrollView, can_focus=True):
         return [*fixed, rest]
 
     def _cells(self, row: QueueRow) -> list[str]:
-        if row.reason:
-            why = reason_text(row.group, row.reason, row.params, row.currency, row.blocked_by, row.next_allowed_at, self.tz)
-        else:  # ordered before the rules ran: the simple order's hint
-            why = t(row.next_action, days=golden_days_left(row.dpd))
+        why = reason_text(row.group, row.reason, row.params, row.currency, row.blocked_by, row.next_allowed_at, self.tz)
         return [row.id, mask_name(row.customer_name), str(row.dpd), t(f"stage.{row.stage}"), row.tier or "",
                 format_money(row.overdue_amount, row.currency), why]
 

@@ -1,4 +1,5 @@
-"""Write one prepared page of the case feed to the cache: its rows, their queue places and the cursor, together."""
+"""Write one prepared page of the case feed (storage.rows) to the cache: its rows, their queue places and its
+cursor, in one transaction."""
 
 from __future__ import annotations
 
@@ -14,37 +15,9 @@ from collector_tui.storage.engine import write
 from collector_tui.storage.facts import facts_in
 from collector_tui.storage.queue_build import place_facts, store_placements
 from collector_tui.storage.queue_rows import UPSERT
-from collector_tui.sync.prepare import PreparedPage
+from collector_tui.storage.rows import CHILDREN, HISTORY, ROWS, PreparedPage, insert_sql
 
-
-def _insert(table: str, columns: str, upsert: bool = False) -> str:
-    names = columns.split(",")
-    sql = f'INSERT INTO "{table}" ({columns}) VALUES ({",".join("?" * len(names))})'
-    # An upsert, never OR REPLACE: replacing would delete the row and cascade to the case's local work.
-    return sql + " ON CONFLICT(id) DO UPDATE SET " + ",".join(f"{n}=excluded.{n}" for n in names[1:]) if upsert else sql
-
-
-# Column order matches the tuples of sync.prepare.
-SQL = {
-    "case": _insert("case", "id,version,updated_at,status,assigned_to,customer_id,customer_name,dpd,stage,currency,"
-                    "overdue_amount,overdue_minor,priority,next_action,last_contact_at", upsert=True),
-    "customer": _insert("customer", "id,case_id,name,locale,timezone,birth_year,id_number,contact_info_confirmed_at,"
-                        "address,employment,student,consents,bureau,extra"),
-    "phone": _insert("phone", "case_id,number,type,verified,reachable,added_at,last_reached_at"),
-    "loan": _insert("loan", "case_id,id,product,currency,principal,outstanding,overdue_amount,interest_due,fees_due,"
-                    "dpd,overdue_since,instalment,minimum_payment,due_day,declared_purpose,extra"),
-    "scheduleitem": _insert("scheduleitem", "case_id,seq,due_date,amount,paid,status"),
-    "payment": _insert("payment", "case_id,ref,date,amount,minimum_only"),
-    "contactattempt": _insert("contactattempt", "id,case_id,at,channel,target,disposition,number,collector,"
-                              "duration_s,note,origin"),
-    "promisetopay": _insert("promisetopay", "id,case_id,made_at,due_date,amount,status,origin"),
-    "callback": _insert("callback", "id,case_id,at,note,origin"),
-    "repaymentplan": _insert("repaymentplan", "id,case_id,type,status,created_at,detail,origin"),
-}
-# Replaced whole on every change of their case.
-CHILDREN = ("customer", "phone", "loan", "scheduleitem", "payment")
-# History tables hold local work too: the server's rows are replaced, local rows stay until the server has them.
-HISTORY = ("contactattempt", "promisetopay", "callback", "repaymentplan")
+SQL = {table: insert_sql(table) for table in ROWS}
 
 
 @dataclass

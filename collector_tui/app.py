@@ -21,7 +21,7 @@ from collector_tui.screens.queue import QueueScreen
 from collector_tui.storage import state
 from collector_tui.storage.engine import generation
 from collector_tui.storage.queue_build import queue_due, refresh_queue, replace_cases, rules_changed
-from collector_tui.sync.client import AuthError, SyncError
+from collector_tui.sync.errors import AuthError, SyncError
 from collector_tui.sync.service import run_sync, utc_now
 from collector_tui.widgets.case_commands import CaseCommands
 from collector_tui.widgets.i18n import localize_bindings

@@ -139,8 +139,9 @@ def login(
     insecure_http: Annotated[bool, typer.Option("--insecure-http", help="Allow plain http:// to another machine: the token and personal data travel unencrypted")] = False,
 ) -> None:
     """Sign in and keep the token in the OS keyring."""
-    from collector_tui.sync.client import ApiClient, SyncError
+    from collector_tui.sync.client import ApiClient
     from collector_tui.sync.credentials import NoCredentialStore, save_token
+    from collector_tui.sync.errors import SyncError
 
     c = _ctx(ctx)
     api = (api or config.api_url(c.settings)).rstrip("/")
@@ -186,7 +187,7 @@ def sync(ctx: typer.Context) -> None:
 
     from collector_tui.storage import state
     from collector_tui.storage.state import HomeInUse
-    from collector_tui.sync.client import SyncError
+    from collector_tui.sync.errors import SyncError
     from collector_tui.sync.service import run_sync
 
     c = _ctx(ctx)

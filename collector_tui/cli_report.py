@@ -46,7 +46,8 @@ def report_contacts(
     from collector_tui.domain.team import monthly_band, team_figures
     from collector_tui.storage import audit
     from collector_tui.storage.team import load_team_stats, save_team_stats
-    from collector_tui.sync.client import ApiClient, SyncError
+    from collector_tui.sync.client import ApiClient
+    from collector_tui.sync.errors import SyncError
 
     c = cli._ctx(ctx)
     if fmt not in ("table", "csv", "json"):

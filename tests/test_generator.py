@@ -6,9 +6,9 @@ from collections import Counter
 from datetime import date
 from decimal import Decimal
 
+from collector_tui import api
 from collector_tui.domain.stages import Stage, stage_for_dpd
 from collector_tui.server.generator import PortfolioGenerator
-from collector_tui.sync.wire import CaseW
 
 AS_OF = date(2026, 11, 27)
 
@@ -25,7 +25,7 @@ def test_same_seed_same_portfolio_other_seed_other_portfolio() -> None:
 
 def test_every_case_is_valid_api_v1() -> None:
     for doc in portfolio(200):
-        CaseW.model_validate(doc)
+        api.Case.model_validate(doc)
 
 
 def test_stages_time_zones_and_locales_are_all_present() -> None:

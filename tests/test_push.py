@@ -16,7 +16,8 @@ from collector_tui.server.models import AppliedMutation, CaseDoc
 from collector_tui.storage import actions, audit, outbox
 from collector_tui.storage.models import ContactAttempt, PromiseToPay
 from collector_tui.storage.queries import case_detail, queue_page
-from collector_tui.sync.client import ApiClient, NetworkError
+from collector_tui.sync.client import ApiClient
+from collector_tui.sync.errors import NetworkError
 from collector_tui.sync.push import Backoff, push
 from collector_tui.sync.service import run_sync
 from tests.conftest import SYNC_AT

@@ -18,10 +18,11 @@ from collector_tui.storage.engine import open_engine
 from collector_tui.storage.models import Customer, Phone
 from collector_tui.storage.purge import purge_all, purge_case
 from collector_tui.storage.queries import case_detail, queue_page
-from collector_tui.sync.client import ApiClient, MalformedResponse, SyncError
+from collector_tui.sync.client import ApiClient
+from collector_tui.sync.errors import InsecureTransport, MalformedResponse, SyncError
 from collector_tui.sync.pull import pull
 from collector_tui.sync.service import run_sync
-from collector_tui.sync.transport import InsecureTransport, check_url
+from collector_tui.sync.transport import check_url
 from tests.conftest import CLI, SYNC_AT, cli_env
 
 AT = datetime(2026, 11, 27, 3, tzinfo=timezone.utc)

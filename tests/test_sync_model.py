@@ -25,7 +25,8 @@ from collector_tui.storage import actions, outbox
 from collector_tui.storage.engine import open_engine
 from collector_tui.storage.models import Case
 from collector_tui.storage.queries import queue_page
-from collector_tui.sync.client import ApiClient, SyncError
+from collector_tui.sync.client import ApiClient
+from collector_tui.sync.errors import SyncError
 from collector_tui.sync.push import Backoff
 from collector_tui.sync.service import run_sync
 from tests.conftest import AS_OF, SYNC_AT

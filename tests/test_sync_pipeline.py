@@ -12,6 +12,7 @@ import msgspec
 import pytest
 from sqlalchemy import text
 
+from collector_tui import api
 from collector_tui.domain.rules import Rules
 from collector_tui.policies import load_pack
 from collector_tui.storage import actions
@@ -20,10 +21,10 @@ from collector_tui.storage.facts import load_facts
 from collector_tui.storage.queries import queue_page
 from collector_tui.storage.queue_build import queue_due, rebuild_queue, refresh_queue, replace_cases
 from collector_tui.sync import pull as pull_module
-from collector_tui.sync.client import ApiClient, MalformedResponse
-from collector_tui.sync.feed import CaseS, _structs, decode_page
+from collector_tui.sync.client import ApiClient
+from collector_tui.sync.errors import MalformedResponse
+from collector_tui.sync.feed import FeedCase, _structs, decode_page
 from collector_tui.sync.service import run_sync
-from collector_tui.sync.wire import CaseW
 from collector_tui.sync.wire_facts import facts_from_feed
 from tests.conftest import SYNC_AT
 
@@ -175,8 +176,8 @@ def test_the_feed_structs_mirror_the_wire_models(server) -> None:  # type: ignor
         assert list(model.model_fields) == list(struct.__struct_fields__), model.__name__
     doc = a_case(server)
     decoded = decode_page(page_with(doc)).items[0]
-    assert isinstance(decoded, CaseS)
-    expected = CaseW.model_validate(doc).model_dump(mode="json")
+    assert isinstance(decoded, FeedCase)
+    expected = api.Case.model_validate(doc).model_dump(mode="json")
     got = msgspec.to_builtins(decoded)
     expected.pop("updated_at"), got.pop("updated_at")
     assert got == expected

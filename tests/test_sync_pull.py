@@ -12,7 +12,8 @@ from sqlmodel import Session
 from collector_tui.server.models import CaseDoc
 from collector_tui.storage import state
 from collector_tui.storage.models import Case, Customer, Phone
-from collector_tui.sync.client import ApiClient, AuthError, MalformedResponse, NetworkError
+from collector_tui.sync.client import ApiClient
+from collector_tui.sync.errors import AuthError, MalformedResponse, NetworkError
 from collector_tui.sync.pull import pull
 from collector_tui.sync.service import run_sync
 from tests.conftest import SYNC_AT

@@ -13,7 +13,8 @@ from textual.widgets import Input, Label
 
 from collector_tui.config import transport
 from collector_tui.locale import t
-from collector_tui.sync.client import ApiClient, SyncError
+from collector_tui.sync.client import ApiClient
+from collector_tui.sync.errors import SyncError
 from collector_tui.sync.credentials import NoCredentialStore, save_token
 from collector_tui.widgets.i18n import localize_bindings
 

@@ -18,12 +18,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from collector_tui import api as v1
 from collector_tui.server.auth import new_token, token_digest, verify_password
 from collector_tui.server.models import AccessToken, Account
 from collector_tui.server.mutations import apply_batch
 from collector_tui.server.store import churn, feed_page
 from collector_tui.server.team import contact_stats
-from collector_tui.sync.wire import CasesPageW, ErrorW, MeW, MutationBatchW, MutationResultsW, TeamStatsW, TokenW
 
 TOKEN_TTL_S = 8 * 3600
 
@@ -95,7 +95,7 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {s: {"model": ErrorW} for s in (400, 401, 403, 404, 422)}
+ERRORS: dict[int | str, dict[str, Any]] = {s: {"model": v1.Error} for s in (400, 401, 403, 404, 422)}
 
 
 def create_app(engine: Engine, *, admin: bool = False) -> FastAPI:
@@ -137,8 +137,8 @@ def create_app(engine: Engine, *, admin: bool = False) -> FastAPI:
 
     limiter = LoginLimiter()
 
-    @app.post("/v1/auth/token", response_model=TokenW, responses={**ERRORS, 429: {"model": ErrorW}})
-    def login(body: LoginIn, db: Db) -> TokenW:
+    @app.post("/v1/auth/token", response_model=v1.Token, responses={**ERRORS, 429: {"model": v1.Error}})
+    def login(body: LoginIn, db: Db) -> v1.Token:
         wait = limiter.blocked(body.username)
         if wait:
             raise ApiError(429, "too_many_attempts", "too many failed sign-ins; try again later",
@@ -151,14 +151,14 @@ def create_app(engine: Engine, *, admin: bool = False) -> FastAPI:
         token, digest = new_token()
         db.add(AccessToken(token_sha256=digest, username=account.username, expires_at=time.time() + TOKEN_TTL_S))
         db.commit()
-        return TokenW(access_token=token, token_type="bearer", expires_in=TOKEN_TTL_S)
+        return v1.Token(access_token=token, token_type="bearer", expires_in=TOKEN_TTL_S)
 
-    @app.get("/v1/me", response_model=MeW, responses=ERRORS)
-    def me(account: Me) -> MeW:
-        return MeW(id=account.username, name=account.name, role=account.role, team_id=account.team_id,  # type: ignore[arg-type]
+    @app.get("/v1/me", response_model=v1.Me, responses=ERRORS)
+    def me(account: Me) -> v1.Me:
+        return v1.Me(id=account.username, name=account.name, role=account.role, team_id=account.team_id,  # type: ignore[arg-type]
                    timezone=account.timezone)
 
-    @app.get("/v1/cases", responses={200: {"model": CasesPageW}, **ERRORS})
+    @app.get("/v1/cases", responses={200: {"model": v1.CasesPage}, **ERRORS})
     def cases(
         account: Me, db: Db, since: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200
     ) -> Response:
@@ -168,14 +168,14 @@ def create_app(engine: Engine, *, admin: bool = False) -> FastAPI:
             ',"has_more":' + ("true" if has_more else "false") + "}"
         return Response(body.encode(), media_type="application/json")
 
-    @app.post("/v1/mutations", response_model=MutationResultsW, responses=ERRORS)
-    def mutations(batch: MutationBatchW, account: Me, db: Db) -> dict[str, Any]:
+    @app.post("/v1/mutations", response_model=v1.MutationResults, responses=ERRORS)
+    def mutations(batch: v1.MutationBatch, account: Me, db: Db) -> dict[str, Any]:
         results = apply_batch(db, batch.mutations, account)
         # Acknowledge only what is committed: the answers go out after the commit.
         db.commit()
         return {"results": results}
 
-    @app.get("/v1/team/contact-stats", response_model=TeamStatsW, responses={**ERRORS, 403: {"model": ErrorW}})
+    @app.get("/v1/team/contact-stats", response_model=v1.TeamStats, responses={**ERRORS, 403: {"model": v1.Error}})
     def team_stats(account: Me, db: Db, from_: Annotated[date, Query(alias="from")],
                    to: Annotated[date, Query()]) -> dict[str, Any]:
         if account.role != "lead":

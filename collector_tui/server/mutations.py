@@ -12,10 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
+from collector_tui.api import Mutation
 from collector_tui.domain.actions import CHANNELS, CORRECTABLE, DISPOSITIONS, NOTE_MAX, TARGETS
 from collector_tui.server.models import Account, AppliedMutation, CaseDoc, Counter
 from collector_tui.server.store import finish_doc
-from collector_tui.sync.wire import MutationW
 
 DEDUPE_DAYS = 90  # a collector may be offline over a long holiday and retry after it
 Channel = Literal[CHANNELS]  # type: ignore[valid-type]
@@ -122,7 +122,7 @@ class _Batch:
     mutation still gets its own version and its own place in the change feed.
     """
 
-    def __init__(self, db: Session, mutations: list[MutationW], account: Account) -> None:
+    def __init__(self, db: Session, mutations: list[Mutation], account: Account) -> None:
         self.db, self.account = db, account
         ids = [m.id for m in mutations]
         self.seen: dict[str, int | None] = dict(db.execute(
@@ -133,7 +133,7 @@ class _Batch:
         self.counter = db.get(Counter, "seq") or Counter(name="seq", value=0)
         self.applied: list[dict[str, Any]] = []
 
-    def record(self, m: MutationW, version: int | None) -> None:
+    def record(self, m: Mutation, version: int | None) -> None:
         self.seen[m.id] = version
         self.applied.append({"id": m.id, "case_id": m.case_id, "type": m.type, "username": self.account.username,
                              "received_at": time.time(), "case_version": version,
@@ -158,7 +158,7 @@ class _Batch:
             self.db.execute(insert(AppliedMutation), self.applied)
 
 
-def apply_batch(db: Session, mutations: list[MutationW], account: Account) -> list[dict[str, Any]]:
+def apply_batch(db: Session, mutations: list[Mutation], account: Account) -> list[dict[str, Any]]:
     """Answer every mutation of a batch, in order; the caller commits."""
     batch = _Batch(db, mutations, account)
     results = [_apply(batch, m) for m in mutations]
@@ -166,7 +166,7 @@ def apply_batch(db: Session, mutations: list[MutationW], account: Account) -> li
     return results
 
 
-def _apply(batch: _Batch, m: MutationW) -> dict[str, Any]:
+def _apply(batch: _Batch, m: Mutation) -> dict[str, Any]:
     if m.id in batch.seen:
         return _result(m.id, "duplicate", batch.seen[m.id])
     if m.type == "audit.recorded":

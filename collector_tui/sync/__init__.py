@@ -1,1 +1,3 @@
-"""The servicing-API client: wire models, HTTP client, pull and push. Never imports Textual."""
+"""The servicing-API client: HTTP client, feed decoding, pull and push (the API models are in `collector_tui.api`).
+
+Never imports Textual or the server."""

@@ -7,33 +7,10 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+from collector_tui import api
+from collector_tui.sync.errors import AuthError, MalformedResponse, NetworkError, ServerError
 from collector_tui.sync.feed import FeedError, FeedPage, decode_page, page_head
-from collector_tui.sync.wire import MeW, MutationResultsW, TeamStatsW, TokenW
-
-
-class SyncError(Exception):
-    """A sync that could not finish; `str()` is the one-line reason shown to the collector."""
-
-
-class NetworkError(SyncError):
-    """The server could not be reached or the connection broke."""
-
-
-class AuthError(SyncError):
-    """The server refused the credentials or token (401/403)."""
-
-
-class ServerError(SyncError):
-    """The server answered with an error status."""
-
-    def __init__(self, message: str, status: int, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retry_after = retry_after
-
-
-class MalformedResponse(SyncError):
-    """The server's answer does not match API v1."""
+from collector_tui.sync.transport import check_url
 
 
 def _validation_summary(exc: ValidationError) -> str:
@@ -48,8 +25,6 @@ class ApiClient:
 
     def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 20.0,
                  verify: bool | str = True, allow_insecure_http: bool = False) -> None:
-        from collector_tui.sync.transport import check_url
-
         check_url(base_url, allow_insecure_http=allow_insecure_http)
         headers = {"Accept": "application/json", "User-Agent": "collector-tui"}
         if token:
@@ -99,12 +74,12 @@ class ApiClient:
         except ValidationError as exc:
             raise MalformedResponse(f"malformed response from {response.url.path}: {_validation_summary(exc)}") from None
 
-    def login(self, username: str, password: str) -> TokenW:
+    def login(self, username: str, password: str) -> api.Token:
         response = self._request("POST", "/v1/auth/token", json={"username": username, "password": password})
-        return self._parse(TokenW, response)  # type: ignore[no-any-return]
+        return self._parse(api.Token, response)  # type: ignore[no-any-return]
 
-    def me(self) -> MeW:
-        return self._parse(MeW, self._request("GET", "/v1/me"))  # type: ignore[no-any-return]
+    def me(self) -> api.Me:
+        return self._parse(api.Me, self._request("GET", "/v1/me"))  # type: ignore[no-any-return]
 
     def cases(self, since: str | None, limit: int) -> FeedPage:
         return self.decode_cases(self.cases_content(since, limit))
@@ -131,10 +106,10 @@ class ApiClient:
         except FeedError as exc:
             raise MalformedResponse(f"malformed response from /v1/cases: {exc}") from None
 
-    def team_stats(self, start: str, end: str) -> TeamStatsW:
+    def team_stats(self, start: str, end: str) -> api.TeamStats:
         response = self._request("GET", "/v1/team/contact-stats", params={"from": start, "to": end})
-        return self._parse(TeamStatsW, response)  # type: ignore[no-any-return]
+        return self._parse(api.TeamStats, response)  # type: ignore[no-any-return]
 
-    def push(self, mutations: list[dict[str, Any]]) -> MutationResultsW:
+    def push(self, mutations: list[dict[str, Any]]) -> api.MutationResults:
         response = self._request("POST", "/v1/mutations", json={"mutations": mutations})
-        return self._parse(MutationResultsW, response)  # type: ignore[no-any-return]
+        return self._parse(api.MutationResults, response)  # type: ignore[no-any-return]

@@ -1,6 +1,6 @@
-"""Decode the case feed with msgspec: the same schema as the pydantic wire models, several times faster.
+"""Decode the case feed with msgspec: the same schema as the API v1 models, several times faster.
 
-The pydantic models in `wire.py` stay the one definition of the API (the server and its OpenAPI document use
+The pydantic models in `collector_tui.api` stay the one definition of the API (the server and its OpenAPI document use
 them); the structs here are derived from them at import, so the two cannot drift. A full sync decodes
 hundreds of megabytes of JSON, and msgspec does that at about the speed of `json.loads` while still
 checking every field's type and constraint.
@@ -12,13 +12,13 @@ import re
 import types
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, NamedTuple, Union, get_args, get_origin
 
 import msgspec
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from collector_tui.sync.wire import CaseW, TombstoneW
+from collector_tui import api
 
 _CONSTRAINTS = ("min_length", "max_length", "ge", "le", "gt", "lt", "pattern")
 _structs: dict[type[BaseModel], type[msgspec.Struct]] = {}
@@ -92,50 +92,48 @@ def struct_for(model: type[BaseModel]) -> type[msgspec.Struct]:
             default = msgspec.field(default=info.default, name=info.alias)
         fields.append((name, tp, default))
     # gc=False: feed structs never form cycles, and untracked they cost the collector nothing on a big pull.
-    struct = msgspec.defstruct(model.__name__.removesuffix("W"), fields, kw_only=True, gc=False)
+    struct = msgspec.defstruct(f"Feed{model.__name__}", fields, kw_only=True, gc=False)
     _structs[model] = _structs.get(model, struct)
     _amounts[struct] = tuple(amounts)
     return struct
 
 
 def _annotate(tp: Any, limits: dict[str, Any]) -> Any:
-    from typing import Annotated
-
     if tp is type(None):
         return tp
     return Annotated[tp, msgspec.Meta(**limits)]
 
 
-CaseS = struct_for(CaseW)
-TombstoneS = struct_for(TombstoneW)
+FeedCase = struct_for(api.Case)
+FeedTombstone = struct_for(api.Tombstone)
 
 
-class PageS(msgspec.Struct, gc=False):
+class FeedRawPage(msgspec.Struct, gc=False):
     items: list[msgspec.Raw]
     next_cursor: str | None = None
     has_more: bool = False
 
 
-class CasesOnlyS(msgspec.Struct, gc=False):
-    items: list[CaseS]  # type: ignore[valid-type]
+class FeedCasesOnly(msgspec.Struct, gc=False):
+    items: list[FeedCase]  # type: ignore[valid-type]
     next_cursor: str | None = None
     has_more: bool = False
 
 
-class HeadS(msgspec.Struct, gc=False):
+class FeedHead(msgspec.Struct, gc=False):
     next_cursor: str | None = None
     has_more: bool = False
 
 
-_page = msgspec.json.Decoder(PageS)
-_head = msgspec.json.Decoder(HeadS)
-_cases_only = msgspec.json.Decoder(CasesOnlyS)
-_case = msgspec.json.Decoder(CaseS)
-_tomb = msgspec.json.Decoder(TombstoneS)
+_page = msgspec.json.Decoder(FeedRawPage)
+_head = msgspec.json.Decoder(FeedHead)
+_cases_only = msgspec.json.Decoder(FeedCasesOnly)
+_case = msgspec.json.Decoder(FeedCase)
+_tomb = msgspec.json.Decoder(FeedTombstone)
 
 
 class FeedPage(NamedTuple):
-    items: list[Any]  # CaseS or TombstoneS
+    items: list[Any]  # FeedCase or FeedTombstone
     next_cursor: str | None
     has_more: bool
 
@@ -154,7 +152,7 @@ def page_head(content: bytes) -> tuple[str | None, bool]:
 
 
 def decode_page(content: bytes) -> FeedPage:
-    """Items (CaseS or TombstoneS), the next cursor and whether more remain; FeedError when malformed."""
+    """Items (FeedCase or FeedTombstone), the next cursor and whether more remain; FeedError when malformed."""
     try:
         # A first sync's pages hold only cases: one decode for the page; a tombstone sends us item by item.
         whole = _cases_only.decode(content)

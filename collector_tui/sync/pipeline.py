@@ -19,7 +19,7 @@ from datetime import datetime
 
 from collector_tui.domain.rules import Rules
 from collector_tui.storage.rows import PreparedPage
-from collector_tui.sync.client import MalformedResponse
+from collector_tui.sync.errors import MalformedResponse
 from collector_tui.sync.feed import FeedError
 from collector_tui.sync.prepare import prepare_page
 

@@ -30,7 +30,7 @@ from collector_tui.storage.rows import (
     PromiseRow,
     ScheduleRow,
 )
-from collector_tui.sync.feed import CaseS, TombstoneS, decode_page
+from collector_tui.sync.feed import FeedCase, FeedTombstone, decode_page
 from collector_tui.sync.wire_facts import facts_from_feed
 
 _encode = msgspec.json.Encoder().encode
@@ -97,8 +97,8 @@ def placement_rows(cases: list[Any], now: datetime, rules: Rules) -> list[tuple[
 def prepare_items(items: list[Any], next_cursor: str | None, has_more: bool, now: datetime,
                   rules: Rules | None) -> PreparedPage:
     page = PreparedPage(next_cursor=next_cursor, has_more=has_more, items=len(items))
-    cases = [i for i in items if isinstance(i, CaseS)]
-    page.gone = [i.id for i in items if isinstance(i, TombstoneS)] + [c.id for c in cases if c.status == "closed"]
+    cases = [i for i in items if isinstance(i, FeedCase)]
+    page.gone = [i.id for i in items if isinstance(i, FeedTombstone)] + [c.id for c in cases if c.status == "closed"]
     cases = [c for c in cases if c.status == "open"]
     page.ids = [c.id for c in cases]
     for c in cases:

@@ -15,7 +15,8 @@ from collector_tui.domain.rules import Rules
 from collector_tui.storage import state
 from collector_tui.storage.page_writer import write_page
 from collector_tui.storage.rows import PreparedPage
-from collector_tui.sync.client import ApiClient, MalformedResponse, SyncError
+from collector_tui.sync.client import ApiClient
+from collector_tui.sync.errors import MalformedResponse, SyncError
 from collector_tui.sync.pipeline import Pipeline
 
 

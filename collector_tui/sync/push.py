@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from collector_tui.storage import outbox
-from collector_tui.sync.client import ApiClient, NetworkError, ServerError, SyncError
+from collector_tui.sync.client import ApiClient
+from collector_tui.sync.errors import NetworkError, ServerError, SyncError
 
 BATCH = 200
 

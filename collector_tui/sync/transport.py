@@ -5,11 +5,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-from collector_tui.sync.client import SyncError
-
-
-class InsecureTransport(SyncError):
-    """A plain http:// URL to another machine, refused."""
+from collector_tui.sync.errors import InsecureTransport
 
 
 def is_loopback(host: str) -> bool:

@@ -13,7 +13,7 @@ from collector_tui.domain import facts as F
 
 
 def facts_from_feed(c: Any) -> F.CaseFacts:
-    """`c` is a feed case (sync.feed.CaseS)."""
+    """`c` is a feed case (sync.feed.FeedCase)."""
     cu, ln = c.customer, c.loan
     job, student, bureau = cu.employment, cu.student, cu.bureau
     return F.CaseFacts(

@@ -1,0 +1,32 @@
+"""Why a sync could not finish: each error's `str()` is the one-line reason shown to the collector."""
+
+from __future__ import annotations
+
+
+class SyncError(Exception):
+    """A sync that could not finish; `str()` is the one-line reason shown to the collector."""
+
+
+class NetworkError(SyncError):
+    """The server could not be reached or the connection broke."""
+
+
+class AuthError(SyncError):
+    """The server refused the credentials or token (401/403)."""
+
+
+class ServerError(SyncError):
+    """The server answered with an error status."""
+
+    def __init__(self, message: str, status: int, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class MalformedResponse(SyncError):
+    """The server's answer does not match API v1."""
+
+
+class InsecureTransport(SyncError):
+    """A plain http:// URL to another machine, refused."""

@@ -26,6 +26,7 @@ from collector_tui.sync.service import run_sync, utc_now
 from collector_tui.widgets.case_commands import CaseCommands
 from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.status_bar import describe
+from collector_tui.work.status import collector_zone
 
 
 class CollectorApp(App[None]):
@@ -58,7 +59,7 @@ class CollectorApp(App[None]):
         self.clock = clock
         self.rules = build_rules(settings)
         me = state.me(engine)
-        self.display_tz = me.timezone if me else "Asia/Shanghai"
+        self.display_tz = collector_zone(me)
         self.is_lead = bool(me and me.role == "lead")
         self.title = t("app_title")
 
@@ -159,7 +160,7 @@ class CollectorApp(App[None]):
             # Ask for the password again; nothing recorded is touched, and a successful sign-in syncs at once.
             self.push_screen(LoginScreen(error or ""), lambda ok: self.action_sync() if ok else None)
         elif error:
-            self.notify(t("cli.sync_failed", reason=error), severity="error", timeout=8)
+            self.notify(t("cli.sync_failed", reason=error), severity="error", timeout=8, markup=False)
 
     def open_case(self, case_id: str) -> None:
         from collector_tui.screens.profile import ProfileScreen

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Optional
@@ -15,26 +15,14 @@ from typing import Annotated, Optional
 import typer
 
 from collector_tui import config
+from collector_tui.cli_common import Ctx, credentials, ctx_of, fail, open_cache
+from collector_tui.cli_report import report_app
+from collector_tui.cli_work import contact_app, outbox_app, promise_app
 from collector_tui.locale import set_locale, t
 
 # Locals are never shown in a crash report: they can hold the token or a debtor's data.
 app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions_show_locals=False,
                   help="A keyboard-first workbench for collectors of delinquent consumer loans. With no command, it opens the workbench on the cache.")
-
-
-@dataclass
-class Ctx:
-    home: Path
-    settings: config.Settings
-
-
-def _ctx(ctx: typer.Context) -> Ctx:
-    return ctx.obj  # type: ignore[no-any-return]
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(message, err=True)
-    return typer.Exit(code)
 
 
 @app.callback(invoke_without_command=True)
@@ -63,39 +51,11 @@ def main_callback(
         _open_workbench(ctx.obj)
 
 
-def _engine(c: Ctx):  # type: ignore[no-untyped-def]
-    from collector_tui.storage.engine import CacheUnreadable, open_engine
-    from collector_tui.storage.migrations import SchemaTooNew
-    from collector_tui.sync.credentials import NoCredentialStore, cache_key
-
-    path = c.home / config.CACHE_FILE
-    try:
-        key = cache_key(str(c.home), create=not path.exists()) if c.settings.encrypt_cache else None
-        return open_engine(path, key=key)
-    except (SchemaTooNew, CacheUnreadable, NoCredentialStore) as exc:
-        raise fail(str(exc)) from None
-
-
-def _credentials(c: Ctx, user: str | None = None) -> tuple[str, str, str]:
-    from collector_tui.sync.credentials import load_token
-
-    api = config.api_url(c.settings)
-    if not api:
-        raise fail(t("cli.no_api"), 2)
-    user = user or os.environ.get("COLLECTOR_TUI_USER") or c.settings.user
-    if not user:
-        raise fail(t("cli.no_user"), 2)
-    token = load_token(api, user)
-    if not token:
-        raise fail(t("cli.no_token", api=api, user=user), 2)
-    return api, user, token
-
-
 def _open_workbench(c: Ctx, *, api: str | None = None, user: str | None = None, token: str | None = None) -> None:
     from collector_tui.app import CollectorApp
     from collector_tui.sync.credentials import load_token
 
-    engine = _engine(c)
+    engine = open_cache(c)
     api = api or config.api_url(c.settings)
     user = user or c.settings.user
     token = token or (load_token(api, user) if api and user else None)
@@ -143,7 +103,7 @@ def login(
     from collector_tui.sync.credentials import NoCredentialStore, save_token
     from collector_tui.sync.errors import SyncError
 
-    c = _ctx(ctx)
+    c = ctx_of(ctx)
     api = (api or config.api_url(c.settings)).rstrip("/")
     if not api:
         raise fail(t("cli.no_api"), 2)
@@ -173,7 +133,7 @@ def logout(ctx: typer.Context) -> None:
     """Remove the stored token."""
     from collector_tui.sync.credentials import delete_token
 
-    c = _ctx(ctx)
+    c = ctx_of(ctx)
     api, user = config.api_url(c.settings), c.settings.user
     if not api or not user:
         raise fail(t("cli.no_user"), 2)
@@ -190,9 +150,9 @@ def sync(ctx: typer.Context) -> None:
     from collector_tui.sync.errors import SyncError
     from collector_tui.sync.service import run_sync
 
-    c = _ctx(ctx)
-    api, user, token = _credentials(c)
-    engine = _engine(c)
+    c = ctx_of(ctx)
+    api, user, token = credentials(c)
+    engine = open_cache(c)
     rules = config.build_rules(c.settings)
     try:
         if sys.stderr.isatty():
@@ -216,10 +176,10 @@ def sync(ctx: typer.Context) -> None:
 @app.command()
 def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False) -> None:
     """What the cache holds and when it last synced."""
-    from collector_tui.storage import state
+    from collector_tui.work.status import status as cache_status
 
-    c = _ctx(ctx)
-    st = state.status(_engine(c))
+    c = ctx_of(ctx)
+    st = cache_status(open_cache(c))
     data = {k: v for k, v in asdict(st).items() if k not in ("last_error", "timezone")}
     data["api"] = data["api"] or config.api_url(c.settings)
     data["user"] = data["user"] or c.settings.user
@@ -244,15 +204,14 @@ def queue(
     from zoneinfo import ZoneInfo
 
     from rich.console import Console
-    from rich.table import Table
 
     from collector_tui.domain.policy import PackError
     from collector_tui.locale.render import reason_text
-    from collector_tui.storage import state
-    from collector_tui.storage.queries import case_summaries
-    from collector_tui.storage.queue_build import place_all
+    from collector_tui.work.cases import case_summaries, place_all
+    from collector_tui.work.status import collector_zone, me
+    from collector_tui.widgets.plain import TextTable
 
-    c = _ctx(ctx)
+    c = ctx_of(ctx)
     if policy:
         c.settings.policy = policy
     try:
@@ -260,9 +219,8 @@ def queue(
         rules = config.build_rules(c.settings)
     except (config.SettingsError, PackError) as exc:
         raise fail(str(exc), 2) from None
-    engine = _engine(c)
-    me = state.me(engine)
-    tz = me.timezone if me else "Asia/Shanghai"
+    engine = open_cache(c)
+    tz = collector_zone(me(engine))
     if at:
         try:
             moment = datetime.fromisoformat(at)
@@ -286,7 +244,8 @@ def queue(
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
-    table = Table(title=f"{t('queue.title')} · {rules.pack.name} · {moment.astimezone(ZoneInfo(tz)):%Y-%m-%d %H:%M}")
+    # Case ids and reasons come from the cache: printed as text, never read as markup.
+    table = TextTable(title=f"{t('queue.title')} · {rules.pack.name} · {moment.astimezone(ZoneInfo(tz)):%Y-%m-%d %H:%M}")
     for head in ("#", "col.case", "col.stage", "col.tier", "col.next"):
         table.add_column(t(head) if head != "#" else head)
     for r in rows:
@@ -304,14 +263,14 @@ def purge(
     """Erase personal data from the cache on request (PIPL art. 47); unpushed work stays until the server has it."""
     from datetime import datetime, timezone
 
-    from collector_tui.storage.purge import purge_all, purge_case
+    from collector_tui.work.privacy import purge_all, purge_case
 
-    c = _ctx(ctx)
+    c = ctx_of(ctx)
     if bool(case_id) == everything:
         raise fail(t("cli.purge_which"), 2)
     if not yes and not typer.confirm(t("cli.purge_confirm", what=case_id or t("cli.purge_everything")), default=False):
         raise typer.Exit(1)
-    engine = _engine(c)
+    engine = open_cache(c)
     now = datetime.now(timezone.utc)
     count = purge_case(engine, case_id, actor=c.settings.user, at=now) if case_id else purge_all(engine, actor=c.settings.user, at=now)
     if case_id and not count:
@@ -333,7 +292,7 @@ def demo(
     from collector_tui.sync.client import ApiClient
     from collector_tui.sync.service import run_sync
 
-    c = _ctx(ctx)
+    c = ctx_of(ctx)
     if locale:
         c.settings.locale = locale
         try:
@@ -358,18 +317,10 @@ def demo(
         server.stop()
 
 
-def _register_work_commands() -> None:
-    from collector_tui.cli_work import contact_app, outbox_app, promise_app
-
-    app.add_typer(contact_app, name="contact")
-    app.add_typer(promise_app, name="promise")
-    app.add_typer(outbox_app, name="outbox")
-    from collector_tui.cli_report import report_app
-
-    app.add_typer(report_app, name="report")
-
-
-_register_work_commands()
+app.add_typer(contact_app, name="contact")
+app.add_typer(promise_app, name="promise")
+app.add_typer(outbox_app, name="outbox")
+app.add_typer(report_app, name="report")
 
 
 def main() -> None:

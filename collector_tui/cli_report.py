@@ -13,6 +13,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from collector_tui import config
+from collector_tui.cli_common import credentials, ctx_of, fail, open_cache
 from collector_tui.locale import t
 
 report_app = typer.Typer(help="Reports for team leads.", no_args_is_help=True)
@@ -42,24 +43,23 @@ def report_contacts(
 ) -> None:
     """Per collector: contacts in 7 and 30 days, per case per month, over the cap, under the floor,
     golden-window misses, contacts outside the allowed hours, promises, right-party rate."""
-    from collector_tui import cli
     from collector_tui.domain.team import monthly_band, team_figures
     from collector_tui.storage import audit
     from collector_tui.storage.team import load_team_stats, save_team_stats
     from collector_tui.sync.client import ApiClient
     from collector_tui.sync.errors import SyncError
 
-    c = cli._ctx(ctx)
+    c = ctx_of(ctx)
     if fmt not in ("table", "csv", "json"):
-        raise cli.fail("--format: choose one of: table, csv, json", 2)
+        raise fail("--format: choose one of: table, csv, json", 2)
     try:
         start, end = date.fromisoformat(date_from), date.fromisoformat(date_to)
     except ValueError:
-        raise cli.fail(f"--from/--to: {t('form.date')}", 2) from None
+        raise fail(f"--from/--to: {t('form.date')}", 2) from None
     if end < start:
-        raise cli.fail("--from must not be after --to", 2)
-    engine = cli._engine(c)
-    api, user, token = cli._credentials(c)
+        raise fail("--from must not be after --to", 2)
+    engine = open_cache(c)
+    api, user, token = credentials(c)
     now = datetime.now(timezone.utc)
     try:
         with ApiClient(api, token, **config.transport(c.settings)) as client:
@@ -68,7 +68,7 @@ def report_contacts(
     except SyncError as exc:
         cached = load_team_stats(engine)
         if cached is None or cached.date_from > start or cached.date_to < end:
-            raise cli.fail(t("cli.sync_failed", reason=exc)) from None
+            raise fail(t("cli.sync_failed", reason=exc)) from None
         typer.echo(t("cli.report_cached", at=cached.fetched_at), err=True)
     data = load_team_stats(engine)
     assert data is not None
@@ -87,11 +87,13 @@ def report_contacts(
         text = buffer.getvalue()
     else:
         from rich.console import Console
-        from rich.table import Table
+
+        from collector_tui.widgets.plain import TextTable
 
         floor, cap = monthly_band(rules.pack)
-        table = Table(title=t("team.title", team=data.team_id, end=end.isoformat(), floor=floor, cap=cap,
-                              pack=rules.pack.id))
+        # Names and ids come from the server: printed as text, never read as markup.
+        table = TextTable(title=t("team.title", team=data.team_id, end=end.isoformat(), floor=floor, cap=cap,
+                                  pack=rules.pack.id))
         for key in ("collector", "cases", "c7", "c30", "per_case", "over", "under", "golden", "hours", "promises", "rpc"):
             table.add_column(t(f"team.col_{key}"))
         for r in rows:
@@ -104,7 +106,7 @@ def report_contacts(
         console.print(table)
         for r in rows:
             if r["over_cap_cases"]:
-                console.print(f"{r['name']} · {t('team.status_over')}: {r['over_cap_cases']}")
+                console.print(f"{r['name']} · {t('team.status_over')}: {r['over_cap_cases']}", markup=False)
         if out is None:
             return
         text = console.file.getvalue()  # type: ignore[attr-defined]

@@ -8,23 +8,17 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 from typing import Annotated, Optional
-from zoneinfo import ZoneInfo
 
 import typer
 
 from collector_tui import config
-from collector_tui.domain.actions import FieldError, parse_amount, parse_day, validate_contact, validate_promise
+from collector_tui.cli_common import ctx_of, fail, open_cache
+from collector_tui.domain.actions import FieldError, parse_amount, parse_day
 from collector_tui.locale import t
 
 contact_app = typer.Typer(help="Record contact attempts.", no_args_is_help=True)
 promise_app = typer.Typer(help="Record promises to pay.", no_args_is_help=True)
 outbox_app = typer.Typer(help="What is waiting to be pushed, and what the server refused.", invoke_without_command=True)
-
-
-def _cli():  # type: ignore[no-untyped-def]
-    from collector_tui import cli
-
-    return cli
 
 
 OPTION = {"duration_s": "duration"}  # form field -> CLI option, where the names differ
@@ -61,32 +55,27 @@ def contact_add(
     at: Annotated[Optional[str], typer.Option(help="When, ISO with offset (default: now)")] = None,
 ) -> None:
     """Record a contact attempt; a contact the rule pack blocks is refused with the rule and the reason."""
-    from collector_tui.domain.contact_rules import check_contact
     from collector_tui.locale.render import check_text, when_text
-    from collector_tui.storage import actions, state
-    from collector_tui.storage.facts import load_facts
-    from collector_tui.storage.queue_build import replace_cases
+    from collector_tui.work import contact as recorder
+    from collector_tui.work.status import collector_zone, me
 
-    c = _cli()._ctx(ctx)
-    errors = validate_contact(channel, disposition, target, duration, note)
-    if errors:
-        raise _errors(errors)
-    engine = _cli()._engine(c)
-    rules = config.build_rules(c.settings)
+    c = ctx_of(ctx)
     moment = _moment(at)
-    facts = load_facts(engine, [case_id])
-    if not facts:
-        raise _cli().fail(t("cli.unknown_case", case=case_id), 2)
-    decision = check_contact(rules.pack, facts[0], channel=channel, now=moment, target=target, number=number or None)
-    me = state.me(engine)
-    tz = me.timezone if me else "Asia/Shanghai"
-    if not decision.allowed:
-        raise _cli().fail(t("form.blocked", rule=decision.rule, why=check_text(decision.reason, decision.params),
-                            when=when_text(decision.next_allowed_at, tz)), 3)
-    entry = actions.log_contact(engine, case_id, at=moment, channel=channel, disposition=disposition, target=target,
-                                number=number, duration_s=duration, note=note, collector=c.settings.user)
-    replace_cases(engine, [case_id], moment, rules)
-    typer.echo(t("cli.recorded", id=entry))
+    engine = open_cache(c)
+    outcome = recorder.Outcome(channel=channel, disposition=disposition, target=target, number=number,
+                               duration_s=duration, note=note)
+    try:
+        ids = recorder.record_outcome(engine, config.build_rules(c.settings), case_id, outcome,
+                                      now=datetime.now(timezone.utc), at=moment, collector=c.settings.user)
+    except recorder.UnknownCase:
+        raise fail(t("cli.unknown_case", case=case_id), 2) from None
+    except recorder.Invalid as exc:
+        raise _errors(exc.errors) from None
+    except recorder.Blocked as exc:
+        d = exc.decision
+        raise fail(t("form.blocked", rule=d.rule, why=check_text(d.reason, d.params),
+                     when=when_text(d.next_allowed_at, collector_zone(me(engine)))), 3) from None
+    typer.echo(t("cli.recorded", id=ids[0]))
 
 
 @promise_app.command("add")
@@ -97,27 +86,23 @@ def promise_add(
     amount: Annotated[str, typer.Option("--amount", help="Amount, such as 1000 or 1000.50")],
 ) -> None:
     """Record a promise to pay an amount by a date."""
-    from collector_tui.storage import actions
-    from collector_tui.storage.queries import case_detail
-    from collector_tui.storage.queue_build import replace_cases
+    from collector_tui.work.contact import Invalid, UnknownCase
+    from collector_tui.work.promise import add_promise
 
-    c = _cli()._ctx(ctx)
+    c = ctx_of(ctx)
     due, e1 = parse_day(date)
     value, e2 = parse_amount(amount)
     if e1 or e2:
         raise _errors(e1 + e2)
     assert due is not None and value is not None
-    engine = _cli()._engine(c)
-    detail = case_detail(engine, case_id)
-    if detail is None:
-        raise _cli().fail(t("cli.unknown_case", case=case_id), 2)
-    now = datetime.now(timezone.utc)
-    today = now.astimezone(ZoneInfo(detail.customer.timezone)).date()
-    errors = validate_promise(due, value, today)
-    if errors:
-        raise _errors(errors)
-    entry = actions.add_promise(engine, case_id, at=now, due=due, amount=value, currency=detail.loan.currency)
-    replace_cases(engine, [case_id], now, config.build_rules(c.settings))
+    engine = open_cache(c)
+    try:
+        entry = add_promise(engine, config.build_rules(c.settings), case_id, due=due, amount=value,
+                            now=datetime.now(timezone.utc))
+    except UnknownCase:
+        raise fail(t("cli.unknown_case", case=case_id), 2) from None
+    except Invalid as exc:
+        raise _errors(exc.errors) from None
     typer.echo(t("cli.recorded", id=entry))
 
 
@@ -127,12 +112,12 @@ def outbox_list(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from rich.console import Console
-    from rich.table import Table
 
-    from collector_tui.storage import outbox
+    from collector_tui.work import outbox
+    from collector_tui.widgets.plain import TextTable
 
-    c = _cli()._ctx(ctx)
-    items = outbox.entries(_cli()._engine(c))
+    c = ctx_of(ctx)
+    items = outbox.entries(open_cache(c))
     if not items:
         typer.echo(t("cli.outbox_empty"))
         return
@@ -141,7 +126,7 @@ def outbox_list(ctx: typer.Context) -> None:
         for e in items:
             typer.echo("\t".join([e.id, e.type, e.case_id, e.state, str(e.attempts), e.last_error or ""]))
         return
-    table = Table(show_edge=False)
+    table = TextTable(show_edge=False)  # the server's reasons are printed as text, never read as markup
     table.add_column("id", no_wrap=True, min_width=36)  # ids are copied into `outbox retry`: never cut them
     for head in ("type", "case", "state", "tries"):
         table.add_column(head, no_wrap=True)
@@ -154,11 +139,11 @@ def outbox_list(ctx: typer.Context) -> None:
 @outbox_app.command("retry")
 def outbox_retry(ctx: typer.Context, entry_id: Annotated[str, typer.Argument(help="Outbox entry id")]) -> None:
     """Put a failed entry back in line for the next sync."""
-    from collector_tui.storage import outbox
+    from collector_tui.work import outbox
 
-    c = _cli()._ctx(ctx)
-    if not outbox.retry(_cli()._engine(c), entry_id):
-        raise _cli().fail(t("cli.outbox_unknown", id=entry_id), 2)
+    c = ctx_of(ctx)
+    if not outbox.retry(open_cache(c), entry_id):
+        raise fail(t("cli.outbox_unknown", id=entry_id), 2)
     typer.echo(t("cli.outbox_retry", id=entry_id))
 
 
@@ -169,13 +154,13 @@ def outbox_discard(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
 ) -> None:
     """Drop an entry and its local record for good (asks first; written to the audit log)."""
-    from collector_tui.storage import outbox
+    from collector_tui.work import outbox
 
-    c = _cli()._ctx(ctx)
-    engine = _cli()._engine(c)
+    c = ctx_of(ctx)
+    engine = open_cache(c)
     entry = outbox.get(engine, entry_id)
     if entry is None:
-        raise _cli().fail(t("cli.outbox_unknown", id=entry_id), 2)
+        raise fail(t("cli.outbox_unknown", id=entry_id), 2)
     if not yes and not typer.confirm(t("cli.outbox_confirm", type=entry.type, case=entry.case_id), default=False):
         raise typer.Exit(1)
     outbox.discard(engine, entry_id, actor=c.settings.user, at=datetime.now(timezone.utc))

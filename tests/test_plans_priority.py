@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from collector_tui.domain.facts import CaseFacts, Contact, Phone, Promise, Suppression
 from collector_tui.domain.plans import PlanLimits, deferral, reduction, reinstalment, split
 from collector_tui.domain.priority import order, place_case
+from collector_tui.domain.rules import Rules
 from collector_tui.policies import load_pack
 
 D = Decimal
@@ -92,7 +93,7 @@ def test_groups_in_the_order_the_collector_works_them() -> None:
     early = case(7, dpd=10, overdue_since=date(2026, 11, 17),
                  contacts=(Contact(datetime(2026, 11, 18, 10, tzinfo=SH), "sms", "message_left"),))
     ceased = case(8, suppressions=(Suppression("cease_requested", "phone"),))
-    placed = order([place_case(f, NOW, CN) for f in (ceased, early, severe_c, callback, golden_far, golden_near, broken, promise_today)])
+    placed = order([place_case(f, NOW, Rules(pack=CN)) for f in (ceased, early, severe_c, callback, golden_far, golden_near, broken, promise_today)])
     assert [p.case_id for p in placed] == [f"C-{i:04d}" for i in (1, 2, 3, 4, 5, 6, 7, 8)]
     assert [p.group for p in placed] == ["promise", "promise", "golden", "golden", "callback", "rest", "rest", "blocked"]
     assert placed[2].params["days"] == 1 and placed[3].params["days"] == 12
@@ -101,7 +102,7 @@ def test_groups_in_the_order_the_collector_works_them() -> None:
 
 def test_not_callable_now_says_when() -> None:
     night = datetime(2026, 11, 27, 23, 0, tzinfo=SH)
-    p = place_case(case(1), night, CN)
+    p = place_case(case(1), night, Rules(pack=CN))
     assert (p.group, p.blocked_by, p.next_allowed_at) == ("blocked", "CN-HOURS", datetime(2026, 11, 28, 8, 0, tzinfo=SH))
     assert p.params["then"] == "queue.reason.rest"
 
@@ -115,7 +116,7 @@ def test_queue_order_is_total_and_stable(specs: list[tuple[int, int, bool, int]]
         contacts = (Contact(datetime(2026, 11, 1, hour, tzinfo=SH), "phone", "rpc"),) if contacted else ()
         facts.append(case(amount, dpd=dpd, overdue_amount=D(amount), contacts=contacts,
                           overdue_since=NOW.date() - timedelta(days=dpd)))
-    placed = [place_case(f, NOW, CN) for f in facts]
+    placed = [place_case(f, NOW, Rules(pack=CN)) for f in facts]
     first = [p.case_id for p in order(placed)]
     shuffled = placed[:]
     random.Random(len(specs)).shuffle(shuffled)

@@ -12,17 +12,17 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from collector_tui.domain.contact_rules import check_contact, counts_as_contact
+from collector_tui.domain.assessment import assess
+from collector_tui.domain.contact_rules import counts_as_contact
 from collector_tui.domain.facts import CaseFacts
-from collector_tui.domain.flags import FlagThresholds, compute_flags
 from collector_tui.domain.policy import RulePack
-from collector_tui.domain.scoring import ScoreWeights, score_case
-from collector_tui.domain.stages import DEFAULT_BOUNDS, Stage, StageBounds, stage_for_dpd
+from collector_tui.domain.rules import Rules
+from collector_tui.domain.stages import Stage
 
 GROUPS = ("promise", "golden", "callback", "rest", "blocked")
 # Stage 3 first: recovery is still likely and legal steps are near; 90+ is tracked separately (domain brief).
 STAGE_ORDER = {Stage.SEVERE: 0, Stage.ESCALATION: 1, Stage.EARLY_WARNING: 2, Stage.LONG_TERM: 3, Stage.CURRENT: 4}
-FAR = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
+NEVER = datetime.max.replace(tzinfo=ZoneInfo("UTC"))  # sorts after every real time
 
 
 @dataclass(frozen=True)
@@ -72,22 +72,19 @@ def _working_group(f: CaseFacts, now: datetime, pack: RulePack, stage: Stage, ti
             (STAGE_ORDER[stage], "CBA".index(tier), -f.overdue_amount))
 
 
-def place_case(f: CaseFacts, now: datetime, pack: RulePack, *, thresholds: FlagThresholds = FlagThresholds(),
-               weights: ScoreWeights = ScoreWeights(), bounds: StageBounds = DEFAULT_BOUNDS) -> Placement:
-    today = now.astimezone(ZoneInfo(f.timezone)).date()
-    stage = stage_for_dpd(f.dpd, bounds)
-    flags = compute_flags(f, today, thresholds)
-    score = score_case(stage, flags, weights)
+def place_case(f: CaseFacts, now: datetime, rules: Rules) -> Placement:
+    pack = rules.pack
+    a = assess(f, now, rules)
+    today, stage, score, decision = a.today, a.stage, a.score, a.decision
     group, reason, params, key = _working_group(f, now, pack, stage, score.tier)
     common = dict(case_id=f.case_id, stage=int(stage), tier=score.tier, score=score.value,
-                  risk_level=score.risk_level, flags=tuple(fl.id for fl in flags))
-    decision = check_contact(pack, f, channel="phone", now=now)
+                  risk_level=score.risk_level, flags=tuple(fl.id for fl in a.flags))
     day_ends = datetime.combine(today + timedelta(days=1), datetime.min.time(), ZoneInfo(f.timezone))
     if not decision.allowed:
         until = decision.next_allowed_at
         return Placement(group="blocked", reason=decision.reason, params={**decision.params, "then": reason},
                          callable=False, blocked_by=decision.rule, next_allowed_at=until,
-                         sort_key=(GROUPS.index("blocked"), until or FAR, GROUPS.index(group), *key, f.case_id),
+                         sort_key=(GROUPS.index("blocked"), until or NEVER, GROUPS.index(group), *key, f.case_id),
                          valid_until=min(until, day_ends) if until else day_ends,
                          **common)  # type: ignore[arg-type]
     ends = min(decision.holds_until, day_ends) if decision.holds_until else day_ends

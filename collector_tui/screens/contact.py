@@ -7,40 +7,28 @@ values are shown beside their field and nothing typed is lost.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from collector_tui.domain.actions import (
-    CHANNELS,
-    DISPOSITIONS,
-    FieldError,
-    parse_amount,
-    parse_day,
-    validate_callback,
-    validate_contact,
-    validate_promise,
-)
+from collector_tui.domain.actions import CHANNELS, DISPOSITIONS, FieldError, parse_amount, parse_day
 from collector_tui.domain.checklist import PHASES, checklist, missing
-from collector_tui.domain.contact_rules import Decision, check_contact
+from collector_tui.domain.contact_rules import Decision
 from collector_tui.domain.facts import CaseFacts
 from collector_tui.domain.masking import mask_name, mask_phone
 from collector_tui.locale import code, t
 from collector_tui.locale.render import check_text, when_text
 from collector_tui.screens.base import WorkbenchScreen
-from collector_tui.storage import actions
-from collector_tui.storage.facts import load_facts
-from collector_tui.storage.queries import case_detail
 from collector_tui.widgets.key_bar import KeyBar
 from collector_tui.widgets.status_bar import StatusBar
 from collector_tui.widgets.talk_track import TalkTrack
-
-if TYPE_CHECKING:
-    pass
+from collector_tui.work import contact as recorder
+from collector_tui.work.cases import case_detail, case_facts
 
 
 class ContactScreen(WorkbenchScreen[bool]):
@@ -63,11 +51,11 @@ class ContactScreen(WorkbenchScreen[bool]):
 
     def compose(self) -> ComposeResult:
         detail = case_detail(self.workbench.engine, self.case_id)
-        found = load_facts(self.workbench.engine, [self.case_id])
-        self.facts = found[0] if found else None
+        self.facts = case_facts(self.workbench.engine, self.case_id)
         name = mask_name(detail.customer.name) if detail else "?"
-        numbers = [(mask_phone(p.number), p.number) for p in detail.phones] if detail else []
-        yield Static(t("contact.title", case=self.case_id, name=name), classes="title", id="contact-title")
+        # Names and numbers come from the cache: shown as text, never read as markup.
+        numbers = [(Text(mask_phone(p.number)), p.number) for p in detail.phones] if detail else []
+        yield Static(Text(t("contact.title", case=self.case_id, name=name)), classes="title", id="contact-title")
         with Horizontal(id="contact-body"):
             with VerticalScroll(id="contact-form"):
                 yield Label(t("field.channel"))
@@ -137,13 +125,13 @@ class ContactScreen(WorkbenchScreen[bool]):
             check.update(t("profile.missing"))
             self.query_one("#save", Button).disabled = True
             return
-        self.decision = check_contact(self.workbench.rules.pack, self.facts, channel=channel or "phone",
-                                      now=self.workbench.clock(), target=target or "customer",
-                                      number=self._value("number") or None)
+        self.decision = recorder.check(self.workbench.rules, self.facts, channel=channel or "phone",
+                                       now=self.workbench.clock(), target=target or "customer",
+                                       number=self._value("number") or None)
         if self.decision.allowed:
-            check.update(f"[b green]✓ {t('contact.allowed')}[/]")
+            check.update(Text(f"✓ {t('contact.allowed')}", style="bold green"))
         else:
-            check.update(f"[b red]⊘ {t('form.blocked', rule=self.decision.rule, why=check_text(self.decision.reason, self.decision.params), when=when_text(self.decision.next_allowed_at, self.workbench.display_tz))}[/]")
+            check.update(Text(f"⊘ {t('form.blocked', rule=self.decision.rule, why=check_text(self.decision.reason, self.decision.params), when=when_text(self.decision.next_allowed_at, self.workbench.display_tz))}", style="bold red"))
         # A hard block cannot be overridden: there is nothing to save.
         self.query_one("#save", Button).disabled = not self.decision.allowed
         await self._rebuild_checklist(channel, target, disposition)
@@ -180,7 +168,7 @@ class ContactScreen(WorkbenchScreen[bool]):
             label.display = False
         for e in errors:
             for widget in self.query(f"#{e.field}-error"):
-                widget.update(t(e.key, **e.params))  # type: ignore[attr-defined]
+                widget.update(Text(t(e.key, **e.params)))  # type: ignore[attr-defined]
                 widget.display = True
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -195,36 +183,43 @@ class ContactScreen(WorkbenchScreen[bool]):
         channel, target, disposition = self._value("channel"), self._value("target"), self._value("disposition")
         duration_text = self.query_one("#duration", Input).value or "0"
         note = self.query_one("#note", Input).value
-        errors = validate_contact(channel, disposition, target, int(duration_text), note)
+        errors: list[FieldError] = []
         now = self.workbench.clock()
-        tz = ZoneInfo(self.facts.timezone)
         promise = callback = None
         if disposition == "promise_to_pay":
             due, e1 = parse_day(self.query_one("#promise-date", Input).value)
             amount, e2 = parse_amount(self.query_one("#promise-amount", Input).value)
             errors += e1 + e2
-            if due and amount:
-                errors += validate_promise(due, amount, now.astimezone(tz).date())
-                promise = (due, amount, self.facts.currency)
+            promise = (due, amount) if due and amount else None
         if disposition == "callback_requested":
             text = self.query_one("#callback-at", Input).value.strip()
             try:
-                callback = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=tz)
-                errors += validate_callback(callback, now)
+                callback = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(self.facts.timezone))
             except ValueError:
                 errors.append(FieldError("at", "form.datetime", {}))
         items = checklist(self.workbench.rules.pack, channel, target, disposition)
         ticked = {**self.ticked(), **{i.id: self._auto(i.id) for i in items if i.auto}}
         open_items = missing(items, ticked)
+        outcome = recorder.Outcome(channel=channel, disposition=disposition, target=target,
+                                   number=self._value("number"), duration_s=int(duration_text), note=note,
+                                   promise=promise, callback_at=callback, checklist=ticked)
+        errors += recorder.validate(self.facts, outcome, now)
         self._show(errors)
         checklist_error = self.query_one("#checklist-error", Label)
-        checklist_error.update(t("contact.checklist_open", items=", ".join(t(f"checklist.{i}") for i in open_items)))
+        checklist_error.update(Text(t("contact.checklist_open", items=", ".join(t(f"checklist.{i}") for i in open_items))))
         checklist_error.display = bool(open_items)
         if errors or open_items:
             return
-        actions.record_outcome(self.workbench.engine, self.case_id, at=now, channel=channel, disposition=disposition,
-                               target=target, number=self._value("number"), duration_s=int(duration_text), note=note,
-                               collector=self.workbench.user, checklist=ticked, promise=promise, callback=callback)
+        try:
+            recorder.record_outcome(self.workbench.engine, self.workbench.rules, self.case_id, outcome, now=now,
+                                    collector=self.workbench.user)
+        except recorder.Invalid as exc:
+            self._show(exc.errors)
+            return
+        except recorder.Blocked:
+            await self.refresh_form()
+            self.notify(t("contact.blocked_no_save"), severity="error")
+            return
         self.notify(t("contact.saved"))
         self.workbench.after_local_work(self.case_id)
         self.dismiss(True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -13,9 +14,10 @@ from textual.widgets import Button, DataTable, Label, Static, TextArea
 
 from collector_tui.locale import t
 from collector_tui.screens.base import WorkbenchScreen
-from collector_tui.storage import outbox
+from collector_tui.work import outbox
 from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.key_bar import KeyBar
+from collector_tui.widgets.plain import cells
 from collector_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -39,7 +41,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Label(self.question)
+            yield Label(Text(self.question))  # names an entry's case: text, not markup
             with Horizontal():
                 yield Button(t("outbox.yes"), variant="error", id="yes")
                 yield Button(t("outbox.no"), id="no")
@@ -71,7 +73,8 @@ class EntryEditor(ModalScreen[dict | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="editor-box"):
-            yield Label(f"{self.entry.type} · {self.entry.case_id}\n{self.entry.last_error or ''}", id="editor-reason")
+            # The server's reason is text, not markup.
+            yield Label(Text(f"{self.entry.type} · {self.entry.case_id}\n{self.entry.last_error or ''}"), id="editor-reason")
             yield TextArea(json.dumps(self.entry.payload, ensure_ascii=False, indent=2), language=None, id="editor-text")
             yield Label("", id="editor-error")
             yield KeyBar()
@@ -83,7 +86,7 @@ class EntryEditor(ModalScreen[dict | None]):
             if not isinstance(payload, dict):
                 raise ValueError("not an object")
         except ValueError as exc:
-            self.query_one("#editor-error", Label).update(t("outbox.bad_json", error=str(exc)))
+            self.query_one("#editor-error", Label).update(Text(t("outbox.bad_json", error=str(exc))))
             return
         self.dismiss(payload)
 
@@ -131,7 +134,8 @@ class OutboxScreen(WorkbenchScreen[None]):
         table = self.query_one(DataTable)
         table.clear()
         for e in self.items:
-            table.add_row(e.type, e.case_id, t(f"outbox.state_{e.state}"), str(e.attempts), e.last_error or "", key=e.id)
+            table.add_row(*cells(e.type, e.case_id, t(f"outbox.state_{e.state}"), str(e.attempts), e.last_error or ""),
+                          key=e.id)
         rows = [e.id for e in self.items]
         if kept in rows:
             table.move_cursor(row=rows.index(kept))

@@ -5,35 +5,27 @@ The draft is saved to the cache on every change; submitting puts the plan in the
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from statistics import median
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from dateutil.relativedelta import relativedelta
-from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
-from collector_tui.domain.actions import parse_amount, parse_day
 from collector_tui.domain.money import format_money
-from collector_tui.domain.plans import PLAN_TYPES, PlanPreview, deferral, reduction, reinstalment
+from collector_tui.domain.plans import PLAN_TYPES, PlanPreview
 from collector_tui.locale import t
 from collector_tui.locale.render import plan_message_text
 from collector_tui.screens.base import WorkbenchScreen
-from collector_tui.storage import actions
-from collector_tui.storage.drafts import drop_draft, load_draft, save_draft
-from collector_tui.storage.queries import CaseDetail, case_detail
 from collector_tui.widgets.key_bar import KeyBar
+from collector_tui.widgets.plain import TextTable
 from collector_tui.widgets.status_bar import StatusBar
-
-if TYPE_CHECKING:
-    pass
-
-FIELDS = ("months", "base", "first_due", "waiver")
-
+from collector_tui.work import plan as plans
+from collector_tui.work.cases import CaseDetail, case_detail
 
 class PlanScreen(WorkbenchScreen[bool]):
     CSS_PATH = "plan.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
@@ -51,10 +43,10 @@ class PlanScreen(WorkbenchScreen[bool]):
 
     def compose(self) -> ComposeResult:
         self.detail = case_detail(self.workbench.engine, self.case_id)
-        saved = load_draft(self.workbench.engine, self.case_id) or {}
+        saved = plans.load_draft(self.workbench.engine, self.case_id) or {}
         today = self.workbench.clock().date()
         first = saved.get("first_due") or (today + relativedelta(months=1)).replace(day=min(today.day, 28)).isoformat()
-        yield Static(t("plan.title", case=self.case_id), classes="title")
+        yield Static(Text(t("plan.title", case=self.case_id)), classes="title")  # a case id is text, not markup
         with Horizontal(id="plan-body"):
             with VerticalScroll(id="plan-form"):
                 yield Label(t("plan.type"))
@@ -95,32 +87,13 @@ class PlanScreen(WorkbenchScreen[bool]):
 
     def _income(self) -> list[Decimal]:
         assert self.detail is not None
-        return [Decimal(m["amount"]) for m in self.detail.customer.extra.get("monthly_income", [])][-6:]
+        return plans.income_months(self.detail)
 
     def compute(self, v: dict[str, Any]) -> PlanPreview | str:
         """The preview for the form's values, or the message for the first unusable value."""
         assert self.detail is not None
-        loan, limits = self.detail.loan, self.workbench.rules.plan_limits
-        months_text = str(v["months"] or "")
-        if not months_text.isdigit():
-            return t("plan.bad_months")
-        months = int(months_text)
-        first, errors = parse_day(str(v["first_due"]))
-        if errors or first is None:
-            return t("form.date")
-        income, cur = self._income(), loan.currency
-        if v["type"] == "deferral":
-            unpaid = [(date.fromisoformat(s.due_date), Decimal(s.amount) - Decimal(s.paid))
-                      for s in self.detail.schedule if s.status != "paid" and Decimal(s.amount) > Decimal(s.paid)]
-            return deferral(unpaid, months, currency=cur, income=income, limits=limits)
-        amount = Decimal(loan.overdue_amount if v["base"] == "arrears" else loan.outstanding)
-        if v["type"] == "reinstalment":
-            return reinstalment(amount, months, first, currency=cur, income=income, limits=limits)
-        share, share_errors = parse_amount(str(v["waiver"] or "0"), "waiver") if v["waiver"] not in ("", "0") else (Decimal(0), [])
-        if share_errors or share is None:
-            return t("plan.bad_waiver")
-        charges = Decimal(loan.interest_due) + Decimal(loan.fees_due)
-        return reduction(amount, charges, share / 100, months, first, currency=cur, income=income, limits=limits)
+        result = plans.preview(self.detail, v, self.workbench.rules.plan_limits)
+        return t(result.key) if isinstance(result, plans.PlanInputError) else result
 
     def update_preview(self, save: bool = True) -> None:
         if self.detail is None:
@@ -128,7 +101,7 @@ class PlanScreen(WorkbenchScreen[bool]):
             return
         v = self.values()
         if save:
-            save_draft(self.workbench.engine, self.case_id, v, self.workbench.clock())
+            plans.save_draft(self.workbench.engine, self.case_id, v, self.workbench.clock())
         for widget in ("#base", "#base-label"):
             self.query_one(widget).display = v["type"] != "deferral"
         for widget in ("#waiver", "#waiver-label"):
@@ -143,39 +116,33 @@ class PlanScreen(WorkbenchScreen[bool]):
         error.display = False
         self.preview = result
         cur = result.currency
-        table = Table(title=t("plan.preview"), show_edge=False, header_style="bold")
+        table = TextTable(title=t("plan.preview"), show_edge=False, header_style="bold")
         for head in ("#", t("field.due"), t("field.amount")):
             table.add_column(head, justify="right" if head != t("field.due") else "left")
         for i in result.instalments:
             table.add_row(str(i.seq), i.due_date.isoformat(), format_money(i.amount, cur))
         median_income = format_money(Decimal(median(self._income())), cur) if self._income() else "—"
+        # Figures come from the cache: every line is text, never read as markup.
         lines = [
-            t("plan.total", restructured=format_money(result.restructured, cur), waived=format_money(result.waived, cur),
-              total=format_money(result.total, cur)),
-            t("plan.income", income=median_income),
+            Text(t("plan.total", restructured=format_money(result.restructured, cur),
+                   waived=format_money(result.waived, cur), total=format_money(result.total, cur))),
+            Text(t("plan.income", income=median_income)),
         ]
         for m in result.messages:
             colour = "red" if m.level == "error" else "yellow"
-            lines.append(f"[{colour}]{'✗' if m.level == 'error' else '!'} {plan_message_text(m.key, m.params, cur)}[/]")
+            lines.append(Text(f"{'✗' if m.level == 'error' else '!'} {plan_message_text(m.key, m.params, cur)}", style=colour))
         if result.ok:
-            lines.append(f"[green]✓ {t('plan.ok')}[/]")
+            lines.append(Text(f"✓ {t('plan.ok')}", style="green"))
         from rich.console import Group
-        from rich.text import Text
 
-        self.query_one("#plan-preview", Static).update(Group(table, *(Text.from_markup(line) for line in lines)))
+        self.query_one("#plan-preview", Static).update(Group(table, *lines))
 
     def action_submit(self) -> None:
         if self.preview is None or not self.preview.ok or not self.preview.instalments:
             self.notify(t("plan.cannot_submit"), severity="error")
             return
-        p = self.preview
-        detail = {
-            "restructured": str(p.restructured), "waived": str(p.waived),
-            "instalments": [{"seq": i.seq, "due_date": i.due_date.isoformat(), "amount": str(i.amount)} for i in p.instalments],
-            "parameters": {k: v for k, v in self.values().items() if k != "type"},
-        }
-        actions.submit_plan(self.workbench.engine, self.case_id, at=self.workbench.clock(), plan_type=p.type, detail=detail)
-        drop_draft(self.workbench.engine, self.case_id)
+        parameters = {k: v for k, v in self.values().items() if k != "type"}
+        plans.submit(self.workbench.engine, self.case_id, self.preview, parameters, now=self.workbench.clock())
         self.notify(t("plan.submitted"))
         self.workbench.after_local_work(self.case_id)
         self.dismiss(True)

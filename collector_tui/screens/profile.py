@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
-from zoneinfo import ZoneInfo
+from typing import ClassVar
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -14,23 +13,17 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
-from collector_tui.domain.contact_rules import check_contact
-from collector_tui.domain.flags import compute_flags
 from collector_tui.domain.masking import mask_id_number, mask_name, mask_phone
 from collector_tui.domain.money import format_money
-from collector_tui.domain.scoring import score_case
-from collector_tui.domain.stages import PRESCRIBED_ACTIONS, Stage, stage_for_dpd
+from collector_tui.domain.stages import PRESCRIBED_ACTIONS, Stage
 from collector_tui.locale import code, t
 from collector_tui.locale.render import check_text, when_text
 from collector_tui.screens.base import WorkbenchScreen
-from collector_tui.storage import audit, outbox
-from collector_tui.storage.facts import load_facts
-from collector_tui.storage.queries import CaseDetail, case_detail, case_position, queue_page
 from collector_tui.widgets.key_bar import KeyBar
+from collector_tui.widgets.plain import TextTable
 from collector_tui.widgets.status_bar import StatusBar
-
-if TYPE_CHECKING:
-    pass
+from collector_tui.work import outbox, privacy
+from collector_tui.work.cases import CaseDetail, assess_case, case_detail, next_case
 
 CHANNELS = ("phone", "sms", "email", "app", "visit")
 
@@ -39,8 +32,9 @@ def _when(iso: str | None) -> str:
     return (iso or "")[:16].replace("T", " ")
 
 
+# Every table here is a TextTable: names, numbers, addresses and notes are shown as text, never as markup.
 def _kv(rows: list[tuple[str, RenderableType]]) -> Table:
-    table = Table.grid(padding=(0, 1))
+    table = TextTable.grid(padding=(0, 1))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
     for key, value in rows:
@@ -49,7 +43,7 @@ def _kv(rows: list[tuple[str, RenderableType]]) -> Table:
 
 
 def _table(*headers: str) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    table = TextTable(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
     for h in headers:
         table.add_column(h)
     return table
@@ -115,7 +109,7 @@ class ProfileScreen(WorkbenchScreen[None]):
                           t(f"stage_long.{d.case.stage}"), f"  ·  DPD {d.case.dpd}  ·  ",
                           (format_money(loan.overdue_amount, loan.currency), "bold"), "\n", (hint, "dim"))
         )
-        phones = Table.grid(padding=(0, 1))
+        phones = TextTable.grid(padding=(0, 1))
         for p in d.phones:
             number = p.number if self.revealed else mask_phone(p.number)
             state = t("profile.reachable") if p.reachable else t("profile.unreachable")
@@ -176,7 +170,7 @@ class ProfileScreen(WorkbenchScreen[None]):
             Text(t("profile.payments"), style="bold underline"), payments,
         ))
         contacts = _table(t("field.at"), t("field.channel"), t("field.disposition"), t("field.note"))
-        states = {e.id: e.state for e in outbox.entries(self.workbench.engine) if e.case_id == d.case.id}
+        states = outbox.states_for(outbox.entries(self.workbench.engine), d.case.id)
         for ct in d.contacts:
             # Local work is marked until the server holds it: pending, or failed with a reason in the outbox.
             mark = f" ({t('outbox.state_' + states.get(ct.id, 'pending'))})" if ct.origin == "local" else ""
@@ -194,14 +188,10 @@ class ProfileScreen(WorkbenchScreen[None]):
 
     def render_risk(self) -> None:
         """Tier, score and what moved it, every raised flag with its evidence, and whether a call is allowed now."""
-        found = load_facts(self.workbench.engine, [self.case_id])
-        if not found:
+        view = assess_case(self.workbench.engine, self.case_id, self.workbench.clock(), self.workbench.rules)
+        if view is None:
             return
-        facts, rules, now = found[0], self.workbench.rules, self.workbench.clock()
-        today = now.astimezone(ZoneInfo(facts.timezone)).date()
-        flags = compute_flags(facts, today, rules.thresholds)
-        score = score_case(stage_for_dpd(facts.dpd, rules.bounds), flags, rules.weights)
-        decision = check_contact(rules.pack, facts, channel="phone", now=now)
+        flags, score, decision = view.assessment.flags, view.assessment.score, view.assessment.decision
         level_style = {"low": "green", "medium": "yellow", "high": "bold red"}[score.risk_level]
         lines: list[RenderableType] = [
             Text(t("risk.title"), style="bold underline"),
@@ -237,11 +227,9 @@ class ProfileScreen(WorkbenchScreen[None]):
 
     def action_next_case(self) -> None:
         """The next case in queue order, without going back to the queue."""
-        engine = self.workbench.engine
-        position = case_position(engine, self.case_id)
-        following = queue_page(engine, (position if position is not None else -1) + 1, 1)
+        following = next_case(self.workbench.engine, self.case_id)
         if following:
-            self.app.switch_screen(ProfileScreen(following[0].id))
+            self.app.switch_screen(ProfileScreen(following))
         else:
             self.notify(t("profile.last_case"))
 
@@ -249,8 +237,7 @@ class ProfileScreen(WorkbenchScreen[None]):
         if self.detail is None or self.revealed:
             return
         # The audit entry is written before anything is shown: no reveal goes unrecorded.
-        audit.record(self.workbench.engine, at=self.workbench.clock(), actor=self.workbench.user or "",
-                     action="reveal", case_id=self.case_id, detail="phones,id_number,name,address")
+        privacy.reveal(self.workbench.engine, self.case_id, actor=self.workbench.user or "", now=self.workbench.clock())
         self.revealed = True
         self.render_detail(self.detail)
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
 from collector_tui.locale import t
 from collector_tui.screens.base import WorkbenchScreen
-from collector_tui.storage.queries import (
+from collector_tui.work.cases import (
     QueueFilter,
     case_position,
     flag_counts,
@@ -102,7 +103,8 @@ class QueueScreen(WorkbenchScreen[None]):
         groups = "  ".join(f"{t(f'queue.group.{g}')} {counts[g]}" for g in GROUPS if counts.get(g))
         title = "  ·  ".join(parts) + f"\n{groups}"
         # Two lines always: a new title repaints in place, without a layout pass on every filter key.
-        self.query_one("#queue-title", Static).update(title, layout=False)
+        # The search text is what the collector typed: shown as text, never read as markup.
+        self.query_one("#queue-title", Static).update(Text(title), layout=False)
         empty = self.query_one("#queue-empty", Static)
         empty.display = shown == 0
         if empty.display:

@@ -57,17 +57,18 @@ def _contact_parts(at: datetime, channel: str, disposition: str, target: str, nu
 
 
 def record_outcome(engine: Engine, case_id: str, *, at: datetime, channel: str, disposition: str, target: str,
-                   number: str, duration_s: int, note: str, collector: str, checklist: dict[str, bool],
+                   number: str, duration_s: int, note: str, collector: str, checklist: dict[str, bool] | None,
                    promise: tuple[date, Decimal, str] | None = None, callback: datetime | None = None) -> list[str]:
-    """A whole outcome from the contact form (the contact, its checklist, any promise or callback) in one
+    """A whole outcome (the contact, its checklist where one was worked, any promise or callback) in one
     transaction: all of it is kept, or none of it."""
     ids = []
     with write(engine) as conn:
         payload, row = _contact_parts(at, channel, disposition, target, number, duration_s, note, collector)
         contact_id = _record_in(conn, "contact.logged", case_id, at, payload, ContactAttempt.__table__, row)  # type: ignore[attr-defined]
         ids.append(contact_id)
-        ids.append(_record_in(conn, "checklist.completed", case_id, at, {"items": checklist, "contact_id": contact_id},
-                              ChecklistRecord.__table__, {"completed_at": at.isoformat(), "items": checklist}))  # type: ignore[attr-defined]
+        if checklist is not None:
+            ids.append(_record_in(conn, "checklist.completed", case_id, at, {"items": checklist, "contact_id": contact_id},
+                                  ChecklistRecord.__table__, {"completed_at": at.isoformat(), "items": checklist}))  # type: ignore[attr-defined]
         if promise is not None:
             due, amount, currency = promise
             ids.append(_record_in(conn, "promise.created", case_id, at,
@@ -83,36 +84,12 @@ def record_outcome(engine: Engine, case_id: str, *, at: datetime, channel: str, 
 
 def log_contact(engine: Engine, case_id: str, *, at: datetime, channel: str, disposition: str, target: str = "customer",
                 number: str = "", duration_s: int = 0, note: str = "", collector: str = "") -> str:
+    """Write a contact as given, unchecked (the use cases check first: collector_tui.work.contact)."""
     payload, row = _contact_parts(at, channel, disposition, target, number, duration_s, note, collector)
     return _record(engine, "contact.logged", case_id, at, payload, ContactAttempt.__table__, row)  # type: ignore[attr-defined]
-
-
-def add_promise(engine: Engine, case_id: str, *, at: datetime, due: date, amount: Decimal, currency: str) -> str:
-    payload = {"due_date": due.isoformat(), "amount": str(amount), "currency": currency}
-    row = {"made_at": at.isoformat(), "due_date": due.isoformat(), "amount": str(amount), "status": "outstanding",
-           "origin": "local"}
-    return _record(engine, "promise.created", case_id, at, payload, PromiseToPay.__table__, row)  # type: ignore[attr-defined]
-
-
-def schedule_callback(engine: Engine, case_id: str, *, at: datetime, when: datetime, note: str = "") -> str:
-    payload = {"at": when.isoformat(), "note": note}
-    row = {"at": when.isoformat(), "note": note, "origin": "local"}
-    return _record(engine, "callback.scheduled", case_id, at, payload, Callback.__table__, row)  # type: ignore[attr-defined]
 
 
 def submit_plan(engine: Engine, case_id: str, *, at: datetime, plan_type: str, detail: dict[str, Any]) -> str:
     payload = {"type": plan_type, **detail}
     row = {"type": plan_type, "status": "submitted", "created_at": at.isoformat(), "detail": detail, "origin": "local"}
     return _record(engine, "plan.submitted", case_id, at, payload, RepaymentPlan.__table__, row)  # type: ignore[attr-defined]
-
-
-def complete_checklist(engine: Engine, case_id: str, *, at: datetime, items: dict[str, bool],
-                       contact_id: str | None = None) -> str:
-    payload = {"items": items, "contact_id": contact_id}
-    row = {"completed_at": at.isoformat(), "items": items}
-    return _record(engine, "checklist.completed", case_id, at, payload, ChecklistRecord.__table__, row)  # type: ignore[attr-defined]
-
-
-def correct_contact(engine: Engine, case_id: str, *, at: datetime, field: str, value: str, reason: str = "") -> str:
-    payload = {"field": field, "value": value, "reason": reason}
-    return _record(engine, "customer.contact_corrected", case_id, at, payload, None, None)

@@ -39,8 +39,7 @@ def place_all(engine: Engine, now: datetime, rules: Rules, case_ids: Iterable[st
 
 
 def place_facts(facts: Iterable[Any], now: datetime, rules: Rules) -> list[Placement]:
-    return [place_case(f, now, rules.pack, thresholds=rules.thresholds, weights=rules.weights, bounds=rules.bounds)
-            for f in facts]
+    return [place_case(f, now, rules) for f in facts]
 
 
 CHUNK = 500  # cases placed and written a transaction at a time (and within SQLite's bound-parameter limit)

@@ -6,11 +6,12 @@ import asyncio
 from functools import partial
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from collector_tui.domain.masking import mask_name
 from collector_tui.locale import t
-from collector_tui.storage.queries import QueueFilter, queue_page
+from collector_tui.work.cases import QueueFilter, queue_page
 
 if TYPE_CHECKING:
     from collector_tui.app import CollectorApp
@@ -34,5 +35,6 @@ class CaseCommands(Provider):
         rows = await asyncio.to_thread(queue_page, self.workbench.engine, 0, LIMIT, QueueFilter(text=text))
         for rank, row in enumerate(rows):
             label = f"{t('palette.open')} {row.id} · {mask_name(row.customer_name)} · DPD {row.dpd}"
-            yield Hit(1.0 - rank / (LIMIT * 2), label, partial(self.workbench.open_case, row.id), text=label,
+            # A name from the cache is text, not markup: the palette reads a str prompt as markup.
+            yield Hit(1.0 - rank / (LIMIT * 2), Text(label), partial(self.workbench.open_case, row.id), text=label,
                       help=t(f"stage_long.{row.stage}"))

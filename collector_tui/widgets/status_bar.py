@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
 from collector_tui.locale import t
-from collector_tui.storage.state import Status
+from collector_tui.work.status import Status
 
 
 def describe(status: Status | None, *, syncing_cases: int | None = None, signed_in: bool = True) -> str:
@@ -46,4 +47,4 @@ class StatusBar(Static):
     text: reactive[str] = reactive("")
 
     def watch_text(self, value: str) -> None:
-        self.update(value)
+        self.update(Text(value))  # the server's reason and the user name are text, not markup

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.widgets import Static
 
 from collector_tui.domain.money import format_money
 from collector_tui.locale import current_locale, t
-from collector_tui.storage.queries import case_detail
+from collector_tui.work.cases import case_detail
 from collector_tui.talktracks import TrackError, messages, segment_for, track_for
 
 if TYPE_CHECKING:
@@ -52,10 +53,11 @@ class TalkTrack(Static):
                 draft = messages(current_locale()).draft(self.channel, detail.case.stage, values,
                                                          app.rules.pack.opt_out_required)
                 self.draft = draft
-                self.update(f"[b]{t('contact.message_draft')}[/]\n{draft}")
+                self.update(Text.assemble((t("contact.message_draft"), "bold"), "\n", draft))
                 return
             track = track_for(current_locale(), detail.case.stage, segment_for(detail.customer.employment.get("type")))
         except TrackError as exc:
-            self.update(f"[red]{exc}[/]")
+            self.update(Text(str(exc), style="red"))
             return
-        self.update(f"[b]{track.title}[/]\n" + "\n".join(f"• {line.format(**values)}" for line in track.lines))
+        # The customer's name and figures are filled in as text: never read as markup.
+        self.update(Text.assemble((track.title, "bold"), *(f"\n• {line.format(**values)}" for line in track.lines)))

@@ -1,0 +1,93 @@
+"""Record what happened on a contact: checked, decided by the rule pack, written with its outbox entries, and
+the case re-placed in the queue, all before anything is pushed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from collector_tui.domain.actions import FieldError, validate_callback, validate_contact, validate_promise
+from collector_tui.domain.contact_rules import Decision, check_contact
+from collector_tui.domain.facts import CaseFacts
+from collector_tui.domain.rules import Rules
+from collector_tui.storage import actions
+from collector_tui.storage.actions import UnknownCase
+from collector_tui.storage.queue_build import replace_cases
+from collector_tui.work.cases import case_facts
+
+
+class Invalid(ValueError):
+    """Values no collector could mean: each error names its field and a message key."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__(", ".join(e.field for e in errors))
+        self.errors = errors
+
+
+class Blocked(RuntimeError):
+    """The rule pack blocks this contact: the decision says which rule, why, and from when it is allowed."""
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(decision.rule or "")
+        self.decision = decision
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One contact as the collector reports it, with the promise or callback it produced."""
+
+    channel: str
+    disposition: str
+    target: str = "customer"
+    number: str = ""
+    duration_s: int = 0
+    note: str = ""
+    promise: tuple[date, Decimal] | None = None
+    callback_at: datetime | None = None
+    checklist: dict[str, bool] | None = field(default=None)  # the compliance checklist, where one was worked
+
+
+def check(rules: Rules, facts: CaseFacts, *, channel: str, now: datetime, target: str = "customer",
+          number: str | None = None) -> Decision:
+    """May this contact be made now (the form's live check and the recorder's gate are the same call)?"""
+    return check_contact(rules.pack, facts, channel=channel, now=now, target=target, number=number or None)
+
+
+def validate(facts: CaseFacts, outcome: Outcome, now: datetime) -> list[FieldError]:
+    errors = validate_contact(outcome.channel, outcome.disposition, outcome.target, outcome.duration_s, outcome.note)
+    if outcome.promise is not None:
+        due, amount = outcome.promise
+        errors += validate_promise(due, amount, now.astimezone(ZoneInfo(facts.timezone)).date())
+    if outcome.callback_at is not None:
+        errors += validate_callback(outcome.callback_at, now)
+    return errors
+
+
+def record_outcome(engine: Engine, rules: Rules, case_id: str, outcome: Outcome, *, now: datetime, collector: str,
+                   at: datetime | None = None) -> list[str]:
+    """Check, decide and record one outcome; returns the ids of what was written (the contact's first).
+
+    Raises UnknownCase, Invalid (with every bad field) or Blocked (with the rule's decision). `at` is when the
+    contact happened (default: now).
+    """
+    facts = case_facts(engine, case_id)
+    if facts is None:
+        raise UnknownCase(case_id)
+    moment = at or now
+    errors = validate(facts, outcome, now)
+    if errors:
+        raise Invalid(errors)
+    decision = check(rules, facts, channel=outcome.channel, now=moment, target=outcome.target, number=outcome.number)
+    if not decision.allowed:
+        raise Blocked(decision)
+    promise = (outcome.promise[0], outcome.promise[1], facts.currency) if outcome.promise else None
+    ids = actions.record_outcome(engine, case_id, at=moment, channel=outcome.channel, disposition=outcome.disposition,
+                                 target=outcome.target, number=outcome.number, duration_s=outcome.duration_s,
+                                 note=outcome.note, collector=collector, checklist=outcome.checklist,
+                                 promise=promise, callback=outcome.callback_at)
+    replace_cases(engine, [case_id], now, rules)
+    return ids

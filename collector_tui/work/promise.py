@@ -1,0 +1,28 @@
+"""Record a promise to pay outside a contact (the CLI's `promise add`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from collector_tui.domain.actions import validate_promise
+from collector_tui.domain.rules import Rules
+from collector_tui.storage import actions
+from collector_tui.storage.queue_build import replace_cases
+from collector_tui.work.cases import case_facts
+from collector_tui.work.contact import Invalid, UnknownCase
+
+
+def add_promise(engine: Engine, rules: Rules, case_id: str, *, due: date, amount: Decimal, now: datetime) -> str:
+    facts = case_facts(engine, case_id)
+    if facts is None:
+        raise UnknownCase(case_id)
+    errors = validate_promise(due, amount, now.astimezone(ZoneInfo(facts.timezone)).date())
+    if errors:
+        raise Invalid(errors)
+    entry = actions.add_promise(engine, case_id, at=now, due=due, amount=amount, currency=facts.currency)
+    replace_cases(engine, [case_id], now, rules)
+    return entry

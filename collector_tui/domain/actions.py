@@ -13,9 +13,7 @@ DISPOSITIONS = (
     "callback_requested", "promise_to_pay", "plan_requested", "already_paid", "refused", "dispute", "hardship",
     "cease_requested", "attorney", "bankruptcy", "deceased", "complaint",
 )
-MUTATION_TYPES = ("contact.logged", "promise.created", "callback.scheduled", "plan.submitted",
-                  "checklist.completed", "customer.contact_corrected", "audit.recorded")
-CORRECTABLE = ("phone", "email", "address")
+CORRECTABLE = ("phone", "email", "address")  # what the server accepts a correction of
 NOTE_MAX = 2000
 
 
@@ -76,16 +74,3 @@ def validate_promise(due: date, amount: Decimal, today: date, max_days: int = 60
 
 def validate_callback(at: datetime, now: datetime) -> list[FieldError]:
     return [FieldError("at", "form.callback_past", {})] if at <= now else []
-
-
-def validate_correction(field: str, value: str) -> list[FieldError]:
-    errors = []
-    if field not in CORRECTABLE:
-        errors.append(FieldError("field", "form.choose_one", {"choices": ", ".join(CORRECTABLE)}))
-    elif field == "phone" and not (value.startswith("+") and value[1:].isdigit() and 8 <= len(value) <= 16):
-        errors.append(FieldError("value", "form.phone", {}))
-    elif field == "email" and ("@" not in value or " " in value.strip()):
-        errors.append(FieldError("value", "form.email", {}))
-    elif not value.strip():
-        errors.append(FieldError("value", "form.required", {}))
-    return errors

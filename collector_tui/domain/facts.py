@@ -11,7 +11,6 @@ CONVERSATIONS = frozenset({
     "rpc", "third_party", "callback_requested", "promise_to_pay", "plan_requested", "already_paid", "refused",
     "dispute", "hardship", "cease_requested", "attorney", "bankruptcy", "deceased", "complaint",
 })
-FAILED = frozenset({"no_answer", "busy", "voicemail", "invalid_number", "wrong_number", "message_left"})
 
 
 @dataclass(frozen=True)

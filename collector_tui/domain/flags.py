@@ -15,8 +15,6 @@ from dateutil.relativedelta import relativedelta
 
 from collector_tui.domain.facts import CaseFacts
 
-SEVERITIES = ("low", "medium", "high")
-
 
 @dataclass(frozen=True)
 class FlagThresholds:

@@ -68,8 +68,3 @@ def stage_for_dpd(dpd: int, bounds: StageBounds = DEFAULT_BOUNDS) -> Stage:
     if dpd <= bounds.severe_last:
         return Stage.SEVERE
     return Stage.LONG_TERM
-
-
-def stage_label_key(stage: Stage) -> str:
-    """Message key of a stage's short name."""
-    return f"stage.{int(stage)}"

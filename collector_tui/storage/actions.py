@@ -18,7 +18,7 @@ from collector_tui.storage.models import (
     PromiseToPay,
     RepaymentPlan,
 )
-from collector_tui.storage.outbox import enqueue
+from collector_tui.storage.outbox_rows import enqueue
 
 
 class UnknownCase(LookupError):

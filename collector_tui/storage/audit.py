@@ -9,7 +9,7 @@ from uuid6 import uuid7
 
 from collector_tui.storage.engine import read, write
 from collector_tui.storage.models import AuditEntry
-from collector_tui.storage.outbox import enqueue
+from collector_tui.storage.outbox_rows import enqueue
 
 T_AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
 

@@ -6,19 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
 
+from collector_tui.storage.audit import append
 from collector_tui.storage.engine import read, write
 from collector_tui.storage.models import (
     Callback,
     ChecklistRecord,
     ContactAttempt,
-    OutboxEntry,
     PromiseToPay,
     RepaymentPlan,
 )
-
-T_OUTBOX = OutboxEntry.__table__  # type: ignore[attr-defined]
+from collector_tui.storage.outbox_rows import T_OUTBOX
 # The local table each mutation type writes, so a discard can take the local record back too.
 LOCAL_TABLE = {
     "contact.logged": ContactAttempt.__table__,  # type: ignore[attr-defined]
@@ -45,13 +44,6 @@ class Entry:
     def wire(self) -> dict[str, Any]:
         return {"id": self.id, "type": self.type, "case_id": self.case_id, "base_version": self.base_version,
                 "occurred_at": self.occurred_at, "payload": self.payload}
-
-
-def enqueue(conn: Connection, *, id: str, type: str, case_id: str, base_version: int, occurred_at: datetime,  # noqa: A002
-            payload: dict[str, Any]) -> None:
-    """Add an entry inside the caller's transaction, the one that writes the local record."""
-    conn.execute(T_OUTBOX.insert().values(id=id, type=type, case_id=case_id, base_version=base_version,
-                                          occurred_at=occurred_at.isoformat(), payload=payload, state="pending"))
 
 
 def entries(engine: Engine, states: tuple[str, ...] = ("pending", "failed"), limit: int | None = None) -> list[Entry]:
@@ -106,8 +98,6 @@ def discard(engine: Engine, entry_id: str, *, actor: str, at: datetime) -> Entry
         table = LOCAL_TABLE.get(entry.type)
         if table is not None:
             conn.execute(delete(table).where(table.c.id == entry_id))
-        from collector_tui.storage.audit import append
-
         append(conn, at=at, actor=actor, action="outbox.discard", case_id=entry.case_id,
                detail=f"{entry.type} {entry.id}: {entry.last_error or 'pending'}")
     return entry

@@ -12,6 +12,13 @@ from typing import Any
 
 import platformdirs
 
+from collector_tui.domain.flags import FlagThresholds
+from collector_tui.domain.plans import PlanLimits
+from collector_tui.domain.rules import Rules
+from collector_tui.domain.scoring import ScoreWeights
+from collector_tui.domain.stages import StageBounds
+from collector_tui.policies import load_pack
+
 APP_NAME = "collector-tui"
 SETTINGS_FILE = "settings.toml"
 CACHE_FILE = "cache.db"
@@ -143,13 +150,6 @@ def _override(cls: Any, values: dict[str, Any], source: str, section: str) -> An
 
 def build_rules(settings: Settings, source: str = SETTINGS_FILE, *, load_pack_now: bool = True) -> Any:
     """The domain's Rules from the settings: the chosen pack and every threshold with overrides applied."""
-    from collector_tui.domain.flags import FlagThresholds
-    from collector_tui.domain.plans import PlanLimits
-    from collector_tui.domain.rules import Rules
-    from collector_tui.domain.scoring import ScoreWeights
-    from collector_tui.domain.stages import StageBounds
-    from collector_tui.policies import load_pack
-
     parts = {
         "thresholds": _override(FlagThresholds, settings.thresholds, source, "thresholds"),
         "weights": _override(ScoreWeights, settings.weights, source, "weights"),

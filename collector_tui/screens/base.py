@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar, cast
 
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 
+from collector_tui.screens.workbench import Workbench
 from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.status_bar import StatusBar
-
-if TYPE_CHECKING:
-    from collector_tui.app import CollectorApp
 
 ResultType = TypeVar("ResultType")
 
@@ -51,12 +49,12 @@ class WorkbenchScreen(Screen[ResultType]):
         self.check_idle()  # the screen paints when it next goes idle: that is now
 
     @property
-    def workbench(self) -> CollectorApp:
-        return self.app  # type: ignore[return-value]
+    def workbench(self) -> Workbench:
+        return cast(Workbench, self.app)
 
     def follow_status(self) -> None:
         """Keep this screen's sync line in step with the app's."""
-        self.watch(self.workbench, "status_text", lambda text: setattr(self.query_one(StatusBar), "text", text))
+        self.watch(self.app, "status_text", lambda text: setattr(self.query_one(StatusBar), "text", text))
 
     def case_in_view(self) -> str | None:
         """The case the screen's case actions (contact, plan) apply to; None where there is none."""
@@ -66,15 +64,11 @@ class WorkbenchScreen(Screen[ResultType]):
         """Called when the contact form saved something for this screen's case."""
 
     def action_contact(self) -> None:
-        from collector_tui.screens.contact import ContactScreen
-
         case_id = self.case_in_view()
         if case_id:
-            self.app.push_screen(ContactScreen(case_id), lambda saved: self.after_contact_saved() if saved else None)
+            self.workbench.open_contact(case_id, self.after_contact_saved)
 
     def action_plan(self) -> None:
-        from collector_tui.screens.plan import PlanScreen
-
         case_id = self.case_in_view()
         if case_id:
-            self.app.push_screen(PlanScreen(case_id))
+            self.workbench.open_plan(case_id)

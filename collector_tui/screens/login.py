@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, cast
 
 from textual import work
 from textual.app import ComposeResult
@@ -16,10 +16,8 @@ from collector_tui.locale import t
 from collector_tui.sync.client import ApiClient
 from collector_tui.sync.errors import SyncError
 from collector_tui.sync.credentials import NoCredentialStore, save_token
+from collector_tui.screens.workbench import Workbench
 from collector_tui.widgets.i18n import localize_bindings
-
-if TYPE_CHECKING:
-    from collector_tui.app import CollectorApp
 
 
 class LoginScreen(ModalScreen[bool]):
@@ -33,8 +31,8 @@ class LoginScreen(ModalScreen[bool]):
         self.reason = reason
 
     @property
-    def workbench(self) -> CollectorApp:
-        return self.app  # type: ignore[return-value]
+    def workbench(self) -> Workbench:
+        return cast(Workbench, self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box"):

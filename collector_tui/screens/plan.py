@@ -10,6 +10,7 @@ from statistics import median
 from typing import Any, ClassVar
 
 from dateutil.relativedelta import relativedelta
+from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -133,8 +134,6 @@ class PlanScreen(WorkbenchScreen[bool]):
             lines.append(Text(f"{'✗' if m.level == 'error' else '!'} {plan_message_text(m.key, m.params, cur)}", style=colour))
         if result.ok:
             lines.append(Text(f"✓ {t('plan.ok')}", style="green"))
-        from rich.console import Group
-
         self.query_one("#plan-preview", Static).update(Group(table, *lines))
 
     def action_submit(self) -> None:

@@ -12,6 +12,7 @@ from textual.widgets import Input, Static
 
 from collector_tui.locale import t
 from collector_tui.screens.base import WorkbenchScreen
+from collector_tui.screens.flag_picker import FlagPicker
 from collector_tui.work.cases import (
     QueueFilter,
     case_position,
@@ -111,9 +112,7 @@ class QueueScreen(WorkbenchScreen[None]):
             empty.update(t("queue.empty") if total == 0 else t("queue.filtered_empty"))
 
     def on_case_table_selected(self, message: CaseTable.Selected) -> None:
-        from collector_tui.screens.profile import ProfileScreen
-
-        self.app.push_screen(ProfileScreen(message.case_id))
+        self.workbench.open_case(message.case_id)
 
     def case_in_view(self) -> str | None:
         return self.table.current.id if self.table.current else None
@@ -124,8 +123,6 @@ class QueueScreen(WorkbenchScreen[None]):
         self.reload(from_top=True)
 
     def action_pick_flag(self) -> None:
-        from collector_tui.screens.flag_picker import FlagPicker
-
         def picked(flag: str | None) -> None:
             self.filter = replace(self.filter, flag=flag or None)
             self.reload()

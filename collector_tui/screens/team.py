@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,12 +14,10 @@ from textual.widgets import DataTable, Label, Sparkline, Static
 
 from collector_tui.domain.team import CaseFigures, CollectorFigures, case_figures, monthly_band, team_figures
 from collector_tui.locale import code, t
+from collector_tui.screens.workbench import Workbench
 from collector_tui.storage.team import TeamData, load_team_stats
 from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.key_bar import KeyBar
-
-if TYPE_CHECKING:
-    from collector_tui.app import CollectorApp
 
 BACK = Binding("escape", "back", "binding.back", id="team.back")
 
@@ -51,8 +49,8 @@ class TeamScreen(Screen[None]):
         self.figures: list[CollectorFigures] = []
 
     @property
-    def workbench(self) -> CollectorApp:
-        return self.app  # type: ignore[return-value]
+    def workbench(self) -> Workbench:
+        return cast(Workbench, self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(id="team-title", classes="title")
@@ -124,7 +122,7 @@ class CollectorCasesScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        app: CollectorApp = self.app  # type: ignore[assignment]
+        app = cast(Workbench, self.app)
         figures = case_figures(self.data.cases, self.data.contacts, self.data.date_to, app.rules.pack)
         order = {"over": 0, "under": 1, "ok": 2}
         self.rows = sorted((f for f in figures if f.collector == self.who.id),
@@ -166,7 +164,7 @@ class CaseTimelineScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        app: CollectorApp = self.app  # type: ignore[assignment]
+        app = cast(Workbench, self.app)
         hours = app.rules.pack.hours
         table = self.query_one(DataTable)
         for key in ("day", "hour", "channel", "disposition", "count"):

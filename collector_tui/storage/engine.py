@@ -57,6 +57,7 @@ def open_engine(path: Path | str, *, migrate_schema: bool = True, key: str | Non
         if len(key) != 64 or any(ch not in "0123456789abcdef" for ch in key):
             raise CacheUnreadable("the cache key must be 64 lowercase hex digits")
         try:
+            # start-up: the optional sqlcipher extra is loaded only for an encrypted cache
             import sqlcipher3  # type: ignore[import-not-found]
         except ImportError:
             raise CacheUnreadable("cache encryption needs the sqlcipher extra: pip install 'collector-tui[sqlcipher]'") from None

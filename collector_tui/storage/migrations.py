@@ -7,14 +7,15 @@ from collections.abc import Callable
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
+from collector_tui.storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from collector_tui.storage.search import CREATE, REFRESH_ALL
+
 
 class SchemaTooNew(RuntimeError):
     """The cache was written by a newer collector-tui; we refuse rather than corrupt it."""
 
 
 def _v1_initial(conn: Connection) -> None:
-    from collector_tui.storage import models  # noqa: F401  (registers the tables)
-
     SQLModel.metadata.create_all(conn)
 
 
@@ -26,15 +27,11 @@ def _add_column(conn: Connection, table: str, column: str, ddl: str) -> None:
 
 
 def _v2_queue(conn: Connection) -> None:
-    from collector_tui.storage import models  # noqa: F401
-
     _add_column(conn, "contactattempt", "number", "VARCHAR NOT NULL DEFAULT ''")
     SQLModel.metadata.create_all(conn)  # creates queue_entry; existing tables are left alone
 
 
 def _v3_team(conn: Connection) -> None:
-    from collector_tui.storage import models  # noqa: F401
-
     SQLModel.metadata.create_all(conn)  # creates team_stats
 
 
@@ -48,8 +45,6 @@ def _v4_append_only_audit(conn: Connection) -> None:
 
 
 def _v5_indexed_queue(conn: Connection) -> None:
-    from collector_tui.storage import models  # noqa: F401
-
     # The queue is derived data: drop the numbered table; the next sync or re-order places every case again.
     conn.exec_driver_sql("DROP TABLE IF EXISTS queue_entry")
     # The case table's queue index gives way to the two sort orders the queue offers besides its own.
@@ -73,8 +68,6 @@ def _v6_case_search(conn: Connection) -> None:
 def _v7_case_text(conn: Connection) -> None:
     # The search text moves to a plain table the index reads from (storage.search): a short search scans
     # that table instead of the index's own copy, which costs a virtual-table call a row.
-    from collector_tui.storage.search import CREATE, REFRESH_ALL
-
     conn.exec_driver_sql("DROP TRIGGER IF EXISTS case_search_forget")
     conn.exec_driver_sql("DROP TABLE IF EXISTS case_search")
     for statement in CREATE:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 
 import keyring
 from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
@@ -52,8 +53,6 @@ CACHE_SERVICE = "collector-tui-cache"
 
 def cache_key(home: str, *, create: bool) -> str:
     """The cache's encryption key, kept in the OS keyring under the home folder's path."""
-    import secrets
-
     try:
         key = keyring.get_password(CACHE_SERVICE, home)
         if key is None and create:

@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import cast
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from collector_tui.domain.masking import mask_name
 from collector_tui.locale import t
+from collector_tui.screens.workbench import Workbench
 from collector_tui.work.cases import QueueFilter, queue_page
-
-if TYPE_CHECKING:
-    from collector_tui.app import CollectorApp
 
 LIMIT = 20
 
 
 class CaseCommands(Provider):
     @property
-    def workbench(self) -> CollectorApp:
-        return self.app  # type: ignore[return-value]
+    def workbench(self) -> Workbench:
+        return cast(Workbench, self.app)
 
     async def discover(self) -> Hits:
         yield DiscoveryHit(t("palette.jump"), self.workbench.action_command_palette, help=t("palette.jump_help"))

@@ -3,18 +3,16 @@ customer's own figures filled in (domain brief: educational with students, solut
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import cast
 
 from rich.text import Text
 from textual.widgets import Static
 
 from collector_tui.domain.money import format_money
 from collector_tui.locale import current_locale, t
+from collector_tui.screens.workbench import Workbench
 from collector_tui.work.cases import case_detail
 from collector_tui.talktracks import TrackError, messages, segment_for, track_for
-
-if TYPE_CHECKING:
-    from collector_tui.app import CollectorApp
 
 
 class TalkTrack(Static):
@@ -35,7 +33,7 @@ class TalkTrack(Static):
         self.on_mount()
 
     def on_mount(self) -> None:
-        app: CollectorApp = self.app  # type: ignore[assignment]
+        app = cast(Workbench, self.app)
         detail = case_detail(app.engine, self.case_id)
         if detail is None:
             return

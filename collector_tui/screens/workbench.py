@@ -1,0 +1,47 @@
+"""What the screens and widgets need from the app that hosts them, as a protocol: they never import the app.
+
+The app (`collector_tui.app.CollectorApp`) is the one place that knows every screen: a screen that opens
+another asks the app to (`open_case`, `open_contact`, `open_plan`), so no screen imports the app and the
+screens import one another only downwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import Engine
+
+from collector_tui.config import Settings
+from collector_tui.domain.rules import Rules
+
+
+class Workbench(Protocol):
+    engine: Engine  # the home's cache
+    settings: Settings
+    rules: Rules  # the rule pack and thresholds the settings give
+    api: str  # the server's address ("" when none is set)
+    user: str  # the signed-in collector
+    token: str | None  # set again by the sign-in screen when the server refused the old one
+    display_tz: str  # the collector's own time zone, for times shown on screen
+    status_text: str  # the sync line every screen shows (a reactive: screens watch it)
+    clock: Callable[[], datetime]
+
+    def refresh_status(self, syncing_cases: int | None = None) -> None:
+        """Re-read the sync line (outbox counts change as entries are fixed or discarded)."""
+
+    def after_local_work(self, case_id: str) -> None:
+        """Something was recorded on `case_id`: the footer and the case's place in the queue follow."""
+
+    def open_case(self, case_id: str) -> None:
+        """Show the case's profile."""
+
+    def open_contact(self, case_id: str, on_saved: Callable[[], None]) -> None:
+        """Open the contact form on the case; `on_saved` runs when it saved something."""
+
+    def open_plan(self, case_id: str) -> None:
+        """Open the repayment-plan form on the case."""
+
+    def action_command_palette(self) -> None:
+        """Open the command palette."""

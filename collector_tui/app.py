@@ -196,7 +196,7 @@ class CollectorApp(App[None]):
         return True
 
     def action_team(self) -> None:
-        from collector_tui.screens.team import TeamScreen  # start-up: a lead's screen, not on the first paint
+        from collector_tui.screens.team_review import TeamScreen  # start-up: a lead's screen, not on the first paint
 
         if not isinstance(self.screen, TeamScreen):
             self.push_screen(TeamScreen())

@@ -43,9 +43,9 @@ def report_contacts(
 ) -> None:
     """Per collector: contacts in 7 and 30 days, per case per month, over the cap, under the floor,
     golden-window misses, contacts outside the allowed hours, promises, right-party rate."""
-    from collector_tui.domain.team import monthly_band, team_figures
+    from collector_tui.domain.contact_review import monthly_band, team_figures
     from collector_tui.storage import audit
-    from collector_tui.storage.team import load_team_stats, save_team_stats
+    from collector_tui.storage.team_stats import load_team_stats, save_team_stats
     from collector_tui.sync.client import ApiClient
     from collector_tui.sync.errors import SyncError
 

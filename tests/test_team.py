@@ -17,11 +17,11 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from collector_tui.domain.team import team_figures
+from collector_tui.domain.contact_review import team_figures
 from collector_tui.policies import load_pack
 from collector_tui.server.models import CaseDoc
 from collector_tui.storage.engine import open_engine
-from collector_tui.storage.team import load_team_stats
+from collector_tui.storage.team_stats import load_team_stats
 from collector_tui.sync.client import ApiClient
 from collector_tui.sync.service import run_sync
 from tests.conftest import CLI, cli_env
@@ -167,7 +167,7 @@ async def test_team_screen_drills_from_collector_to_case_to_timeline(planted) ->
 
     from collector_tui.app import CollectorApp
     from collector_tui.config import Settings
-    from collector_tui.screens.team import CaseTimelineScreen, CollectorCasesScreen, TeamScreen
+    from collector_tui.screens.team_review import CaseTimelineScreen, CollectorCasesScreen, TeamScreen
 
     _, engine, _, expected = planted
     app = CollectorApp(engine, settings=Settings(locale="en"), user="lead", clock=lambda: NOW)

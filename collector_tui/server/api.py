@@ -23,7 +23,7 @@ from collector_tui.server.auth import new_token, token_digest, verify_password
 from collector_tui.server.models import AccessToken, Account
 from collector_tui.server.mutations import apply_batch
 from collector_tui.server.store import churn, feed_page
-from collector_tui.server.team import contact_stats
+from collector_tui.server.contact_stats import contact_stats
 
 TOKEN_TTL_S = 8 * 3600
 

@@ -12,7 +12,7 @@ from collector_tui.domain.rules import Rules
 from collector_tui.policies import load_pack
 from collector_tui.storage import state
 from collector_tui.storage.queue_build import refresh_queue
-from collector_tui.storage.team import save_team_stats
+from collector_tui.storage.team_stats import save_team_stats
 from collector_tui.sync.client import ApiClient
 from collector_tui.sync.errors import SyncError
 from collector_tui.sync.pull import Progress, PullResult, pull

@@ -12,10 +12,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Label, Sparkline, Static
 
-from collector_tui.domain.team import CaseFigures, CollectorFigures, case_figures, monthly_band, team_figures
+from collector_tui.domain.contact_review import CaseFigures, CollectorFigures, case_figures, monthly_band, team_figures
 from collector_tui.locale import code, t
 from collector_tui.screens.workbench import Workbench
-from collector_tui.storage.team import TeamData, load_team_stats
+from collector_tui.storage.team_stats import TeamData, load_team_stats
 from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.key_bar import KeyBar
 
@@ -38,7 +38,7 @@ def histogram(counts: list[int], floor: int, cap: int, width: int = 30) -> Text:
 
 
 class TeamScreen(Screen[None]):
-    CSS_PATH = "team.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
+    CSS_PATH = "team_review.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
 
     BINDINGS: ClassVar[list[BindingType]] = [BACK, Binding("enter", "drill", "binding.open", id="team.open")]
 
@@ -106,7 +106,7 @@ class TeamScreen(Screen[None]):
 
 
 class CollectorCasesScreen(Screen[None]):
-    CSS_PATH = "team.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
+    CSS_PATH = "team_review.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
 
     BINDINGS: ClassVar[list[BindingType]] = [BACK, Binding("enter", "drill", "binding.open", id="team.case")]
 
@@ -149,7 +149,7 @@ class CollectorCasesScreen(Screen[None]):
 
 
 class CaseTimelineScreen(Screen[None]):
-    CSS_PATH = "team.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
+    CSS_PATH = "team_review.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
 
     BINDINGS: ClassVar[list[BindingType]] = [BACK]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, select
 
-from collector_tui.domain.team import TeamCase, TeamContact
+from collector_tui.domain.contact_review import TeamCase, TeamContact
 from collector_tui.storage.engine import read, write
 from collector_tui.storage.models import TeamStatsRow
 

@@ -11,14 +11,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import Engine
-
 from collector_tui.config import Settings
 from collector_tui.domain.rules import Rules
+from collector_tui.work.cache import Cache
 
 
 class Workbench(Protocol):
-    engine: Engine  # the home's cache
+    engine: Cache  # the home's cache, passed on to the use cases (collector_tui.work)
     settings: Settings
     rules: Rules  # the rule pack and thresholds the settings give
     api: str  # the server's address ("" when none is set)

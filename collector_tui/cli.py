@@ -238,7 +238,7 @@ def queue(
             "id": p.case_id, "position": position, "group": p.group,
             "reason": reason_text(p.group, p.reason, p.params, currency, p.blocked_by,
                                   p.next_allowed_at.isoformat() if p.next_allowed_at else None, tz),
-            "stage": p.stage, "tier": p.tier, "score": p.score, "flags": list(p.flags), "callable": p.callable,
+            "stage": p.stage, "dpd": p.dpd, "tier": p.tier, "score": p.score, "flags": list(p.flags), "callable": p.callable,
             "blocked_by": p.blocked_by, "next_allowed_at": p.next_allowed_at.isoformat() if p.next_allowed_at else None,
         })
     if as_json:

@@ -48,11 +48,13 @@ def contact_add(
     case_id: Annotated[str, typer.Argument(help="Case id, such as C-000123")],
     channel: Annotated[str, typer.Option(help="phone, sms, email, app or visit")],
     disposition: Annotated[str, typer.Option(help="Outcome code, such as rpc, no_answer, promise_to_pay")],
-    target: Annotated[str, typer.Option(help="customer or third_party")] = "customer",
+    target: Annotated[str, typer.Option(help="customer, third_party or attorney")] = "customer",
     number: Annotated[str, typer.Option(help="Number or address used")] = "",
     duration: Annotated[int, typer.Option(help="Call length in seconds")] = 0,
     note: Annotated[str, typer.Option(help="What was said")] = "",
     at: Annotated[Optional[str], typer.Option(help="When, ISO with offset (default: now)")] = None,
+    all_channels: Annotated[bool, typer.Option("--all-channels",
+                                               help="A cease request that covers every channel")] = False,
 ) -> None:
     """Record a contact attempt; a contact the rule pack blocks is refused with the rule and the reason."""
     from collector_tui.locale.render import check_text, when_text
@@ -63,7 +65,7 @@ def contact_add(
     moment = _moment(at)
     engine = open_cache(c)
     outcome = recorder.Outcome(channel=channel, disposition=disposition, target=target, number=number,
-                               duration_s=duration, note=note)
+                               duration_s=duration, note=note, scope="all" if all_channels else "")
     try:
         ids = recorder.record_outcome(engine, config.build_rules(c.settings), case_id, outcome,
                                       now=datetime.now(timezone.utc), at=moment, collector=c.settings.user)

@@ -104,7 +104,7 @@ def raw_sync(url: str, token: str, path: Path) -> None:
                                          for s in c["schedule"]]
                 rows["payment"] += [(c["id"], p["id"], p["date"], p["amount"], p["minimum_only"]) for p in c["payments"]]
                 rows["contactattempt"] += [(x["id"], c["id"], x["at"], x["channel"], x["target"], x["disposition"], "",
-                                            x["collector"], x["duration_s"], x["note"], "server") for x in c["contacts"]]
+                                            x["collector"], x["duration_s"], x["note"], "server", "") for x in c["contacts"]]
             db.execute("BEGIN IMMEDIATE")
             for table, batch in rows.items():
                 # The same statements as the page writer's, built from the same column declarations (storage.rows).

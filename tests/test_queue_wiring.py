@@ -43,7 +43,7 @@ def test_queue_json_has_every_key_and_a_total_order(home) -> None:  # type: igno
     assert len(rows) == 150
     assert [r["position"] for r in rows] == list(range(150))
     assert len({r["id"] for r in rows}) == 150
-    keys = {"id", "position", "group", "reason", "stage", "tier", "score", "flags", "callable", "blocked_by", "next_allowed_at"}
+    keys = {"id", "position", "group", "reason", "stage", "dpd", "tier", "score", "flags", "callable", "blocked_by", "next_allowed_at"}
     assert all(set(r) == keys for r in rows)
     order = ["promise", "golden", "callback", "rest", "blocked"]
     assert [order.index(r["group"]) for r in rows] == sorted(order.index(r["group"]) for r in rows)

@@ -79,9 +79,16 @@ class Bureau(ApiModel):
 
 
 class Suppression(ApiModel):
+    """Contact the rules forbid. `origin` is "contact" when a recorded outcome started it; an entry with
+    `lifted_at` lifts the suppressions of its type (and channel) that began before then, `reason` says why."""
+
     type: str
     channel: str | None = None
     since: date | None = None
+    number: str | None = None
+    origin: str = "server"
+    lifted_at: date | None = None
+    reason: str = ""
 
 
 class Customer(ApiModel):
@@ -159,6 +166,7 @@ class Contact(ApiModel):
     collector: str = ""
     duration_s: int = Field(default=0, ge=0)
     note: str = ""
+    scope: str = ""  # a cease request: "all" when it covers every channel
 
 
 class Promise(ApiModel):

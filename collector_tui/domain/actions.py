@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from collector_tui.domain.money import MINOR_DIGITS
+
 CHANNELS = ("phone", "sms", "email", "app", "visit")
-TARGETS = ("customer", "third_party")
+TARGETS = ("customer", "third_party", "attorney")  # a represented customer is reached through the attorney
 DISPOSITIONS = (
     "rpc", "third_party", "wrong_number", "no_answer", "busy", "voicemail", "message_left", "invalid_number",
     "callback_requested", "promise_to_pay", "plan_requested", "already_paid", "refused", "dispute", "hardship",
-    "cease_requested", "attorney", "bankruptcy", "deceased", "complaint",
+    "cease_requested", "attorney", "bankruptcy", "deceased", "complaint", "verification_sent",
 )
+SCOPES = ("", "all")  # a cease request covers its channel, or every channel
 CORRECTABLE = ("phone", "email", "address")  # what the server accepts a correction of
 NOTE_MAX = 2000
 
@@ -43,14 +47,38 @@ def validate_contact(channel: str, disposition: str, target: str, duration_s: ob
     return errors
 
 
-def parse_amount(text: str, field: str = "amount") -> tuple[Decimal | None, list[FieldError]]:
+# Digits with at most one decimal point, thousands optionally grouped by commas: no sign, exponent, NaN or Infinity.
+PLAIN_AMOUNT = re.compile(r"(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?")
+
+
+def parse_amount(text: object, field: str = "amount") -> tuple[Decimal | None, list[FieldError]]:
+    """An amount above zero written plainly, as typed (its decimals kept, for `validate_amount`)."""
+    if not isinstance(text, str) or not PLAIN_AMOUNT.fullmatch(text.strip()):
+        return None, [FieldError(field, "form.amount", {})]
     try:
         amount = Decimal(text.strip().replace(",", ""))
-    except (InvalidOperation, AttributeError):
+    except InvalidOperation:
         return None, [FieldError(field, "form.amount", {})]
-    if not amount.is_finite() or amount <= 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+    if amount <= 0:
         return None, [FieldError(field, "form.amount", {})]
     return amount, []
+
+
+def validate_amount(amount: Decimal, currency: str, *, outstanding: Decimal | None = None,
+                    given_currency: str | None = None, field: str = "amount") -> list[FieldError]:
+    """An amount owed on a case: above zero, plain, in the case's `currency` and its minor units, and at most
+    the `outstanding` balance where that is known."""
+    if given_currency is not None and given_currency != currency:
+        return [FieldError("currency", "form.currency", {"currency": currency, "given": given_currency})]
+    exponent = amount.as_tuple().exponent
+    if not amount.is_finite() or amount <= 0 or not isinstance(exponent, int) or exponent > 0:
+        return [FieldError(field, "form.amount", {})]
+    digits = MINOR_DIGITS.get(currency, 2)
+    if -exponent > digits:
+        return [FieldError(field, "form.amount_minor", {"currency": currency, "digits": digits})]
+    if outstanding is not None and amount > outstanding:
+        return [FieldError(field, "form.amount_over", {"max": str(outstanding), "currency": currency})]
+    return []
 
 
 def parse_day(text: str, field: str = "date") -> tuple[date | None, list[FieldError]]:
@@ -60,15 +88,15 @@ def parse_day(text: str, field: str = "date") -> tuple[date | None, list[FieldEr
         return None, [FieldError(field, "form.date", {})]
 
 
-def validate_promise(due: date, amount: Decimal, today: date, max_days: int = 60) -> list[FieldError]:
-    """A promise is for a day from today to `max_days` ahead."""
+def validate_promise(due: date, amount: Decimal, today: date, max_days: int = 60, *, currency: str = "CNY",
+                     outstanding: Decimal | None = None, given_currency: str | None = None) -> list[FieldError]:
+    """A promise is for a day from today to `max_days` ahead, of an amount `validate_amount` accepts."""
     errors = []
     if due < today:
         errors.append(FieldError("date", "form.date_past", {}))
     elif (due - today).days > max_days:
         errors.append(FieldError("date", "form.date_far", {"days": max_days}))
-    if amount <= 0:
-        errors.append(FieldError("amount", "form.amount", {}))
+    errors += validate_amount(amount, currency, outstanding=outstanding, given_currency=given_currency)
     return errors
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from collector_tui.domain.contact_rules import Decision, check_contact
 from collector_tui.domain.facts import CaseFacts
 from collector_tui.domain.flags import RiskFlag, compute_flags
+from collector_tui.domain.moment import at_moment
 from collector_tui.domain.rules import Rules
 from collector_tui.domain.scoring import Score, score_case
 from collector_tui.domain.stages import Stage, stage_for_dpd
@@ -19,6 +20,7 @@ from collector_tui.domain.stages import Stage, stage_for_dpd
 
 @dataclass(frozen=True)
 class Assessment:
+    facts: CaseFacts  # as they stand at the moment assessed (domain.moment)
     today: date  # the customer's calendar day at the moment assessed
     stage: Stage
     flags: list[RiskFlag]
@@ -28,7 +30,8 @@ class Assessment:
 
 def assess(f: CaseFacts, now: datetime, rules: Rules) -> Assessment:
     today = now.astimezone(ZoneInfo(f.timezone)).date()
+    f = at_moment(f, today)
     stage = stage_for_dpd(f.dpd, rules.bounds)
     flags = compute_flags(f, today, rules.thresholds)
-    return Assessment(today=today, stage=stage, flags=flags, score=score_case(stage, flags, rules.weights),
+    return Assessment(facts=f, today=today, stage=stage, flags=flags, score=score_case(stage, flags, rules.weights),
                       decision=check_contact(rules.pack, f, channel="phone", now=now))

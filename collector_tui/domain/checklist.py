@@ -29,7 +29,7 @@ def checklist(pack: RulePack, channel: str, target: str, disposition: str) -> li
         ChecklistItem("recording", "during", talk and channel == "phone"),
         ChecklistItem("no_prohibited", "during", talk or channel in ("sms", "email", "app", "visit")),
     ]
-    if target != "customer":
+    if target == "third_party":  # an attorney may hear the debt; anyone else may not
         items.append(ChecklistItem("no_debt_disclosed", "during", True))
     if disposition == "voicemail" and pack.id == "us-regf":
         items.append(ChecklistItem("limited_content", "during", True))

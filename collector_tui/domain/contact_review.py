@@ -85,12 +85,14 @@ def monthly_band(pack: RulePack, default: tuple[int, int] = (3, 6)) -> tuple[int
     return (pack.per_month.min, pack.per_month.max) if pack.per_month else default
 
 
-def golden_miss(case: TeamCase, days: int) -> bool:
+def golden_miss(case: TeamCase, days: int, as_of: date) -> bool:
+    """First contact came after the golden window, or has not come and the window closed by `as_of` (the
+    calendar judges it, not the days past due of the last snapshot)."""
     if case.overdue_since is None:
-        return False
+        return case.first_contact_at is None and case.dpd > days
     deadline = case.overdue_since + timedelta(days=days)
     if case.first_contact_at is None:
-        return case.dpd > days
+        return as_of > deadline
     return case.first_contact_at.date() > deadline
 
 
@@ -112,7 +114,7 @@ def case_figures(cases: list[TeamCase], contacts: list[TeamContact], end: date, 
         n = reached[case.case_id]
         status = "over" if n > cap else "under" if n < floor else "ok"
         out.append(CaseFigures(case.case_id, case.collector, n, attempts[case.case_id], status,
-                               golden_miss(case, pack.golden_window.days), outside[case.case_id]))
+                               golden_miss(case, pack.golden_window.days, end), outside[case.case_id]))
     return out
 
 

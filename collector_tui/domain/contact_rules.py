@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from collector_tui.domain.facts import CaseFacts, Contact
+from collector_tui.domain.moment import VERIFIED, active_suppressions, at_moment, dead_numbers
 from collector_tui.domain.policy import RulePack
 from collector_tui.domain.zones import candidate_zones
 
@@ -137,17 +138,32 @@ def _caps(pack: RulePack, f: CaseFacts, channel: str, now: datetime, number: str
 
 
 def check_contact(pack: RulePack, f: CaseFacts, *, channel: str, now: datetime, target: str = "customer",
-                  number: str | None = None) -> Decision:
-    """Check one intended contact against the pack. `now` must carry a time zone."""
+                  number: str | None = None, disposition: str | None = None) -> Decision:
+    """Check one intended contact against the pack. `now` must carry a time zone. `disposition`, when known,
+    lets through the one contact a suppression waits for (the verification that ends a dispute's pause)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    for s in f.suppressions:
+    f = at_moment(f, now.astimezone(ZoneInfo(f.timezone)).date())
+    for s in active_suppressions(f):
         rule = pack.suppressions.get(s.type)
+        if s.type == "attorney" and target == "attorney":
+            continue  # a represented customer is contacted through the attorney, and only so
+        if s.type == "dispute" and disposition == VERIFIED:
+            continue
         if rule and (s.channel is None or s.channel == channel):
-            return Decision(False, rule, "check.suppressed", {"type": s.type, "channel": s.channel or "*"})
+            return Decision(False, rule, "check.suppressed", {"type": s.type, "channel": s.channel or "*",
+                                                              "origin": s.origin,
+                                                              "since": s.since.isoformat() if s.since else ""})
+    if channel == "phone":
+        dead = dead_numbers(f)
+        rule = pack.suppressions.get("wrong_number", "HOUSE-DEAD-NUMBER")
+        if number and number in dead:
+            return Decision(False, rule, "check.dead_number", {"outcome": dead[number]})
+        if not number and f.phones and all(p.number in dead for p in f.phones):
+            return Decision(False, rule, "check.no_number", {})
     if f.consents.get(channel) is False:
         return Decision(False, pack.consent_rule, "check.no_consent", {"channel": channel})
-    if target != "customer" and pack.third_party:
+    if target == "third_party" and pack.third_party:
         failures = 0
         for c in reversed([c for c in f.contacts if c.with_debtor]):
             if c.disposition not in FAILED_TO_REACH:
@@ -160,7 +176,8 @@ def check_contact(pack: RulePack, f: CaseFacts, *, channel: str, now: datetime, 
     dialled = number or next((p.number for p in f.phones if p.reachable), None)
     zones = candidate_zones(f.timezone, [dialled] if dialled else [])
     home = ZoneInfo(f.timezone)
-    hits = _caps(pack, f, channel, now, number, home)
+    # The caps count contacts with the debtor; the attorney of a represented debtor is not the debtor.
+    hits = _caps(pack, f, channel, now, number, home) if target != "attorney" else []
     if hits:
         until, rule, reason, params = max(hits, key=lambda h: h[0])
         return Decision(False, rule, reason, params, next_window_open(pack, zones, until))

@@ -20,6 +20,8 @@ class Contact:
     disposition: str
     target: str = "customer"
     number: str = ""
+    local: bool = False  # recorded here and not yet taken by the server
+    scope: str = ""  # a cease request: "all" when the customer asked for no contact on any channel
 
     @property
     def conversation(self) -> bool:
@@ -28,6 +30,11 @@ class Contact:
     @property
     def with_debtor(self) -> bool:
         return self.target == "customer"
+
+    @property
+    def right_party(self) -> bool:
+        """A conversation with the debtor in person (a third party answering the debtor's phone is not)."""
+        return self.with_debtor and self.disposition in CONVERSATIONS and self.disposition != "third_party"
 
 
 @dataclass(frozen=True)
@@ -55,9 +62,20 @@ class ContactChange:
 
 @dataclass(frozen=True)
 class Suppression:
+    """Contact the rules forbid: on one channel, or every channel (None), or one number.
+
+    `origin` says where it came from: the server's record, a contact in the history, or a contact recorded
+    here that the server has not taken yet. A server entry with `lifted_at` lifts every suppression of its
+    type (and channel) that began before then, and `reason` says why.
+    """
+
     type: str
     channel: str | None = None
     since: date | None = None
+    number: str | None = None
+    origin: str = "server"  # server | contact | local
+    lifted_at: date | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True)

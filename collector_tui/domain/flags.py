@@ -38,6 +38,7 @@ class FlagThresholds:
     many_lenders: int = 4
     debt_to_annual_income: Decimal = Decimal("1.0")
     broken_promises: int = 2
+    care_days: int = 90  # a complaint or a hardship stays before the lead and the plan desk this long
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ DEFAULT_SEVERITY: dict[str, str] = {
     "repay.irregular": "low", "repay.deferrals": "medium", "contact.changes": "medium",
     "contact.new_unreachable": "high", "contact.unreported_change": "medium", "funds.spending_jump": "medium",
     "funds.large_spend": "medium", "funds.investment": "high", "lost_contact": "high", "debt.many_lenders": "high",
-    "debt.high": "medium", "willingness.low": "high",
+    "debt.high": "medium", "willingness.low": "high", "care.complaint": "medium", "care.hardship": "medium",
 }
 
 
@@ -200,4 +201,13 @@ def _lost_and_debt(f: CaseFacts, today: date, th: FlagThresholds, flag: Raise) -
         flag("willingness.low", broken=broken, refused="yes" if refused else "no")
 
 
-CHECKS = (_income, _info, _study, _repayment, _contact_changes, _funds, _lost_and_debt)
+def _care(f: CaseFacts, today: date, th: FlagThresholds, flag: Raise) -> None:
+    """A complaint goes before the team lead, a hardship gets a plan offered: neither blocks contact."""
+    since = today - timedelta(days=th.care_days)
+    for disposition in ("complaint", "hardship"):
+        days = [c.at.date() for c in f.contacts if c.disposition == disposition and c.at.date() >= since]
+        if days:
+            flag(f"care.{disposition}", day=max(days).isoformat())
+
+
+CHECKS = (_income, _info, _study, _repayment, _contact_changes, _funds, _lost_and_debt, _care)

@@ -34,6 +34,7 @@ class Placement:
     reason: str
     params: dict[str, object]
     stage: int
+    dpd: int  # days past due at the moment placed
     tier: str
     score: int
     risk_level: str
@@ -75,9 +76,9 @@ def _working_group(f: CaseFacts, now: datetime, pack: RulePack, stage: Stage, ti
 def place_case(f: CaseFacts, now: datetime, rules: Rules) -> Placement:
     pack = rules.pack
     a = assess(f, now, rules)
-    today, stage, score, decision = a.today, a.stage, a.score, a.decision
+    f, today, stage, score, decision = a.facts, a.today, a.stage, a.score, a.decision
     group, reason, params, key = _working_group(f, now, pack, stage, score.tier)
-    common = dict(case_id=f.case_id, stage=int(stage), tier=score.tier, score=score.value,
+    common = dict(case_id=f.case_id, stage=int(stage), dpd=f.dpd, tier=score.tier, score=score.value,
                   risk_level=score.risk_level, flags=tuple(fl.id for fl in a.flags))
     day_ends = datetime.combine(today + timedelta(days=1), datetime.min.time(), ZoneInfo(f.timezone))
     if not decision.allowed:

@@ -21,8 +21,12 @@ def check_text(reason: str, params: dict[str, object]) -> str:
     shown = dict(params)
     if "type" in shown:
         shown["type"] = code("disposition", str(shown["type"]))
-    if "channel" in shown and shown["channel"] != "*":
-        shown["channel"] = code("channel", str(shown["channel"]))
+    if "channel" in shown:
+        shown["channel"] = t("check.all_channels") if shown["channel"] == "*" else code("channel", str(shown["channel"]))
+    if "outcome" in shown:
+        shown["outcome"] = code("disposition", str(shown["outcome"]))
+    if reason == "check.suppressed":
+        shown["origin"] = t(f"check.origin_{shown.get('origin') or 'server'}", since=shown.get("since", ""))
     try:
         return t(reason, **shown)
     except (KeyError, IndexError):

@@ -7,6 +7,7 @@ values are shown beside their field and nothing typed is lost.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from collector_tui.domain.actions import CHANNELS, DISPOSITIONS, FieldError, parse_amount, parse_day
+from collector_tui.domain.actions import CHANNELS, DISPOSITIONS, TARGETS, FieldError, parse_amount, parse_day
 from collector_tui.domain.checklist import PHASES, checklist, missing
 from collector_tui.domain.contact_rules import Decision
 from collector_tui.domain.facts import CaseFacts
@@ -46,12 +47,14 @@ class ContactScreen(WorkbenchScreen[bool]):
         self.case_id = case_id
         self.facts: CaseFacts | None = None
         self.decision: Decision | None = None
+        self.outstanding: Decimal | None = None  # the loan's balance: no promise may be for more
         self.ticks: dict[str, bool] = {}  # survives the checklist being rebuilt as the outcome changes
         self._checklist_for: tuple[object, ...] | None = None  # what the checklist on screen was built for
 
     def compose(self) -> ComposeResult:
         detail = case_detail(self.workbench.engine, self.case_id)
         self.facts = case_facts(self.workbench.engine, self.case_id)
+        self.outstanding = Decimal(detail.loan.outstanding) if detail else None
         name = mask_name(detail.customer.name) if detail else "?"
         # Names and numbers come from the cache: shown as text, never read as markup.
         numbers = [(Text(mask_phone(p.number)), p.number) for p in detail.phones] if detail else []
@@ -61,13 +64,14 @@ class ContactScreen(WorkbenchScreen[bool]):
                 yield Label(t("field.channel"))
                 yield Select([(code("channel", c), c) for c in CHANNELS], value="phone", allow_blank=False, compact=True, id="channel")
                 yield Label(t("contact.target"))
-                yield Select([(t("contact.customer"), "customer"), (t("contact.third_party"), "third_party")],
+                yield Select([(t(f"contact.{who}"), who) for who in TARGETS],
                              value="customer", allow_blank=False, compact=True, id="target")
                 yield Label(t("contact.number"))
                 yield Select(numbers, value=numbers[0][1] if numbers else Select.NULL, allow_blank=not numbers, compact=True, id="number")
                 yield Label(t("field.disposition"))
                 yield Select([(code("disposition", d), d) for d in DISPOSITIONS], prompt=t("contact.choose"), compact=True, id="disposition")
                 yield Label("", id="disposition-error", classes="error")
+                yield Checkbox(t("contact.scope_all"), id="scope-all", compact=True)
                 with Vertical(id="promise-fields"):
                     yield Label(t("contact.promise_date"))
                     yield Input(placeholder="YYYY-MM-DD", compact=True, id="promise-date")
@@ -119,6 +123,7 @@ class ContactScreen(WorkbenchScreen[bool]):
         channel, target, disposition = self._value("channel"), self._value("target"), self._value("disposition")
         self.query_one("#promise-fields").display = disposition == "promise_to_pay"
         self.query_one("#callback-fields").display = disposition == "callback_requested"
+        self.query_one("#scope-all").display = disposition == "cease_requested"
         self.query_one(TalkTrack).show(channel or "phone")
         check = self.query_one("#rule-check", Static)
         if self.facts is None:
@@ -127,7 +132,7 @@ class ContactScreen(WorkbenchScreen[bool]):
             return
         self.decision = recorder.check(self.workbench.rules, self.facts, channel=channel or "phone",
                                        now=self.workbench.clock(), target=target or "customer",
-                                       number=self._value("number") or None)
+                                       number=self._value("number") or None, disposition=disposition or None)
         if self.decision.allowed:
             check.update(Text(f"✓ {t('contact.allowed')}", style="bold green"))
         else:
@@ -202,8 +207,11 @@ class ContactScreen(WorkbenchScreen[bool]):
         open_items = missing(items, ticked)
         outcome = recorder.Outcome(channel=channel, disposition=disposition, target=target,
                                    number=self._value("number"), duration_s=int(duration_text), note=note,
-                                   promise=promise, callback_at=callback, checklist=ticked)
-        errors += recorder.validate(self.facts, outcome, now)
+                                   promise=promise, callback_at=callback, checklist=ticked,
+                                   scope="all" if disposition == "cease_requested"
+                                   and self.query_one("#scope-all", Checkbox).value else "")
+        errors += recorder.validate(self.facts, outcome, now, outstanding=self.outstanding,
+                                    pack=self.workbench.rules.pack)
         self._show(errors)
         checklist_error = self.query_one("#checklist-error", Label)
         checklist_error.update(Text(t("contact.checklist_open", items=", ".join(t(f"checklist.{i}") for i in open_items))))

@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from collector_tui.domain.masking import mask_id_number, mask_name, mask_phone
 from collector_tui.domain.money import format_money
+from collector_tui.domain.moment import active_suppressions
 from collector_tui.domain.stages import PRESCRIBED_ACTIONS, Stage
 from collector_tui.locale import code, t
 from collector_tui.locale.render import check_text, when_text
@@ -23,7 +24,7 @@ from collector_tui.widgets.key_bar import KeyBar
 from collector_tui.widgets.plain import TextTable
 from collector_tui.widgets.status_bar import StatusBar
 from collector_tui.work import outbox, privacy
-from collector_tui.work.cases import CaseDetail, assess_case, case_detail, next_case
+from collector_tui.work.cases import CaseDetail, CaseView, assess_case, case_detail, next_case
 
 CHANNELS = ("phone", "sms", "email", "app", "visit")
 
@@ -103,17 +104,23 @@ class ProfileScreen(WorkbenchScreen[None]):
 
     def render_detail(self, d: CaseDetail) -> None:
         loan, c = d.loan, d.customer
+        # As the rules see the case now: days past due run on, and recorded outcomes have taken effect.
+        view = assess_case(self.workbench.engine, self.case_id, self.workbench.clock(), self.workbench.rules)
+        stage = int(view.assessment.stage) if view else d.case.stage
+        dpd = view.assessment.facts.dpd if view else d.case.dpd
+        reachable = {p.number: p.reachable for p in view.assessment.facts.phones} if view else {}
         hint = t("profile.revealed_hint") if self.revealed else t("profile.masked_hint")
         self.query_one("#profile-title", Static).update(
             Text.assemble((t("profile.title", case=d.case.id), "bold"), " · ", self._display_name(d), "  ·  ",
-                          t(f"stage_long.{d.case.stage}"), f"  ·  DPD {d.case.dpd}  ·  ",
+                          t(f"stage_long.{stage}"), f"  ·  DPD {dpd}  ·  ",
                           (format_money(loan.overdue_amount, loan.currency), "bold"), "\n", (hint, "dim"))
         )
         phones = TextTable.grid(padding=(0, 1))
         for p in d.phones:
             number = p.number if self.revealed else mask_phone(p.number)
-            state = t("profile.reachable") if p.reachable else t("profile.unreachable")
-            phones.add_row(number, code("phone", p.type), Text(state, style="green" if p.reachable else "red"),
+            ok = reachable.get(p.number, p.reachable)
+            state = t("profile.reachable") if ok else t("profile.unreachable")
+            phones.add_row(number, code("phone", p.type), Text(state, style="green" if ok else "red"),
                            t("profile.verified") if p.verified else "")
         employment = code("employment", c.employment.get("type"))
         if c.employment.get("employer"):
@@ -152,10 +159,10 @@ class ProfileScreen(WorkbenchScreen[None]):
                 (t("profile.purpose"), code("purpose", loan.declared_purpose)),
             ]),
         ))
-        self.render_risk()
-        actions = PRESCRIBED_ACTIONS[Stage(d.case.stage)]
+        self.render_risk(view)
+        actions = PRESCRIBED_ACTIONS[Stage(stage)]
         self.query_one("#stage", Static).update(Group(
-            Text(t("profile.stage_actions") + " · " + t(f"stage_long.{d.case.stage}"), style="bold underline"),
+            Text(t("profile.stage_actions") + " · " + t(f"stage_long.{stage}"), style="bold underline"),
             *(Text(f"• {t(a)}") for a in actions),
         ))
         schedule = _table(t("field.due"), t("field.amount"), t("field.paid"), t("field.status"))
@@ -186,9 +193,8 @@ class ProfileScreen(WorkbenchScreen[None]):
             promises if d.promises else Text(t("profile.none"), style="dim"),
         ))
 
-    def render_risk(self) -> None:
+    def render_risk(self, view: CaseView | None) -> None:
         """Tier, score and what moved it, every raised flag with its evidence, and whether a call is allowed now."""
-        view = assess_case(self.workbench.engine, self.case_id, self.workbench.clock(), self.workbench.rules)
         if view is None:
             return
         flags, score, decision = view.assessment.flags, view.assessment.score, view.assessment.decision
@@ -202,6 +208,13 @@ class ProfileScreen(WorkbenchScreen[None]):
         else:
             lines.append(Text(f"{t('risk.call_check')}: {decision.rule} · {check_text(decision.reason, decision.params)}"
                               f" · {when_text(decision.next_allowed_at, self.workbench.display_tz)}", style="bold red"))
+        pack = self.workbench.rules.pack
+        for sup in active_suppressions(view.assessment.facts):
+            params = {"type": sup.type, "channel": sup.channel or "*", "origin": sup.origin,
+                      "since": sup.since.isoformat() if sup.since else ""}
+            rule = pack.suppressions.get(sup.type, "")
+            lines.append(Text(f"⊘ {t('risk.suppression')}: {rule} · {check_text('check.suppressed', params)}",
+                              style="red"))
         flag_table = _table(t("risk.flags"), "")
         severity_style = {"low": "dim", "medium": "yellow", "high": "bold red"}
         for fl in flags:

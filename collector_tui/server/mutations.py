@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date, datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as default
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
 from collector_tui.api import Mutation
-from collector_tui.domain.actions import CHANNELS, CORRECTABLE, DISPOSITIONS, NOTE_MAX, TARGETS
+from collector_tui.domain.actions import CHANNELS, CORRECTABLE, DISPOSITIONS, NOTE_MAX, SCOPES, TARGETS
+from collector_tui.domain.facts import Contact
+from collector_tui.domain.moment import DEAD_NUMBER, SUPPRESSING
+from collector_tui.domain.actions import FieldError, parse_amount, validate_callback, validate_promise
+from collector_tui.domain.entry import case_began, validate_callback_hours, validate_moment
+from collector_tui.domain.plans import check_first_due
+from collector_tui.domain.policy import RulePack
+from collector_tui.domain.zones import candidate_zones
+from collector_tui.locale import catalogue
+from collector_tui.policies import load_pack
 from collector_tui.server.models import Account, AppliedMutation, CaseDoc, Counter
 from collector_tui.server.store import finish_doc
 
@@ -34,6 +47,7 @@ class ContactLogged(Payload):
     disposition: Disposition
     duration_s: int = Field(default=0, ge=0, le=4 * 3600)
     note: str = Field(default="", max_length=NOTE_MAX)
+    scope: Literal[SCOPES] = ""  # type: ignore[valid-type]
 
 
 class PromiseCreated(Payload):
@@ -100,6 +114,69 @@ PAYLOADS: dict[str, type[Payload]] = {
 VERSIONED = {"plan.submitted", "customer.contact_corrected"}
 
 
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Checks:
+    """What entered values are checked against on the server: its clock and the deployment's rule pack (the
+    allowed hours of a callback). The rules are the client's own, from `domain/`."""
+
+    pack: RulePack = default(default_factory=lambda: load_pack("cn"))
+    clock: Callable[[], datetime] = _utc_now
+
+
+# A domain field's name in a mutation, where the two differ.
+WIRE_FIELD = {"date": "due_date"}
+
+
+def _english(key: str, params: dict[str, object]) -> str:
+    """The server speaks English: a domain message from the English catalogue."""
+    text = catalogue("en").get(key, key)
+    return text.format(**params) if params else text
+
+
+def _case_values(doc: dict[str, Any]) -> tuple[str, datetime | None]:
+    """The customer's zone and when the case began (the day its loan went overdue: no assignment date is kept)."""
+    zone = doc.get("customer", {}).get("timezone") or "UTC"
+    since = doc.get("loan", {}).get("overdue_since")
+    return zone, case_began(date.fromisoformat(since) if since else None, zone)
+
+
+def entry_errors(m: Mutation, payload: Payload, doc: dict[str, Any], checks: Checks,
+                 now: datetime) -> list[tuple[list[str], str]]:
+    """Values no collector could mean, by the same rules the form and the CLI apply: (where, reason) pairs."""
+    if m.occurred_at.tzinfo is None:
+        return [(["occurred_at"], _english("form.zone_needed", {}))]
+    zone, began = _case_values(doc)
+    errors: list[FieldError] = [FieldError("occurred_at", e.key, e.params)
+                                for e in validate_moment(m.occurred_at, now, began)]
+    today = m.occurred_at.astimezone(ZoneInfo(zone)).date()
+    if isinstance(payload, PromiseCreated):
+        raw = m.payload.get("amount")
+        amount, bad = parse_amount(str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw)
+        errors += bad
+        if amount is not None:
+            loan = doc.get("loan", {})
+            errors += validate_promise(payload.due_date, amount, today, currency=loan.get("currency", "CNY"),
+                                       outstanding=Decimal(loan["outstanding"]) if "outstanding" in loan else None,
+                                       given_currency=payload.currency)
+    elif isinstance(payload, CallbackScheduled):
+        past = validate_callback(payload.at, m.occurred_at)
+        errors += past
+        if not past:
+            phones = doc.get("customer", {}).get("phones", [])
+            dialled = next((p["number"] for p in phones if p.get("reachable", True)), None)
+            errors += validate_callback_hours(checks.pack, candidate_zones(zone, [dialled] if dialled else []),
+                                              payload.at)
+    elif isinstance(payload, PlanSubmitted):
+        first = min(i.due_date for i in payload.instalments)
+        errors += [FieldError("instalments", p.key, p.params) for p in check_first_due(first, today)]
+    return [(["payload", WIRE_FIELD.get(e.field, e.field)] if e.field != "occurred_at" else ["occurred_at"],
+             _english(e.key, e.params)) for e in errors]
+
+
 def _result(mid: str, status: str, version: int | None = None, code: str | None = None, message: str = "",
             fields: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     error = None if code is None else {"code": code, "message": message, **({"fields": fields} if fields else {})}
@@ -122,14 +199,16 @@ class _Batch:
     mutation still gets its own version and its own place in the change feed.
     """
 
-    def __init__(self, db: Session, mutations: list[Mutation], account: Account) -> None:
-        self.db, self.account = db, account
+    def __init__(self, db: Session, mutations: list[Mutation], account: Account, checks: Checks) -> None:
+        self.db, self.account, self.checks = db, account, checks
+        self.now = checks.clock()  # one moment for the whole batch
         ids = [m.id for m in mutations]
         self.seen: dict[str, int | None] = dict(db.execute(
             select(AppliedMutation.id, AppliedMutation.case_version).where(AppliedMutation.id.in_(ids))).all())  # type: ignore[attr-defined,arg-type]
         case_ids = {m.case_id for m in mutations}
         self.rows = {r.id: r for r in db.execute(select(CaseDoc).where(CaseDoc.id.in_(case_ids))).scalars()}  # type: ignore[attr-defined]
         self.docs: dict[str, dict[str, Any]] = {}
+        self.read: dict[str, dict[str, Any]] = {}  # decoded to check a mutation, not (yet) changed
         self.counter = db.get(Counter, "seq") or Counter(name="seq", value=0)
         self.applied: list[dict[str, Any]] = []
 
@@ -141,8 +220,16 @@ class _Batch:
 
     def doc(self, row: CaseDoc) -> dict[str, Any]:
         if row.id not in self.docs:
-            self.docs[row.id] = json.loads(row.doc)
+            self.docs[row.id] = self.read.pop(row.id, None) or json.loads(row.doc)
         return self.docs[row.id]
+
+    def peek(self, row: CaseDoc) -> dict[str, Any]:
+        """The case's document to read: a refused mutation leaves the row as it was."""
+        if row.id in self.docs:
+            return self.docs[row.id]
+        if row.id not in self.read:
+            self.read[row.id] = json.loads(row.doc)
+        return self.read[row.id]
 
     def bump(self, row: CaseDoc) -> None:
         """A new version of the case and a new place in the change feed."""
@@ -158,9 +245,10 @@ class _Batch:
             self.db.execute(insert(AppliedMutation), self.applied)
 
 
-def apply_batch(db: Session, mutations: list[Mutation], account: Account) -> list[dict[str, Any]]:
+def apply_batch(db: Session, mutations: list[Mutation], account: Account,
+                checks: Checks | None = None) -> list[dict[str, Any]]:
     """Answer every mutation of a batch, in order; the caller commits."""
-    batch = _Batch(db, mutations, account)
+    batch = _Batch(db, mutations, account, checks or Checks())
     results = [_apply(batch, m) for m in mutations]
     batch.finish()
     return results
@@ -188,6 +276,10 @@ def _apply(batch: _Batch, m: Mutation) -> dict[str, Any]:
     except ValidationError as exc:
         fields = [{"loc": [str(p) for p in e["loc"]], "message": e["msg"]} for e in exc.errors()]
         return _result(m.id, "rejected", row.version, "invalid", f"{fields[0]['loc']}: {fields[0]['message']}", fields)
+    refused = entry_errors(m, payload, batch.peek(row), batch.checks, batch.now)
+    if refused:
+        fields = [{"loc": loc, "message": message} for loc, message in refused]
+        return _result(m.id, "rejected", row.version, "invalid", f"{'.'.join(refused[0][0])}: {refused[0][1]}", fields)
     if m.type in VERSIONED and m.base_version < row.version:
         return _result(m.id, "conflict", row.version, "stale",
                        f"the case changed (version {row.version}, yours {m.base_version}); review and resubmit")
@@ -196,6 +288,7 @@ def _apply(batch: _Batch, m: Mutation) -> dict[str, Any]:
     at = m.occurred_at.isoformat()
     if m.type == "contact.logged":
         doc.setdefault("contacts", []).append({"id": m.id, "at": at, "collector": batch.account.username, **data})
+        _take_effect(doc, data, m.occurred_at)
     elif m.type == "promise.created":
         doc.setdefault("promises", []).append({"id": m.id, "made_at": at, "due_date": data["due_date"],
                                                "amount": data["amount"], "status": "outstanding"})
@@ -209,6 +302,28 @@ def _apply(batch: _Batch, m: Mutation) -> dict[str, Any]:
     batch.bump(row)
     batch.record(m, row.version)
     return _result(m.id, "applied", row.version)
+
+
+def _take_effect(doc: dict[str, Any], data: dict[str, Any], at: datetime) -> None:
+    """What an outcome changes on the case: a suppression it starts, a number it shows dead or reached."""
+    customer = doc["customer"]
+    if data["disposition"] in SUPPRESSING:
+        everywhere = data["disposition"] != "cease_requested" or data.get("scope") == "all"
+        customer.setdefault("suppressions", []).append({
+            "type": data["disposition"], "channel": None if everywhere else data["channel"],
+            "since": at.date().isoformat(), "origin": "contact"})
+    if data["channel"] != "phone" or not data.get("number"):
+        return
+    contact = Contact(at, data["channel"], data["disposition"], data["target"], data["number"])
+    for phone in customer.get("phones", []):
+        if phone["number"] != data["number"]:
+            continue
+        if data["disposition"] in DEAD_NUMBER:
+            phone["reachable"] = False
+        elif contact.right_party:
+            phone["reachable"] = True
+            if not phone.get("last_reached_at") or datetime.fromisoformat(phone["last_reached_at"]) < at:
+                phone["last_reached_at"] = at.isoformat()
 
 
 def _correct(doc: dict[str, Any], data: dict[str, Any], day: date) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, create_engine, event, insert, select
 from sqlmodel import Session
 
 from collector_tui.server.auth import hash_password
-from collector_tui.server.generator import PortfolioGenerator, collectors_for
+from collector_tui.server.generator import PortfolioGenerator, collectors_for, market_for, record_payment
 from collector_tui.server.models import Account, CaseDoc, Counter, Tombstone, server_registry
 
 TEAM_ID = "T1"
@@ -162,15 +162,16 @@ def churn(engine: Engine, *, seed: int, payments: int = 0, reassign: int = 0, cl
             assert row is not None
             doc = json.loads(row.doc)
             if n < payments:
-                amount = doc["loan"]["minimum_payment"]
-                doc["payments"].append(
-                    {"id": f"PM-churn-{seed}-{n}", "date": date.today().isoformat(), "amount": amount, "minimum_only": True}
-                )
+                record_payment(doc, f"PM-churn-{seed}-{n}", date.today())
                 save_doc(session, row, doc)
                 changed["payments"].append(case_id)
             elif n < payments + reassign:
                 previous = row.assigned_to
-                row.assigned_to = rng.choice([c for c in collectors if c != previous] or [previous])
+                # Only to a collector of the same market: a portfolio stays in one currency.
+                peers = [c for c in collectors if c != previous and market_for(c).currency == doc["loan"]["currency"]]
+                if not peers:
+                    continue  # nobody else works this market: the case stays where it is
+                row.assigned_to = rng.choice(peers)
                 save_doc(session, row, doc)
                 add_tombstone(session, case_id, previous, row.version, "reassigned")
                 changed["reassigned"].append(case_id)
@@ -180,6 +181,19 @@ def churn(engine: Engine, *, seed: int, payments: int = 0, reassign: int = 0, cl
                 changed["closed"].append(case_id)
         session.commit()
     return changed
+
+
+def lift_suppressions(engine: Engine, case_id: str, kind: str, *, on: date, reason: str) -> None:
+    """The servicer lifts a suppression (a dispute verified, a bankruptcy discharged): the feed says when and why."""
+    with Session(engine) as session:
+        row = session.get(CaseDoc, case_id)
+        assert row is not None
+        doc = json.loads(row.doc)
+        doc["customer"].setdefault("suppressions", []).append(
+            {"type": kind, "channel": None, "since": None, "origin": "server", "lifted_at": on.isoformat(),
+             "reason": reason})
+        save_doc(session, row, doc)
+        session.commit()
 
 
 def add_tombstone(session: Session, case_id: str, collector: str, version: int, reason: str) -> None:

@@ -50,20 +50,23 @@ def _record(engine: Engine, mtype: str, case_id: str, occurred_at: datetime, pay
 
 
 def _contact_parts(at: datetime, channel: str, disposition: str, target: str, number: str, duration_s: int,
-                   note: str, collector: str) -> tuple[dict[str, Any], dict[str, Any]]:
+                   note: str, collector: str, scope: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
     payload = {"channel": channel, "target": target, "number": number, "disposition": disposition,
                "duration_s": duration_s, "note": note}
+    if scope:
+        payload["scope"] = scope
     return payload, {**payload, "at": at.isoformat(), "collector": collector, "origin": "local"}
 
 
 def record_outcome(engine: Engine, case_id: str, *, at: datetime, channel: str, disposition: str, target: str,
                    number: str, duration_s: int, note: str, collector: str, checklist: dict[str, bool] | None,
-                   promise: tuple[date, Decimal, str] | None = None, callback: datetime | None = None) -> list[str]:
+                   promise: tuple[date, Decimal, str] | None = None, callback: datetime | None = None,
+                   scope: str = "") -> list[str]:
     """A whole outcome (the contact, its checklist where one was worked, any promise or callback) in one
     transaction: all of it is kept, or none of it."""
     ids = []
     with write(engine) as conn:
-        payload, row = _contact_parts(at, channel, disposition, target, number, duration_s, note, collector)
+        payload, row = _contact_parts(at, channel, disposition, target, number, duration_s, note, collector, scope)
         contact_id = _record_in(conn, "contact.logged", case_id, at, payload, ContactAttempt.__table__, row)  # type: ignore[attr-defined]
         ids.append(contact_id)
         if checklist is not None:
@@ -87,6 +90,14 @@ def log_contact(engine: Engine, case_id: str, *, at: datetime, channel: str, dis
     """Write a contact as given, unchecked (the use cases check first: collector_tui.work.contact)."""
     payload, row = _contact_parts(at, channel, disposition, target, number, duration_s, note, collector)
     return _record(engine, "contact.logged", case_id, at, payload, ContactAttempt.__table__, row)  # type: ignore[attr-defined]
+
+
+def add_promise(engine: Engine, case_id: str, *, at: datetime, due: date, amount: Decimal, currency: str) -> str:
+    """Write a promise to pay as given, unchecked (the use case checks first: collector_tui.work.promise)."""
+    payload = {"due_date": due.isoformat(), "amount": str(amount), "currency": currency}
+    row = {"made_at": at.isoformat(), "due_date": due.isoformat(), "amount": str(amount), "status": "outstanding",
+           "origin": "local"}
+    return _record(engine, "promise.created", case_id, at, payload, PromiseToPay.__table__, row)  # type: ignore[attr-defined]
 
 
 def submit_plan(engine: Engine, case_id: str, *, at: datetime, plan_type: str, detail: dict[str, Any]) -> str:

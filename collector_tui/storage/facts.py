@@ -91,9 +91,11 @@ def _facts(c: Any, phones: list[Any], contacts: list[Any], promises: list[Any], 
                        for s in loan_extra.get("spending", [])),
         active_lenders=int(bureau.get("active_lenders", 0)), total_debt=Decimal(bureau.get("total_debt", "0")),
         consents=dict((c["consents"] or {}).get("channels", {})),
-        suppressions=tuple(F.Suppression(s["type"], s.get("channel"), _d(s.get("since")))
+        suppressions=tuple(F.Suppression(s["type"], s.get("channel"), _d(s.get("since")), s.get("number"),
+                                         s.get("origin", "server"), _d(s.get("lifted_at")), s.get("reason", ""))
                            for s in extra.get("suppressions", [])),
-        contacts=tuple(F.Contact(_dt(x["at"]), x["channel"], x["disposition"], x["target"], x["number"] or "")  # type: ignore[arg-type]
+        contacts=tuple(F.Contact(_dt(x["at"]), x["channel"], x["disposition"], x["target"], x["number"] or "",  # type: ignore[arg-type]
+                                 local=x["origin"] == "local", scope=x["scope"] or "")
                        for x in contacts),
         promises=tuple(F.Promise(_dt(p["made_at"]), _d(p["due_date"]), Decimal(p["amount"]), p["status"])  # type: ignore[arg-type]
                        for p in promises),

@@ -88,10 +88,19 @@ def _v9_drop_first_order(conn: Connection) -> None:
             conn.exec_driver_sql(f'ALTER TABLE "case" DROP COLUMN {column}')
 
 
+def _v10_placed_dpd(conn: Connection) -> None:
+    # Days past due run on with the calendar: each placement carries the figure of its moment, and each
+    # contact the scope of a cease request.
+    _add_column(conn, "queue_entry", "dpd", "INTEGER NOT NULL DEFAULT 0")
+    _add_column(conn, "contactattempt", "scope", "VARCHAR NOT NULL DEFAULT ''")
+    conn.exec_driver_sql("UPDATE queue_entry SET valid_until = ''")  # placed again at the next look
+
+
 # Each entry moves the schema from version i to i+1. Append only; never edit a shipped step.
 MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_queue, _v3_team, _v4_append_only_audit,
                                                   _v5_indexed_queue, _v6_case_search, _v7_case_text,
-                                                  _v8_rules_digest, _v9_drop_first_order]
+                                                  _v8_rules_digest, _v9_drop_first_order,
+                                                  _v10_placed_dpd]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

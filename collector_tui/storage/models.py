@@ -143,6 +143,7 @@ class ContactAttempt(SQLModel, table=True):
     duration_s: int = 0
     note: str = ""
     origin: str = "server"  # server | local
+    scope: str = ""  # a cease request: "all" when it covers every channel
 
 
 class PromiseToPay(SQLModel, table=True):
@@ -253,6 +254,7 @@ class QueueEntry(SQLModel, table=True):
     blocked_by: str | None = None
     next_allowed_at: str | None = None  # UTC ISO text, so that it sorts as time does
     stage: int = 0  # with the rules' stage bounds, so that the stage filter walks the queue's own index
+    dpd: int = 0  # days past due when placed: the calendar runs on after the last sync (domain.moment)
     tier: str = "B"
     score: int = 0
     risk_level: str = "low"

@@ -25,7 +25,7 @@ from collector_tui.storage.models import (
 )
 
 Q = QueueEntry.__table__  # type: ignore[attr-defined]
-QUEUE_COLUMNS = (Case.id, Case.customer_name, Case.dpd, Case.stage, Case.currency, Case.overdue_amount,
+QUEUE_COLUMNS = (Case.id, Case.customer_name, Q.c.dpd, Q.c.stage, Case.currency, Case.overdue_amount,
                  Case.last_contact_at, Q.c.group, Q.c.reason, Q.c.params,
                  Q.c.callable, Q.c.blocked_by, Q.c.next_allowed_at, Q.c.tier, Q.c.score, Q.c.flags)
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from collector_tui.domain.priority import Placement, sort_bytes
 
-COLUMNS = ("case_id", "sort_key", "group", "reason", "params", "callable", "blocked_by", "next_allowed_at", "stage", "tier",
+COLUMNS = ("case_id", "sort_key", "group", "reason", "params", "callable", "blocked_by", "next_allowed_at", "stage", "dpd", "tier",
            "score", "risk_level", "flags", "built_at", "valid_until")
 # A true upsert: REPLACE deletes the old row and every index entry before inserting (20% slower to re-place).
 UPSERT = (f'INSERT INTO queue_entry ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in COLUMNS)}) '
@@ -29,5 +29,5 @@ def placement_row(p: Placement, built: str) -> tuple[object, ...]:
     """One queue_entry row for the DB-API, placed at `built` (UTC text)."""
     until = utc_text(p.next_allowed_at) if p.next_allowed_at else None
     return (p.case_id, sort_bytes(p.sort_key), p.group, p.reason, params_json(p.params), p.callable, p.blocked_by,
-            until, p.stage, p.tier, p.score, p.risk_level, " ".join(p.flags), built,
+            until, p.stage, p.dpd, p.tier, p.score, p.risk_level, " ".join(p.flags), built,
             utc_text(p.valid_until) if p.valid_until else built)

@@ -102,6 +102,7 @@ class ContactRow(NamedTuple):
     duration_s: int
     note: str
     origin: str
+    scope: str
 
 
 class PromiseRow(NamedTuple):

@@ -79,7 +79,7 @@ def _add_rows(rows: dict[str, list[tuple[object, ...]]], c: Any) -> None:
                              for s in c.schedule]
     rows["payment"] += [PaymentRow(cid, p.id, p.date.isoformat(), str(p.amount), p.minimum_only) for p in c.payments]
     rows["contactattempt"] += [ContactRow(x.id, cid, _text(x.at), x.channel, x.target, x.disposition, x.number,
-                                          x.collector, x.duration_s, x.note, "server") for x in c.contacts]
+                                          x.collector, x.duration_s, x.note, "server", x.scope) for x in c.contacts]
     rows["promisetopay"] += [PromiseRow(p.id, cid, _text(p.made_at), p.due_date.isoformat(), str(p.amount), p.status,
                                         "server") for p in c.promises]
     rows["callback"] += [CallbackRow(cb.id, cid, _text(cb.at), cb.note, "server") for cb in c.callbacks]
@@ -90,8 +90,7 @@ def _add_rows(rows: dict[str, list[tuple[object, ...]]], c: Any) -> None:
 def placement_rows(cases: list[Any], now: datetime, rules: Rules) -> list[tuple[object, ...]]:
     """queue_entry rows for decoded open feed cases, placed at `now`."""
     built = utc_text(now)
-    return [placement_row(place_case(facts_from_feed(c), now, rules.pack, thresholds=rules.thresholds,
-                                     weights=rules.weights, bounds=rules.bounds), built) for c in cases]
+    return [placement_row(place_case(facts_from_feed(c), now, rules), built) for c in cases]
 
 
 def prepare_items(items: list[Any], next_cursor: str | None, has_more: bool, now: datetime,

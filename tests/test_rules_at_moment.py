@@ -306,3 +306,14 @@ def test_promise_amount_domain_is_untouched_by_moment(synced) -> None:  # type: 
     moved = at_moment(f, (MORNING + timedelta(days=3)).date())
     assert moved.overdue_amount == f.overdue_amount and moved.promises == f.promises
     assert isinstance(moved.overdue_amount, Decimal)
+
+
+def test_docs_list_every_rule_id_of_every_pack() -> None:
+    import tomllib
+
+    from tests.conftest import ROOT
+
+    doc = (ROOT / "docs" / "rules.md").read_text()
+    for pack in sorted((ROOT / "collector_tui" / "policies").glob("*.toml")):
+        for rule in tomllib.loads(pack.read_text())["sources"]:
+            assert f"`{rule}`" in doc, (pack.name, rule)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy import select
 from textual.widgets import Button, Checkbox, Input, Select
 
 from collector_tui.app import CollectorApp
@@ -13,6 +14,7 @@ from collector_tui.screens.contact import ContactScreen
 from collector_tui.screens.profile import ProfileScreen
 from collector_tui.screens.queue import QueueScreen
 from collector_tui.storage import outbox
+from collector_tui.storage.models import Customer
 from collector_tui.storage.queries import queue_page
 from collector_tui.sync.service import run_sync
 from collector_tui.widgets.case_table import CaseTable
@@ -30,8 +32,12 @@ def synced(server, cache):  # type: ignore[no-untyped-def]
 
 
 def first_callable_chinese_case(cache) -> str:  # type: ignore[no-untyped-def]
+    """A callable case in yuan whose customer lives in Shanghai and speaks Chinese."""
+    with cache.connect() as conn:
+        chinese = set(conn.execute(select(Customer.case_id).where(Customer.locale == "zh_CN",
+                                                                  Customer.timezone == "Asia/Shanghai")).scalars())
     rows = queue_page(cache, 0, 60)
-    return next(r.id for r in rows if r.callable and r.currency == "CNY")
+    return next(r.id for r in rows if r.callable and r.currency == "CNY" and r.id in chinese)
 
 
 async def tick_all(screen) -> None:  # type: ignore[no-untyped-def]
@@ -126,5 +132,6 @@ async def test_sms_draft_names_the_institution_and_carries_opt_out_where_require
             app.screen.query_one("#channel", Select).value = "sms"
             await pilot.pause()
             draft = app.screen.query_one("#talk-track").draft  # type: ignore[attr-defined]
-            assert draft.startswith("Acme Lending:")
-            assert draft.endswith("Reply STOP to opt out.") is opt_out
+            # A Chinese-speaking customer gets the Chinese message, whatever the workbench's language.
+            assert draft.startswith("【Acme Lending】")
+            assert draft.endswith("回复 TD 退订") is opt_out

@@ -11,6 +11,9 @@ from importlib import resources
 SEGMENTS = ("student", "employed", "unstable")
 STAGES = (1, 2, 3, 4)
 FIELDS = {"name", "institution", "overdue", "minimum", "dpd"}
+DEBT_FIELDS = {"overdue", "minimum", "dpd"}  # debt detail: only once the right party is confirmed
+LANGUAGES = ("zh_CN", "en")  # the languages there are talk tracks in
+IDENTITY_LINES = 2  # the opener asks for the customer by name, the next line checks who they are
 
 
 class TrackError(ValueError):
@@ -32,10 +35,42 @@ def segment_for(employment_type: str | None) -> str:
     return "unstable"
 
 
+def language_of(locale: str | None) -> str | None:
+    """The talk-track language for a customer's locale (zh_CN, zh-Hans-CN, en_US, en...), None if there is none.
+    Traditional Chinese (Taiwan, Hong Kong, Macau, Hant) has no track of its own."""
+    if not locale:
+        return None
+    parts = locale.replace("-", "_").split(".")[0].split("@")[0].lower().split("_")
+    if parts[0] == "en":
+        return "en"
+    if parts[0] == "zh" and not {"tw", "hk", "mo", "hant"} & set(parts[1:]):
+        return "zh_CN"
+    return None
+
+
+def track_language(customer_locale: str | None, ui_locale: str) -> str:
+    """A call is in the customer's language when there is a track in it, else in the collector's."""
+    return language_of(customer_locale) or ui_locale
+
+
+def _used(text: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
 def _fields_ok(text: str, source: str, key: str) -> None:
-    used = {f for _, f, _, _ in string.Formatter().parse(text) if f}
+    used = _used(text)
     if not used <= FIELDS:
         raise TrackError(f"{source}: {key} uses unknown field(s) {sorted(used - FIELDS)}")
+
+
+def _right_party_first(lines: list[str], source: str, key: str) -> None:
+    """The opener asks for the customer by name and says nothing of the debt; the identity check comes next."""
+    if not lines or "name" not in _used(lines[0]):
+        raise TrackError(f"{source}: {key} must open by asking for the customer by name ({{name}})")
+    for n, line in enumerate(lines[:IDENTITY_LINES], 1):
+        if _used(line) & DEBT_FIELDS:
+            raise TrackError(f"{source}: {key} line {n} names the debt before the identity check: "
+                             f"{sorted(_used(line) & DEBT_FIELDS)}")
 
 
 @dataclass(frozen=True)
@@ -62,6 +97,12 @@ def parse_messages(text: str, source: str) -> Messages:
             _fields_ok(body, source, key)
             if "{institution}" not in body:
                 raise TrackError(f"{source}: {key} must name the institution ({{institution}})")
+            # A message cannot check who reads it: it names the person it is for and leaves the debt to the call.
+            if "{name}" not in body:
+                raise TrackError(f"{source}: {key} must name the person it is for ({{name}})")
+            if _used(body) & DEBT_FIELDS:
+                raise TrackError(f"{source}: {key} names the debt ({sorted(_used(body) & DEBT_FIELDS)}), "
+                                 "which waits until the customer has confirmed who they are")
             templates[(channel, stage)] = body
     opt_out = data.get("opt_out", {})
     if not all(isinstance(opt_out.get(c), str) and opt_out[c] for c in ("sms", "email")):
@@ -89,6 +130,7 @@ def parse_tracks(text: str, source: str) -> dict[tuple[int, str], Track]:
                 raise TrackError(f"{source}: {key} needs a title and a list of lines")
             for line in body["lines"]:
                 _fields_ok(line, source, key)
+            _right_party_first(body["lines"], source, key)
             tracks[(stage, segment)] = Track(body["title"], tuple(body["lines"]))
     return tracks
 

@@ -9,10 +9,10 @@ from rich.text import Text
 from textual.widgets import Static
 
 from collector_tui.domain.money import format_money
-from collector_tui.locale import current_locale, t
+from collector_tui.locale import catalogue, current_locale, t
 from collector_tui.screens.workbench import Workbench
 from collector_tui.work.cases import case_detail
-from collector_tui.talktracks import TrackError, messages, segment_for, track_for
+from collector_tui.talktracks import TrackError, language_of, messages, segment_for, track_for, track_language
 
 
 class TalkTrack(Static):
@@ -38,24 +38,35 @@ class TalkTrack(Static):
         if detail is None:
             return
         loan = detail.loan
+        ui = current_locale()
+        # The customer hears their own language when there is a track in it; the collector is told which.
+        language = track_language(detail.customer.locale, ui)
+        if language != ui:
+            note = t("contact.track_language", language=t(f"language.{language}"))
+        elif detail.customer.locale and language_of(detail.customer.locale) is None:
+            note = t("contact.track_fallback", locale=detail.customer.locale, language=t(f"language.{language}"))
+        else:
+            note = ""
+        name = detail.customer.name
         values = {
-            "name": detail.customer.name.split()[0] if " " in detail.customer.name else detail.customer.name[:1],
-            "institution": app.settings.institution or t("app_institution"),
+            "name": name.split()[0] if " " in name else name[:1],
+            "institution": app.settings.institution or catalogue(language).get("app_institution") or t("app_institution"),
             "overdue": format_money(loan.overdue_amount, loan.currency),
             "minimum": format_money(loan.minimum_payment, loan.currency),
             "dpd": loan.dpd,
         }
+        heading = (Text(note + "\n", style="italic"),) if note else ()
         try:
             if self.channel in ("sms", "email"):
-                values["name"] = ""
-                draft = messages(current_locale()).draft(self.channel, detail.case.stage, values,
-                                                         app.rules.pack.opt_out_required)
+                values["name"] = name  # a message names in full the person it is for
+                draft = messages(language).draft(self.channel, detail.case.stage, values, app.rules.pack.opt_out_required)
                 self.draft = draft
-                self.update(Text.assemble((t("contact.message_draft"), "bold"), "\n", draft))
+                self.update(Text.assemble(*heading, (t("contact.message_draft"), "bold"), "\n", draft))
                 return
-            track = track_for(current_locale(), detail.case.stage, segment_for(detail.customer.employment.get("type")))
+            track = track_for(language, detail.case.stage, segment_for(detail.customer.employment.get("type")))
         except TrackError as exc:
             self.update(Text(str(exc), style="red"))
             return
         # The customer's name and figures are filled in as text: never read as markup.
-        self.update(Text.assemble((track.title, "bold"), *(f"\n• {line.format(**values)}" for line in track.lines)))
+        self.update(Text.assemble(*heading, (track.title, "bold"),
+                                  *(f"\n• {line.format(**values)}" for line in track.lines)))

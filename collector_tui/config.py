@@ -41,6 +41,10 @@ class Settings:
     theme: str = "textual-dark"
     institution: str = ""  # named at first contact (CN-IDENTITY); empty: the catalogue's sample name
     page_size: int = 500
+    # A whole request, first byte sent to last byte read (a server that trickles its answer is cut off), and
+    # a whole sync; what was received before either ran out is kept, up to the last whole page.
+    request_deadline_s: int = 120
+    sync_deadline_s: int = 600
     ca_bundle: str = ""  # a private CA's certificates (PEM); empty: the system's trust store
     allow_insecure_http: bool = False  # plain http:// to another machine; set only by --insecure-http
     encrypt_cache: bool = False  # SQLCipher, key in the OS keyring (the `sqlcipher` extra)
@@ -58,6 +62,12 @@ class Settings:
             raise SettingsError(f"{source}: policy must be one of {', '.join(POLICIES)}, not {self.policy!r}")
         if not (1 <= self.page_size <= 1000):
             raise SettingsError(f"{source}: page_size must be between 1 and 1000, not {self.page_size!r}")
+        if not (1 <= self.request_deadline_s <= 3600):
+            raise SettingsError(f"{source}: request_deadline_s must be between 1 and 3600 seconds, "
+                                f"not {self.request_deadline_s!r}")
+        if not (1 <= self.sync_deadline_s <= 86400):
+            raise SettingsError(f"{source}: sync_deadline_s must be between 1 and 86400 seconds, "
+                                f"not {self.sync_deadline_s!r}")
         build_rules(self, source, load_pack_now=False)
 
 
@@ -163,4 +173,5 @@ def build_rules(settings: Settings, source: str = SETTINGS_FILE, *, load_pack_no
 
 def transport(settings: Settings) -> dict[str, Any]:
     """The ApiClient keywords that the settings decide."""
-    return {"verify": settings.ca_bundle or True, "allow_insecure_http": settings.allow_insecure_http}
+    return {"verify": settings.ca_bundle or True, "allow_insecure_http": settings.allow_insecure_http,
+            "request_deadline": settings.request_deadline_s, "sync_deadline": settings.sync_deadline_s}

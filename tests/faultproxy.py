@@ -3,7 +3,9 @@
 It counts HTTP requests as they pass and asks `plan(n)` what to do with the n-th: None forwards it;
 "cut" forwards the request and only the first `cut_after` bytes of the answer; "drop_before" closes
 the connection before the server sees the request; "drop_after" lets the server act, then drops the
-answer; "delay" holds the request past the client's timeout; "500" and "429" answer for the server.
+answer; "delay" holds the request past the client's timeout; "500", "429", "401", "403", "404" and "422"
+answer for the server; "trickle" lets the server act and passes its headers on at once, then its body one
+byte every `trickle_every` seconds (each read returns in time; only a deadline on the whole request stops it).
 """
 
 from __future__ import annotations
@@ -25,16 +27,22 @@ def _canned(status: str, extra: str, body: bytes) -> bytes:
 CANNED = {
     "500": _canned("500 Internal Server Error", "", b'{"error":{"code":"internal","message":"injected fault"}}'),
     "429": _canned("429 Too Many Requests", "Retry-After: 0\r\n", b'{"error":{"code":"rate_limited","message":"slow down"}}'),
+    "401": _canned("401 Unauthorized", "WWW-Authenticate: Bearer\r\n",
+                   b'{"error":{"code":"invalid_token","message":"the token is invalid or expired"}}'),
+    "403": _canned("403 Forbidden", "", b'{"error":{"code":"forbidden","message":"this account may not do that"}}'),
+    "404": _canned("404 Not Found", "", b'{"error":{"code":"not_found","message":"Not Found"}}'),
+    "422": _canned("422 Unprocessable Entity", "", b'{"error":{"code":"invalid","message":"the request is not valid"}}'),
 }
 
 
 class FaultProxy:
     def __init__(self, upstream_port: int, should_cut: Callable[[int], bool] | None = None, cut_after: int = 300, *,
-                 plan: Callable[[int], str | None] | None = None, delay: float = 2.0) -> None:
+                 plan: Callable[[int], str | None] | None = None, delay: float = 2.0, trickle_every: float = 0.2) -> None:
         self.upstream_port = upstream_port
         self.plan = plan or (lambda n: "cut" if should_cut and should_cut(n) else None)
         self.cut_after = cut_after
         self.delay = delay
+        self.trickle_every = trickle_every
         self.requests = 0
         self.faults: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -99,9 +107,23 @@ class FaultProxy:
             _close_write(upstream)
 
     def _down(self, upstream: socket.socket, client: socket.socket, state: dict[str, str | None]) -> None:
+        head = b""  # a trickled answer's headers, until they are whole
         try:
             while data := upstream.recv(65536):
                 fault = state["fault"]
+                if fault == "trickle":
+                    if state.get("body") is None:
+                        head += data
+                        if b"\r\n\r\n" not in head:
+                            continue
+                        head, _, data = head.partition(b"\r\n\r\n")
+                        client.sendall(head + b"\r\n\r\n")
+                        state["body"] = "trickling"
+                    for i in range(len(data)):
+                        if self._stop.wait(self.trickle_every):
+                            return
+                        client.sendall(data[i:i + 1])
+                    continue
                 if fault == "cut":
                     # The previous answer was read in full before this request went out (HTTP/1.1).
                     client.sendall(data[: self.cut_after])

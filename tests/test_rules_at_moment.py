@@ -317,3 +317,49 @@ def test_docs_list_every_rule_id_of_every_pack() -> None:
     for pack in sorted((ROOT / "collector_tui" / "policies").glob("*.toml")):
         for rule in tomllib.loads(pack.read_text())["sources"]:
             assert f"`{rule}`" in doc, (pack.name, rule)
+
+
+def test_workplace_prohibition_blocks_the_work_number_only(synced) -> None:  # type: ignore[no-untyped-def]
+    case_id = _callable_case(synced, MORNING, US, phones=2)
+    f = case_facts(synced, case_id)
+    assert f is not None
+    work, home = f.phones[0], f.phones[1]
+    # The customer's first number is their office line, as the servicer records it.
+    with synced.begin() as conn:
+        conn.exec_driver_sql("UPDATE phone SET type = 'work' WHERE case_id = ? AND number = ?", (case_id, work.number))
+    _record(synced, case_id, "workplace_prohibited", number=home.number, rules=US)
+    later = MORNING + timedelta(days=8)  # past the 7-day wait after that conversation
+    assert _blocked(synced, case_id, at=later, number=work.number, rules=US) == "US-WORKPLACE"
+    assert _blocked(synced, case_id, at=later, number=home.number, rules=US) != "US-WORKPLACE"
+    assert _blocked(synced, case_id, at=later, channel="sms", rules=US) != "US-WORKPLACE"
+
+
+def test_a_time_barred_debt_is_flagged_and_the_checklist_asks_for_the_disclosure(synced) -> None:  # type: ignore[no-untyped-def]
+    from collector_tui.domain.assessment import assess
+    from collector_tui.domain.checklist import checklist
+
+    f = load_facts(synced)[0]
+    old = replace(f, payments=(), overdue_since=date(2019, 1, 10))
+    barred_on = date(2025, 1, 10)
+    before = datetime.combine(barred_on - timedelta(days=1), time(12), timezone.utc)
+    after = datetime.combine(barred_on, time(12), timezone.utc)
+    assert "debt.time_barred" not in {fl.id for fl in assess(old, before, US).flags}
+    assert "debt.time_barred" in {fl.id for fl in assess(old, after, US).flags}
+    assert "debt.time_barred" not in {fl.id for fl in assess(old, after, CN).flags}  # a pack without the rule
+    items = {i.id for i in checklist(US.pack, "phone", "customer", "rpc", time_barred=True)}
+    assert "time_barred_disclosure" in items
+    assert "time_barred_disclosure" not in {i.id for i in checklist(US.pack, "phone", "customer", "rpc")}
+
+
+def test_a_case_the_server_closes_leaves_the_cache_and_the_audit_says_so(server, synced) -> None:  # type: ignore[no-untyped-def]
+    from collector_tui.server.store import churn
+    from collector_tui.storage import audit
+
+    before = {f.case_id for f in load_facts(synced)}
+    closed = churn(server.engine, seed=5, close=40)["closed"]
+    run_sync(synced, server.url, "demo", server.token(), now=lambda: MORNING)
+    gone = {c for c in closed if c in before}
+    assert gone and not gone & {f.case_id for f in load_facts(synced)}
+    entries = [e for e in audit.entries(synced) if e.action == "purpose_ended"]
+    assert {e.case_id for e in entries} == gone  # each removed case once, and only those
+    assert all(e.actor == "demo" for e in entries)

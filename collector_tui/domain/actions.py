@@ -15,6 +15,7 @@ DISPOSITIONS = (
     "rpc", "third_party", "wrong_number", "no_answer", "busy", "voicemail", "message_left", "invalid_number",
     "callback_requested", "promise_to_pay", "plan_requested", "already_paid", "refused", "dispute", "hardship",
     "cease_requested", "attorney", "bankruptcy", "deceased", "complaint", "verification_sent",
+    "workplace_prohibited",
 )
 SCOPES = ("", "all")  # a cease request covers its channel, or every channel
 CORRECTABLE = ("phone", "email", "address")  # what the server accepts a correction of

@@ -18,7 +18,8 @@ class ChecklistItem:
     auto: bool = False  # ticked by the rules engine, not by the collector
 
 
-def checklist(pack: RulePack, channel: str, target: str, disposition: str) -> list[ChecklistItem]:
+def checklist(pack: RulePack, channel: str, target: str, disposition: str,
+              time_barred: bool = False) -> list[ChecklistItem]:
     """The items for this contact. Hours, limits and consent come from the rule check itself."""
     talk = disposition in CONVERSATIONS
     items = [
@@ -31,6 +32,8 @@ def checklist(pack: RulePack, channel: str, target: str, disposition: str) -> li
     ]
     if target == "third_party":  # an attorney may hear the debt; anyone else may not
         items.append(ChecklistItem("no_debt_disclosed", "during", True))
+    if time_barred and talk:
+        items.append(ChecklistItem("time_barred_disclosure", "during", True))
     if disposition == "voicemail" and pack.id == "us-regf":
         items.append(ChecklistItem("limited_content", "during", True))
     if disposition in ("dispute", "hardship", "complaint", "cease_requested"):

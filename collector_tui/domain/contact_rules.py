@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from collector_tui.domain.facts import CaseFacts, Contact
-from collector_tui.domain.moment import VERIFIED, active_suppressions, at_moment, dead_numbers
+from collector_tui.domain.moment import VERIFIED, WORKPLACE, active_suppressions, at_moment, dead_numbers
 from collector_tui.domain.policy import RulePack
 from collector_tui.domain.zones import candidate_zones
 
@@ -137,6 +137,15 @@ def _caps(pack: RulePack, f: CaseFacts, channel: str, now: datetime, number: str
     return hits
 
 
+def _dials_work(f: CaseFacts, number: str | None) -> bool:
+    """The call would ring at the workplace: the number dialled is a work number, or, with none chosen, every
+    number that could be dialled is."""
+    if number:
+        return any(p.number == number and p.type == "work" for p in f.phones)
+    usable = [p for p in f.phones if p.reachable]
+    return bool(usable) and all(p.type == "work" for p in usable)
+
+
 def check_contact(pack: RulePack, f: CaseFacts, *, channel: str, now: datetime, target: str = "customer",
                   number: str | None = None, disposition: str | None = None) -> Decision:
     """Check one intended contact against the pack. `now` must carry a time zone. `disposition`, when known,
@@ -149,6 +158,10 @@ def check_contact(pack: RulePack, f: CaseFacts, *, channel: str, now: datetime, 
         if s.type == "attorney" and target == "attorney":
             continue  # a represented customer is contacted through the attorney, and only so
         if s.type == "dispute" and disposition == VERIFIED:
+            continue
+        if s.type == WORKPLACE:
+            if channel == "phone" and rule and _dials_work(f, number):
+                return Decision(False, rule, "check.workplace", {"origin": s.origin})
             continue
         if rule and (s.channel is None or s.channel == channel):
             return Decision(False, rule, "check.suppressed", {"type": s.type, "channel": s.channel or "*",

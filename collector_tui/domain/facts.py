@@ -51,6 +51,7 @@ class Phone:
     reachable: bool
     added_at: date | None = None
     last_reached_at: datetime | None = None
+    type: str = "mobile"  # mobile | home | work
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
+
 from collector_tui.domain.facts import CaseFacts, Contact, Phone, Suppression
 
-# Outcomes that suppress contact from the moment they are recorded.
-SUPPRESSING = frozenset({"cease_requested", "attorney", "dispute", "bankruptcy", "deceased"})
+# Outcomes that suppress contact from the moment they are recorded; the customer saying the employer
+# prohibits contact at work suppresses only the work number.
+SUPPRESSING = frozenset({"cease_requested", "attorney", "dispute", "bankruptcy", "deceased", "workplace_prohibited"})
+WORKPLACE = "workplace_prohibited"
 # Outcomes that take one number out of use.
 DEAD_NUMBER = frozenset({"wrong_number", "invalid_number"})
 # A recorded verification ends the pause that a dispute started.
@@ -83,6 +87,12 @@ def _phones(f: CaseFacts, dead: dict[str, str]) -> tuple[Phone, ...]:
         else:
             out.append(p)
     return tuple(out)
+
+
+def time_barred_since(f: CaseFacts, years: int) -> date | None:
+    """The day the time to sue ran out: `years` after the last payment, or after the default with none."""
+    last = max((p.date for p in f.payments), default=f.overdue_since)
+    return None if last is None else last + relativedelta(years=years)
 
 
 def at_moment(f: CaseFacts, today: date) -> CaseFacts:

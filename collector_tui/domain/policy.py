@@ -64,6 +64,22 @@ class ThirdParty:
 
 
 @dataclass(frozen=True)
+class TimeBarred:
+    """A debt whose last payment (or, with none, its default) is older than this is past the time to sue."""
+
+    rule: str
+    years: int
+
+
+@dataclass(frozen=True)
+class Records:
+    """How long collection records are kept after the last collection activity."""
+
+    rule: str
+    years: int
+
+
+@dataclass(frozen=True)
 class RulePack:
     id: str
     name: str
@@ -77,6 +93,8 @@ class RulePack:
     per_month: Monthly | None = None
     seven_in_seven: SevenInSeven | None = None
     third_party: ThirdParty | None = None
+    time_barred: TimeBarred | None = None
+    records: Records | None = None
     opt_out_required: bool = False
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -96,6 +114,8 @@ SCHEMA: dict[str, tuple[Any, dict[str, Any]]] = {
     "seven_in_seven": (SevenInSeven, {"rule": str, "max_attempts": int, "window_days": int,
                                       "wait_after_conversation_days": int}),
     "third_party": (ThirdParty, {"rule": str, "after_failed_attempts": int}),
+    "time_barred": (TimeBarred, {"rule": str, "years": int}),
+    "records": (Records, {"rule": str, "years": int}),
 }
 REQUIRED = ("pack", "hours", "golden_window", "consent", "suppressions")
 

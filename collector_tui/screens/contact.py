@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from collector_tui.domain.actions import CHANNELS, DISPOSITIONS, TARGETS, FieldError, parse_amount, parse_day
+from collector_tui.domain.assessment import assess
 from collector_tui.domain.checklist import PHASES, checklist, missing
 from collector_tui.domain.contact_rules import Decision
 from collector_tui.domain.facts import CaseFacts
@@ -47,6 +48,7 @@ class ContactScreen(WorkbenchScreen[bool]):
         self.case_id = case_id
         self.facts: CaseFacts | None = None
         self.decision: Decision | None = None
+        self.time_barred = False  # past the time to sue: the checklist asks for the disclosure
         self.outstanding: Decimal | None = None  # the loan's balance: no promise may be for more
         self.ticks: dict[str, bool] = {}  # survives the checklist being rebuilt as the outcome changes
         self._checklist_for: tuple[object, ...] | None = None  # what the checklist on screen was built for
@@ -54,6 +56,9 @@ class ContactScreen(WorkbenchScreen[bool]):
     def compose(self) -> ComposeResult:
         detail = case_detail(self.workbench.engine, self.case_id)
         self.facts = case_facts(self.workbench.engine, self.case_id)
+        self.time_barred = bool(self.facts) and any(
+            fl.id == "debt.time_barred"
+            for fl in assess(self.facts, self.workbench.clock(), self.workbench.rules).flags)  # type: ignore[arg-type]
         self.outstanding = Decimal(detail.loan.outstanding) if detail else None
         name = mask_name(detail.customer.name) if detail else "?"
         # Names and numbers come from the cache: shown as text, never read as markup.
@@ -148,7 +153,8 @@ class ContactScreen(WorkbenchScreen[bool]):
         if key == self._checklist_for:
             return
         self._checklist_for = key
-        items = checklist(self.workbench.rules.pack, channel or "phone", target or "customer", disposition)
+        items = checklist(self.workbench.rules.pack, channel or "phone", target or "customer", disposition,
+                          self.time_barred)
         for phase in PHASES:
             box = self.query_one(f"#phase-{phase}", Vertical)
             await box.remove_children()
@@ -202,7 +208,7 @@ class ContactScreen(WorkbenchScreen[bool]):
                 callback = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(self.facts.timezone))
             except ValueError:
                 errors.append(FieldError("at", "form.datetime", {}))
-        items = checklist(self.workbench.rules.pack, channel, target, disposition)
+        items = checklist(self.workbench.rules.pack, channel, target, disposition, self.time_barred)
         ticked = {**self.ticked(), **{i.id: self._auto(i.id) for i in items if i.auto}}
         open_items = missing(items, ticked)
         outcome = recorder.Outcome(channel=channel, disposition=disposition, target=target,

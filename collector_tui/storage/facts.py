@@ -86,7 +86,8 @@ def _facts(c: Any, phones: list[Any], contacts: list[Any], promises: list[Any], 
         deferral_requests=tuple(_d(r["at"]) for r in loan_extra.get("deferral_requests", [])),  # type: ignore[misc]
         contact_changes=tuple(F.ContactChange(_d(x["at"]), x["field"], bool(x["reported_by_customer"]))  # type: ignore[arg-type]
                               for x in extra.get("contact_changes", [])),
-        phones=tuple(F.Phone(p["number"], bool(p["reachable"]), _d(p["added_at"]), _dt(p["last_reached_at"])) for p in phones),
+        phones=tuple(F.Phone(p["number"], bool(p["reachable"]), _d(p["added_at"]), _dt(p["last_reached_at"]), p["type"])
+                     for p in phones),
         spending=tuple(F.SpendingMonth(s["month"], Decimal(s["total"]), Decimal(s["largest"]), Decimal(s["investment_share"]))
                        for s in loan_extra.get("spending", [])),
         active_lenders=int(bureau.get("active_lenders", 0)), total_debt=Decimal(bureau.get("total_debt", "0")),

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 
 from collector_tui.domain.rules import Rules
 from collector_tui.storage import search
+from collector_tui.storage.audit import append
 from collector_tui.storage.engine import write
 from collector_tui.storage.facts import facts_in
 from collector_tui.storage.queue_build import place_facts, store_placements
@@ -42,8 +43,15 @@ def write_page(engine: Engine, page: PreparedPage, cursor: str | None, now: date
     ids, gone, rows = page.ids, page.gone, page.rows
     with write(engine) as conn:
         if gone:
-            # Cascades purge the personal data; pending work stays in the outbox, which has no foreign key.
+            # The purpose of holding these customers' data has ended (closed, or no longer this collector's):
+            # cascades purge it, and the audit log says so (PIPL art. 47). Pending work stays in the outbox,
+            # which has no foreign key.
+            held = [r[0] for r in conn.exec_driver_sql(f'SELECT id FROM "case" WHERE id IN {_in(gone)}', tuple(gone))]
             conn.exec_driver_sql(f'DELETE FROM "case" WHERE id IN {_in(gone)}', tuple(gone))
+            actor = conn.exec_driver_sql("SELECT user FROM syncstate WHERE id = 1").scalar() or ""
+            for case_id in held:
+                append(conn, at=now, actor=actor, action="purpose_ended", case_id=case_id,
+                       detail="closed or reassigned by the server: personal data removed from this cache")
         if ids:
             for table in CHILDREN:
                 conn.exec_driver_sql(f"DELETE FROM {table} WHERE case_id IN {_in(ids)}", tuple(ids))

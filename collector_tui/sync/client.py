@@ -1,14 +1,31 @@
-"""The servicing-API client: one pooled httpx.Client, typed errors with one-line reasons."""
+"""The servicing-API client: one pooled httpx.Client, typed errors with one-line reasons.
+
+Each request has a whole deadline (`request_deadline`, seconds from sending it to its last byte) besides
+httpx's per-read timeout, so a server that trickles its answer cannot hold a sync; a client made for one sync
+may also carry the sync's overall bound (`sync_deadline`, seconds from the client's start). The reason names
+which of the two ran out.
+"""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from pydantic import ValidationError
 
 from collector_tui import api
-from collector_tui.sync.errors import AuthError, MalformedResponse, NetworkError, ServerError
+from collector_tui.locale import t
+from collector_tui.sync.errors import (
+    AuthError,
+    MalformedResponse,
+    NetworkError,
+    RequestDeadline,
+    ServerError,
+    SyncDeadline,
+    SyncError,
+)
 from collector_tui.sync.feed import FeedError, FeedPage, decode_page, page_head
 from collector_tui.sync.transport import check_url
 
@@ -20,12 +37,27 @@ def _validation_summary(exc: ValidationError) -> str:
     return f"{where}: {first['msg']}{more}"
 
 
+@dataclass(frozen=True)
+class _Limit:
+    ends: float  # time.monotonic() by which the request must be done
+    error: SyncError  # what to raise when it is not
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g}"
+
+
 class ApiClient:
     """API v1 over one connection pool; use as a context manager."""
 
     def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 20.0,
+                 request_deadline: float | None = None, sync_deadline: float | None = None,
                  verify: bool | str = True, allow_insecure_http: bool = False) -> None:
         check_url(base_url, allow_insecure_http=allow_insecure_http)
+        self.timeout = timeout  # each connect, read or write
+        self.request_deadline = request_deadline  # a whole request, first byte sent to last byte read
+        self.sync_deadline = sync_deadline  # every request of this client, from now
+        self._sync_ends = None if sync_deadline is None else time.monotonic() + sync_deadline
         headers = {"Accept": "application/json", "User-Agent": "collector-tui"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -42,11 +74,41 @@ class ApiClient:
     def close(self) -> None:
         self.http.close()
 
+    def time_left(self) -> float | None:
+        """Seconds left of the sync's overall bound; None when there is none."""
+        return None if self._sync_ends is None else self._sync_ends - time.monotonic()
+
+    def _limit(self, path: str) -> _Limit | None:
+        """The deadline a request sent now must meet: its own, or the sync's when that comes first."""
+        limits = []
+        if self.request_deadline is not None:
+            limits.append(_Limit(time.monotonic() + self.request_deadline, RequestDeadline(t(
+                "sync.request_deadline", api=self.base_url, path=path, seconds=_seconds(self.request_deadline)))))
+        if self._sync_ends is not None and self.sync_deadline is not None:
+            limits.append(_Limit(self._sync_ends, SyncDeadline(t("sync.sync_deadline",
+                                                                 seconds=_seconds(self.sync_deadline)))))
+        return min(limits, key=lambda limit: limit.ends, default=None)
+
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        limit = self._limit(path)
+        if limit is not None:
+            left = limit.ends - time.monotonic()
+            if left <= 0:
+                raise limit.error
+            kwargs["timeout"] = min(self.timeout, left)  # no single wait outlasts the deadline either
         try:
-            response = self.http.request(method, path, **kwargs)
+            with self.http.stream(method, path, **kwargs) as streamed:
+                body = []
+                for chunk in streamed.iter_raw():
+                    body.append(chunk)
+                    if limit is not None and time.monotonic() > limit.ends:
+                        raise limit.error
+            response = httpx.Response(streamed.status_code, headers=streamed.headers, content=b"".join(body),
+                                      request=streamed.request)
             response.read()
         except httpx.TimeoutException:
+            if limit is not None and time.monotonic() >= limit.ends:
+                raise limit.error from None
             raise NetworkError(f"network: {self.base_url} did not answer in time") from None
         except httpx.HTTPError as exc:
             raise NetworkError(f"network: cannot reach {self.base_url} ({type(exc).__name__})") from None

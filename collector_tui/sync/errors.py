@@ -30,3 +30,11 @@ class MalformedResponse(SyncError):
 
 class InsecureTransport(SyncError):
     """A plain http:// URL to another machine, refused."""
+
+
+class RequestDeadline(NetworkError):
+    """One request did not finish within its whole deadline (a server that trickles its answer); retried."""
+
+
+class SyncDeadline(SyncError):
+    """The sync ran past its overall bound; not retried (the next sync carries on from the last whole page)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from collector_tui.storage.rows import PreparedPage
 from collector_tui.sync.client import ApiClient
 from collector_tui.sync.errors import MalformedResponse, SyncError
 from collector_tui.sync.pipeline import Pipeline
+from collector_tui.sync.retry import ONCE, Backoff, retrying
 
 
 @dataclass
@@ -33,8 +36,15 @@ PARALLEL_AFTER = 1_000  # cases into a first sync, with more to come, before a h
 
 
 def pull(engine: Engine, client: ApiClient, *, now: Callable[[], datetime], page_size: int = 500,
-         progress: Progress | None = None, rules: Rules | None = None, parallel: bool = True) -> PullResult:
-    """Bring the cache up to the server's feed; on any error the cache stays at the last whole page."""
+         progress: Progress | None = None, rules: Rules | None = None, parallel: bool = True,
+         backoff: Backoff = ONCE, rng: random.Random | None = None,
+         sleep: Callable[[float], None] = time.sleep) -> PullResult:
+    """Bring the cache up to the server's feed; on any error the cache stays at the last whole page.
+
+    A page's request is retried with `backoff` on a network error, a 5xx or a 429 (a GET changes nothing on
+    the server); a sync passes its backoff, and by default each request is tried once.
+    """
+    rng = rng or random.Random()
     result = PullResult()
     cursor = state.cursor(engine)
     # A first sync of a big portfolio: a helper process prepares pages while this one writes (sync.pipeline).
@@ -51,7 +61,9 @@ def pull(engine: Engine, client: ApiClient, *, now: Callable[[], datetime], page
         nonlocal fetch_from, more, failed
         while more and failed is None and len(ahead) < depth:
             try:
-                content = client.cases_content(fetch_from, page_size)
+                since = fetch_from
+                content = retrying(lambda: client.cases_content(since, page_size), backoff, rng=rng, sleep=sleep,
+                                   time_left=client.time_left)
             except SyncError as exc:
                 failed = exc  # raised once the pages already in hand are written
                 return

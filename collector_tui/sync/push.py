@@ -11,22 +11,11 @@ from sqlalchemy import Engine
 
 from collector_tui.storage import outbox
 from collector_tui.sync.client import ApiClient
-from collector_tui.sync.errors import NetworkError, ServerError, SyncError
+from collector_tui.sync.errors import ServerError, SyncError
+from collector_tui.sync.retry import Backoff, retrying
 
 BATCH = 200
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Capped exponential backoff with full jitter; a server's Retry-After wins when it asks for longer."""
-
-    base: float = 0.5
-    cap: float = 30.0
-    tries: int = 5
-
-    def delay(self, attempt: int, rng: random.Random, retry_after: float | None = None) -> float:
-        jitter = rng.uniform(0, min(self.cap, self.base * 2**attempt))
-        return min(max(jitter, retry_after or 0.0), self.cap)
+VERDICTS = (409, 422)  # the server's answer on the entries themselves; anything else leaves them pending
 
 
 @dataclass
@@ -37,37 +26,34 @@ class PushResult:
     failed: dict[str, str] = field(default_factory=dict)
 
 
-def transient(exc: SyncError) -> bool:
-    return isinstance(exc, NetworkError) or (isinstance(exc, ServerError) and (exc.status >= 500 or exc.status == 429))
-
-
 def push(engine: Engine, client: ApiClient, *, batch: int = BATCH, backoff: Backoff = Backoff(),
          rng: random.Random | None = None, sleep: Callable[[float], None] = time.sleep) -> PushResult:
     """Drain pending entries oldest first. A transient failure that outlasts the retries stops the drain
-    (and is raised) so that nothing behind it overtakes it; rejected and conflicting entries stay, failed."""
+    (and is raised) so that nothing behind it overtakes it; rejected and conflicting entries stay, failed.
+
+    Only the server's verdict on entries (409, 422) fails them. A refused token (401/403), the sync's time
+    limit or any other error stops the drain with the entries still pending, to go with the next good sync.
+    """
     rng = rng or random.Random()
     result = PushResult()
     while True:
         pending = outbox.entries(engine, ("pending",), limit=batch)
         if not pending:
             return result
-        ids = [e.id for e in pending]
-        for attempt in range(backoff.tries):
-            try:
-                answer = client.push([e.wire() for e in pending])
-                break
-            except SyncError as exc:
-                if not transient(exc):
-                    # The whole batch was refused (e.g. 422 on the envelope): keep each entry with the reason.
-                    outbox.settle(engine, [], {i: str(exc) for i in ids}, ids)
-                    result.failed.update({i: str(exc) for i in ids})
-                    answer = None
-                    break
-                outbox.note_error(engine, ids, str(exc))
-                if attempt == backoff.tries - 1:
-                    raise
-                sleep(backoff.delay(attempt, rng, getattr(exc, "retry_after", None)))
-        if answer is None:
+        ids, wire = [e.id for e in pending], [e.wire() for e in pending]
+
+        def noted(exc: SyncError) -> None:
+            outbox.note_error(engine, ids, str(exc))  # still pending; the reason shows in the outbox list
+
+        try:
+            answer = retrying(lambda: client.push(wire), backoff, rng=rng, sleep=sleep, time_left=client.time_left,
+                              on_transient=noted)
+        except ServerError as exc:
+            if exc.status not in VERDICTS:
+                raise
+            # The whole batch was refused (e.g. 422 on the envelope): keep each entry with the reason.
+            outbox.settle(engine, [], {i: str(exc) for i in ids}, ids)
+            result.failed.update({i: str(exc) for i in ids})
             continue
         done, failed = [], {}
         for r in answer.results:

@@ -31,7 +31,7 @@ def facts_from_feed(c: Any) -> F.CaseFacts:
         payments=tuple(F.Payment(p.date, p.amount, p.minimum_only) for p in sorted(c.payments, key=lambda p: p.date)),
         deferral_requests=tuple(r.at for r in c.deferral_requests),
         contact_changes=tuple(F.ContactChange(x.at, x.field, x.reported_by_customer) for x in cu.contact_changes),
-        phones=tuple(F.Phone(p.number, p.reachable, p.added_at, p.last_reached_at) for p in cu.phones),
+        phones=tuple(F.Phone(p.number, p.reachable, p.added_at, p.last_reached_at, p.type) for p in cu.phones),
         spending=tuple(F.SpendingMonth(s.month, s.total, s.largest, s.investment_share) for s in c.spending),
         active_lenders=bureau.active_lenders if bureau else 0,
         total_debt=bureau.total_debt if bureau else Decimal(0),

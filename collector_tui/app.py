@@ -119,7 +119,8 @@ class CollectorApp(App[None]):
         self._seen = generation(self.engine)
         for screen in self.screen_stack:
             reload = getattr(screen, "reload", None)
-            if callable(reload):
+            # A screen still mounting reads the cache itself when it mounts (its table has no columns yet).
+            if callable(reload) and screen.is_mounted:
                 reload()
 
     def refresh_status(self, syncing_cases: int | None = None) -> None:

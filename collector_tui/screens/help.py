@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -12,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from collector_tui.locale import t
+from collector_tui.widgets.plain import TextTable
 
 
 class HelpScreen(ModalScreen[None]):
@@ -25,7 +25,8 @@ class HelpScreen(ModalScreen[None]):
         self.rows = rows
 
     def compose(self) -> ComposeResult:
-        table = Table(title=t("help.title"), show_edge=False, header_style="bold")
+        # Keys and descriptions are text ("[" is a key too): never read as markup.
+        table = TextTable(title=t("help.title"), show_edge=False, header_style="bold")
         table.add_column(t("help.key"), no_wrap=True)
         table.add_column(t("help.action"))
         for key, description in self.rows:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, cast
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -36,8 +37,9 @@ class LoginScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box"):
-            yield Label(t("login.title", user=self.workbench.user, api=self.workbench.api), classes="subtitle")
-            yield Label(self.reason, id="login-reason")
+            # The user, the address and the server's reason are text, not markup.
+            yield Label(Text(t("login.title", user=self.workbench.user, api=self.workbench.api)), classes="subtitle")
+            yield Label(Text(self.reason), id="login-reason")
             yield Input(password=True, placeholder=t("login.password"), id="password")
             yield Label("", id="login-error", classes="error")
 
@@ -64,7 +66,7 @@ class LoginScreen(ModalScreen[bool]):
 
     def _failed(self, message: str) -> None:
         error = self.query_one("#login-error", Label)
-        error.update(message)
+        error.update(Text(message))
         error.display = True
         self.query_one(Input).value = ""
 

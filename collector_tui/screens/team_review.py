@@ -18,6 +18,7 @@ from collector_tui.screens.workbench import Workbench
 from collector_tui.storage.team_stats import TeamData, load_team_stats
 from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.key_bar import KeyBar
+from collector_tui.widgets.plain import cells
 
 BACK = Binding("escape", "back", "binding.back", id="team.back")
 
@@ -71,23 +72,24 @@ class TeamScreen(Screen[None]):
         pack = self.workbench.rules.pack
         self.figures = team_figures(self.data.collectors, self.data.cases, self.data.contacts, self.data.date_to, pack)
         floor, cap = monthly_band(pack)
-        title.update(t("team.title", team=self.data.team_id, end=self.data.date_to.isoformat(), floor=floor, cap=cap,
-                       pack=pack.id))
+        # Names, ids and codes come from the server: shown as text, never read as markup.
+        title.update(Text(t("team.title", team=self.data.team_id, end=self.data.date_to.isoformat(), floor=floor,
+                            cap=cap, pack=pack.id)))
         table = self.query_one(DataTable)
         for key in ("collector", "cases", "c7", "c30", "per_case", "over", "under", "golden", "hours", "promises", "rpc"):
             table.add_column(t(f"team.col_{key}"), key=key)
         for f in self.figures:
-            table.add_row(
+            table.add_row(*cells(
                 f.name, str(f.cases), str(f.contacts_7d), str(f.contacts_30d),
                 f"{f.per_case_median:g} ({f.per_case_p25:g}–{f.per_case_p75:g})",
                 Text(str(len(f.over_cap)), style="bold red" if f.over_cap else ""),
                 Text(str(len(f.under_floor)), style="yellow" if f.under_floor else ""),
                 Text(str(len(f.golden_misses)), style="yellow" if f.golden_misses else ""),
                 Text(str(f.outside_hours), style="bold red" if f.outside_hours else ""),
-                f"{f.promises_kept}/{f.promises_broken}", f"{f.rpc_rate:.0%}", key=f.id)
+                f"{f.promises_kept}/{f.promises_broken}", f"{f.rpc_rate:.0%}"), key=f.id)
         sparks = self.query_one("#sparks", Horizontal)
         for f in self.figures:
-            sparks.mount(Label(f"{f.name} ", classes="spark-label"), Sparkline(f.per_day, classes="spark"))
+            sparks.mount(Label(Text(f"{f.name} "), classes="spark-label"), Sparkline(f.per_day, classes="spark"))
         per_case = case_figures(self.data.cases, self.data.contacts, self.data.date_to, pack)
         self.query_one("#histogram", Static).update(histogram([c.reached_30d for c in per_case], floor, cap))
         table.focus()
@@ -117,7 +119,7 @@ class CollectorCasesScreen(Screen[None]):
         self.rows: list[CaseFigures] = []
 
     def compose(self) -> ComposeResult:
-        yield Static(t("team.cases_of", name=self.who.name), classes="title")
+        yield Static(Text(t("team.cases_of", name=self.who.name)), classes="title")
         yield DataTable(id="team-cases", cursor_type="row")
         yield KeyBar()
 
@@ -132,8 +134,9 @@ class CollectorCasesScreen(Screen[None]):
             table.add_column(t(f"team.ccol_{key}"), key=key)
         style = {"over": "bold red", "under": "yellow", "ok": "green"}
         for f in self.rows:
-            table.add_row(f.case_id, str(f.reached_30d), str(f.attempts_30d), Text(t(f"team.status_{f.status}"), style=style[f.status]),
-                          t("profile.yes") if f.golden_miss else "", str(f.outside_hours or ""), key=f.case_id)
+            table.add_row(*cells(f.case_id, str(f.reached_30d), str(f.attempts_30d),
+                                 Text(t(f"team.status_{f.status}"), style=style[f.status]),
+                                 t("profile.yes") if f.golden_miss else "", str(f.outside_hours or "")), key=f.case_id)
         table.focus()
 
     def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
@@ -159,7 +162,7 @@ class CaseTimelineScreen(Screen[None]):
         self.data, self.case_id = data, case_id
 
     def compose(self) -> ComposeResult:
-        yield Static(t("team.timeline", case=self.case_id), classes="title")
+        yield Static(Text(t("team.timeline", case=self.case_id)), classes="title")
         yield DataTable(id="team-timeline", cursor_type="row")
         yield KeyBar()
 
@@ -171,8 +174,8 @@ class CaseTimelineScreen(Screen[None]):
             table.add_column(t(f"team.tcol_{key}"), key=key)
         for c in sorted((c for c in self.data.contacts if c.case_id == self.case_id), key=lambda c: (c.day, c.local_hour)):
             late = not (hours.start.hour <= c.local_hour < hours.end.hour)
-            table.add_row(c.day.isoformat(), Text(f"{c.local_hour:02d}:00", style="bold red" if late else ""),
-                          code("channel", c.channel), code("disposition", c.disposition), str(c.count))
+            table.add_row(*cells(c.day.isoformat(), Text(f"{c.local_hour:02d}:00", style="bold red" if late else ""),
+                                 code("channel", c.channel), code("disposition", c.disposition), str(c.count)))
         table.focus()
 
     def action_back(self) -> None:

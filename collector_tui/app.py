@@ -20,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from collector_tui import crash
 from collector_tui.config import Settings, build_rules, transport
 from collector_tui.locale import set_locale, t
 from collector_tui.screens.help import HelpScreen
@@ -51,6 +52,7 @@ class CollectorApp(App[None]):
 
     status_text: reactive[str] = reactive("")
     syncing: reactive[bool] = reactive(False)
+    crashed: crash.Crash | None = None  # the first unhandled error: its one line and its log (the command prints it)
 
     def __init__(self, engine: Engine, *, settings: Settings, api: str = "", user: str = "",
                  token: str | None = None, clock: Callable[[], datetime] = utc_now) -> None:
@@ -72,6 +74,24 @@ class CollectorApp(App[None]):
     def get_default_screen(self) -> Screen[object]:
         # The queue is the bottom screen itself: no blank screen is composed and painted under it first.
         return QueueScreen()
+
+    # --- crashes ----------------------------------------------------------------------------------
+    def _handle_exception(self, error: Exception) -> None:
+        """An unhandled error ends the workbench. Textual would print every frame's local variables (the token,
+        a debtor's data) and exit 0: the traceback goes to a private log without them, the command prints one
+        line naming it, and the exit status is 70."""
+        if self.crashed is None:
+            self.crashed = crash.report(error)
+        else:
+            crash.add_to_log(self.crashed.log, error)
+        super()._handle_exception(error)  # closes the app (and hands the error to a test's pilot)
+        self._return_code = crash.EXIT_STATUS
+        self._exit_renderables.clear()  # nothing of Textual's own report reaches the terminal
+
+    def _fatal_error(self) -> None:
+        # Textual's report, locals and all, is not even built: the log has the traceback.
+        self.bell()
+        self._close_messages_no_wait()
 
     def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:

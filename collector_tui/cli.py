@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from collector_tui import config
+from collector_tui import config, crash
 from collector_tui.cli_common import Ctx, credentials, ctx_of, fail, open_cache
 from collector_tui.cli_report import report_app
 from collector_tui.cli_work import contact_app, outbox_app, promise_app
@@ -59,7 +59,14 @@ def _open_workbench(c: Ctx, *, api: str | None = None, user: str | None = None, 
     api = api or config.api_url(c.settings)
     user = user or c.settings.user
     token = token or (load_token(api, user) if api and user else None)
-    CollectorApp(engine, settings=c.settings, api=api, user=user, token=token).run()
+    # An unhandled error: one line naming it and its log (the traceback, never a local variable), exit 70.
+    try:
+        workbench = CollectorApp(engine, settings=c.settings, api=api, user=user, token=token)
+        workbench.run()
+    except Exception as exc:  # noqa: BLE001 - raised outside the app's own loop (while it starts or stops)
+        raise fail(crash.report(exc).line, crash.EXIT_STATUS) from None
+    if workbench.crashed is not None:
+        raise fail(workbench.crashed.line, crash.EXIT_STATUS)
 
 
 @app.command()

@@ -24,7 +24,7 @@ from collector_tui.server.runner import ServerThread
 from collector_tui.storage import actions, outbox
 from collector_tui.storage.engine import open_engine
 from collector_tui.storage.models import Case
-from collector_tui.storage.queries import queue_page
+from collector_tui.storage.queries import case_detail, queue_page
 from collector_tui.sync.errors import SyncError
 from collector_tui.sync.push import Backoff
 from collector_tui.sync.service import run_sync
@@ -44,8 +44,11 @@ def record_many(engine, count: int, seed: int = 1) -> list[str]:  # type: ignore
         if i % 3 == 0:
             from decimal import Decimal
 
+            loan = case_detail(engine, case_id).loan  # type: ignore[union-attr]
+            # A promise the server accepts: in the loan's currency, at most what it owes.
+            amount = min(Decimal(rng.randrange(100, 5000)), Decimal(loan.outstanding))
             ids.append(actions.add_promise(engine, case_id, at=AT + timedelta(seconds=i), due=AT.date() + timedelta(days=3),
-                                           amount=Decimal(rng.randrange(100, 5000)), currency="CNY"))
+                                           amount=amount, currency=loan.currency))
         else:
             ids.append(actions.log_contact(engine, case_id, at=AT + timedelta(seconds=i), channel="sms",
                                            disposition="message_left", note=f"n{i}"))

@@ -74,6 +74,13 @@ def split(amount: Decimal, count: int, currency: str) -> list[Decimal]:
     return [(base + (1 if i < extra else 0)) * unit for i in range(count)]
 
 
+def check_first_due(first: date, today: date) -> list[PlanMessage]:
+    """A plan starts on the customer's `today` or later: an instalment already past could only be missed."""
+    if first < today:
+        return [PlanMessage("error", "plan.first_due_past", {"first": first.isoformat(), "today": today.isoformat()})]
+    return []
+
+
 def _limits(parts: list[Decimal], income: list[Decimal], limits: PlanLimits, currency: str) -> list[PlanMessage]:
     messages = []
     smallest, largest = min(parts), max(parts)
@@ -91,8 +98,9 @@ def _limits(parts: list[Decimal], income: list[Decimal], limits: PlanLimits, cur
 
 def reinstalment(amount: Decimal, months: int, first_due: date, *, currency: str = "CNY",
                  income: list[Decimal] | None = None, limits: PlanLimits = PlanLimits(),
-                 waived: Decimal = Decimal(0), plan_type: str = "reinstalment") -> PlanPreview:
-    """Spread `amount` (the arrears or the whole balance) less `waived` over `months` monthly instalments."""
+                 waived: Decimal = Decimal(0), plan_type: str = "reinstalment", today: date | None = None) -> PlanPreview:
+    """Spread `amount` (the arrears or the whole balance) less `waived` over `months` monthly instalments, the first
+    on `first_due` (refused when before the customer's `today`, where given)."""
     if months < 1:
         return PlanPreview(plan_type, currency, amount, waived, (), (PlanMessage("error", "plan.months_min"),))
     messages: list[PlanMessage] = []
@@ -106,12 +114,16 @@ def reinstalment(amount: Decimal, months: int, first_due: date, *, currency: str
         last = instalments[-1]
         instalments = (*instalments[:-1], Instalment(last.seq, last.due_date, last.amount + remainder))
     messages += _limits([i.amount for i in instalments], income or [], limits, currency)
+    if today is not None:
+        messages += check_first_due(first_due, today)
     return PlanPreview(plan_type, currency, amount, waived, instalments, tuple(messages))
 
 
 def deferral(unpaid: list[tuple[date, Decimal]], months: int, *, currency: str = "CNY",
-             income: list[Decimal] | None = None, limits: PlanLimits = PlanLimits()) -> PlanPreview:
-    """Move every unpaid instalment `months` later, amounts unchanged."""
+             income: list[Decimal] | None = None, limits: PlanLimits = PlanLimits(),
+             today: date | None = None) -> PlanPreview:
+    """Move every unpaid instalment `months` later, amounts unchanged (refused when the first of them would
+    still fall before the customer's `today`, where given)."""
     messages: list[PlanMessage] = []
     if months < 1:
         messages.append(PlanMessage("error", "plan.months_min"))
@@ -123,12 +135,14 @@ def deferral(unpaid: list[tuple[date, Decimal]], months: int, *, currency: str =
     if instalments:
         messages += [m for m in _limits([i.amount for i in instalments], income or [], limits, currency)
                      if m.key != "plan.min_instalment"]
+        if today is not None:
+            messages += check_first_due(instalments[0].due_date, today)
     return PlanPreview("deferral", currency, restructured, Decimal(0), instalments, tuple(messages))
 
 
 def reduction(amount: Decimal, interest_and_fees: Decimal, waiver_share: Decimal, months: int, first_due: date, *,
               currency: str = "CNY", income: list[Decimal] | None = None,
-              limits: PlanLimits = PlanLimits()) -> PlanPreview:
+              limits: PlanLimits = PlanLimits(), today: date | None = None) -> PlanPreview:
     """Waive a share of interest and fees, then spread the rest of `amount` over `months`."""
     extra: list[PlanMessage] = []
     if not Decimal(0) <= waiver_share <= 1:
@@ -139,5 +153,5 @@ def reduction(amount: Decimal, interest_and_fees: Decimal, waiver_share: Decimal
                                                               "max": int(limits.max_waiver_share * 100)}))
     waived = (min(interest_and_fees, amount) * waiver_share).quantize(_unit(currency), rounding=ROUND_DOWN)
     preview = reinstalment(amount, months, first_due, currency=currency, income=income, limits=limits,
-                           waived=waived, plan_type="reduction")
+                           waived=waived, plan_type="reduction", today=today)
     return PlanPreview("reduction", currency, amount, waived, preview.instalments, tuple(extra) + preview.messages)

@@ -93,7 +93,8 @@ class PlanScreen(WorkbenchScreen[bool]):
     def compute(self, v: dict[str, Any]) -> PlanPreview | str:
         """The preview for the form's values, or the message for the first unusable value."""
         assert self.detail is not None
-        result = plans.preview(self.detail, v, self.workbench.rules.plan_limits)
+        result = plans.preview(self.detail, v, self.workbench.rules.plan_limits,
+                               plans.customer_today(self.detail, self.workbench.clock()))
         return t(result.key) if isinstance(result, plans.PlanInputError) else result
 
     def update_preview(self, save: bool = True) -> None:
@@ -141,7 +142,12 @@ class PlanScreen(WorkbenchScreen[bool]):
             self.notify(t("plan.cannot_submit"), severity="error")
             return
         parameters = {k: v for k, v in self.values().items() if k != "type"}
-        plans.submit(self.workbench.engine, self.case_id, self.preview, parameters, now=self.workbench.clock())
+        try:
+            plans.submit(self.workbench.engine, self.case_id, self.preview, parameters, now=self.workbench.clock())
+        except plans.PlanRefused:
+            self.update_preview(save=False)  # the day may have turned since the preview: show why
+            self.notify(t("plan.cannot_submit"), severity="error")
+            return
         self.notify(t("plan.submitted"))
         self.workbench.after_local_work(self.case_id)
         self.dismiss(True)

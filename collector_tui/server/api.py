@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from collector_tui import api as v1
 from collector_tui.server.auth import new_token, token_digest, verify_password
 from collector_tui.server.models import AccessToken, Account
-from collector_tui.server.mutations import apply_batch
+from collector_tui.server.mutations import Checks, apply_batch
 from collector_tui.server.store import churn, feed_page
 from collector_tui.server.contact_stats import contact_stats
 
@@ -98,8 +98,10 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 ERRORS: dict[int | str, dict[str, Any]] = {s: {"model": v1.Error} for s in (400, 401, 403, 404, 422)}
 
 
-def create_app(engine: Engine, *, admin: bool = False) -> FastAPI:
-    """The FastAPI app on a seeded server database; `admin` adds the churn endpoint tests and demos use."""
+def create_app(engine: Engine, *, admin: bool = False, checks: Checks | None = None) -> FastAPI:
+    """The FastAPI app on a seeded server database; `admin` adds the churn endpoint tests and demos use. `checks`
+    gives the clock and rule pack entered values are checked against (default: the system clock, the cn pack)."""
+    checks = checks or Checks()
     app = FastAPI(title="collector-tui reference servicing API", version="1.0.0")
 
     @app.exception_handler(ApiError)
@@ -170,7 +172,7 @@ def create_app(engine: Engine, *, admin: bool = False) -> FastAPI:
 
     @app.post("/v1/mutations", response_model=v1.MutationResults, responses=ERRORS)
     def mutations(batch: v1.MutationBatch, account: Me, db: Db) -> dict[str, Any]:
-        results = apply_batch(db, batch.mutations, account)
+        results = apply_batch(db, batch.mutations, account, checks)
         # Acknowledge only what is committed: the answers go out after the commit.
         db.commit()
         return {"results": results}

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from collector_tui.server.api import create_app
-from collector_tui.server.mutations import forget_old
+from collector_tui.server.mutations import Checks, forget_old
 from collector_tui.server.store import SeedSpec, open_server_db, seed_portfolio
 
 
@@ -33,10 +33,11 @@ def prepare(db: str | Path, spec: SeedSpec) -> tuple[Engine, list[tuple[str, str
 class ServerThread:
     """A uvicorn server on loopback in a background thread; `stop()` shuts it down cleanly."""
 
-    def __init__(self, engine: Engine, host: str = "127.0.0.1", port: int | None = None, *, admin: bool = False) -> None:
+    def __init__(self, engine: Engine, host: str = "127.0.0.1", port: int | None = None, *, admin: bool = False,
+                 checks: Checks | None = None) -> None:
         self.host = host
         self.port = port or free_port(host)
-        config = uvicorn.Config(create_app(engine, admin=admin), host=host, port=self.port, log_level="warning",
+        config = uvicorn.Config(create_app(engine, admin=admin, checks=checks), host=host, port=self.port, log_level="warning",
                                 access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="reference-server", daemon=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import Engine
 
@@ -28,7 +29,7 @@ from collector_tui.storage.queue_build import place_all
 
 __all__ = ["CaseDetail", "CaseSummary", "QueueFilter", "QueueRow", "case_detail", "case_position", "case_summaries",
            "flag_counts", "queue_group_counts", "queue_count", "queue_page", "place_all", "CaseView", "assess_case", "case_facts",
-           "next_case"]
+           "next_case", "outstanding"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,12 @@ class CaseView:
 def case_facts(engine: Engine, case_id: str) -> CaseFacts | None:
     found = load_facts(engine, [case_id])
     return found[0] if found else None
+
+
+def outstanding(engine: Engine, case_id: str) -> Decimal | None:
+    """The balance the case's loan still owes, as of the last sync: no promise may be for more."""
+    detail = case_detail(engine, case_id)
+    return Decimal(detail.loan.outstanding) if detail else None
 
 
 def assess_case(engine: Engine, case_id: str, now: datetime, rules: Rules) -> CaseView | None:

@@ -12,7 +12,7 @@ from collector_tui.domain.actions import validate_promise
 from collector_tui.domain.rules import Rules
 from collector_tui.storage import actions
 from collector_tui.storage.queue_build import replace_cases
-from collector_tui.work.cases import case_facts
+from collector_tui.work.cases import case_facts, outstanding
 from collector_tui.work.contact import Invalid, UnknownCase
 
 
@@ -20,7 +20,8 @@ def add_promise(engine: Engine, rules: Rules, case_id: str, *, due: date, amount
     facts = case_facts(engine, case_id)
     if facts is None:
         raise UnknownCase(case_id)
-    errors = validate_promise(due, amount, now.astimezone(ZoneInfo(facts.timezone)).date())
+    errors = validate_promise(due, amount, now.astimezone(ZoneInfo(facts.timezone)).date(), currency=facts.currency,
+                              outstanding=outstanding(engine, case_id))
     if errors:
         raise Invalid(errors)
     entry = actions.add_promise(engine, case_id, at=now, due=due, amount=amount, currency=facts.currency)

@@ -19,10 +19,12 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 
 from collector_tui import crash
 from collector_tui.config import Settings, build_rules, transport
 from collector_tui.locale import set_locale, t
+from collector_tui.locale.render import check_text, when_text
 from collector_tui.screens.help import HelpScreen
 from collector_tui.screens.queue import QueueScreen
 from collector_tui.storage import state
@@ -33,6 +35,7 @@ from collector_tui.sync.service import run_sync, utc_now
 from collector_tui.widgets.case_commands import CaseCommands
 from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.status_bar import describe
+from collector_tui.work import phone
 from collector_tui.work.status import collector_zone
 
 
@@ -41,6 +44,7 @@ class CollectorApp(App[None]):
 
     CSS_PATH = "app.tcss"
     FOLLOW_WRITES_S = 2.0  # how often to look for writes to the cache by another process
+    CALL_POLL_S = 0.25  # how often to look whether a running dial command has ended
     COMMANDS = App.COMMANDS | {CaseCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "binding.quit", id="app.quit"),
@@ -70,6 +74,8 @@ class CollectorApp(App[None]):
         self.display_tz = collector_zone(me)
         self.is_lead = bool(me and me.role == "lead")
         self.title = t("app_title")
+        self._calls: list[phone.Call] = []  # calls whose dial command still runs
+        self._call_timer: Timer | None = None
 
     def get_default_screen(self) -> Screen[object]:
         # The queue is the bottom screen itself: no blank screen is composed and painted under it first.
@@ -195,15 +201,85 @@ class CollectorApp(App[None]):
 
         self.push_screen(ProfileScreen(case_id))
 
-    def open_contact(self, case_id: str, on_saved: Callable[[], None]) -> None:
+    def open_contact(self, case_id: str, on_saved: Callable[[], None], *, number: str | None = None,
+                     call: phone.Call | None = None) -> None:
         from collector_tui.screens.contact import ContactScreen  # start-up: 10 to 20 ms to import
 
-        self.push_screen(ContactScreen(case_id), lambda saved: on_saved() if saved else None)
+        self.push_screen(ContactScreen(case_id, number=number, call=call), lambda saved: on_saved() if saved else None)
 
     def open_plan(self, case_id: str) -> None:
         from collector_tui.screens.plan import PlanScreen  # start-up: not on the first paint
 
         self.push_screen(PlanScreen(case_id))
+
+    # --- the phone (work.phone; docs/phone.md) ------------------------------------------------------
+    def dial(self, case_id: str, on_saved: Callable[[], None]) -> None:
+        """Check, audit and dial the case's number, then open the contact form on it with the call's timer."""
+        try:
+            placed = phone.dial(self.engine, self.rules, case_id, now=self.clock(), actor=self.user,
+                                command=self.settings.dial_command)
+        except phone.Blocked as exc:
+            d = exc.decision
+            self.notify(t("phone.refused", why=t("form.blocked", rule=d.rule, why=check_text(d.reason, d.params),
+                                                when=when_text(d.next_allowed_at, self.display_tz))),
+                        severity="error", timeout=8, markup=False)
+            return
+        except (phone.NoNumber, phone.UnknownCase):
+            self.notify(t("phone.no_number", case=case_id), severity="error", markup=False)
+            return
+        call = phone.Call(case_id, placed.number, self.clock())
+        if placed.argv:
+            try:
+                call.process = phone.launch(placed.argv)
+            except phone.DialFailed as exc:
+                self.notify(t("phone.command_failed", error=str(exc)), severity="error", timeout=8, markup=False)
+                return
+            self._calls.append(call)
+            if self._call_timer is None:
+                self._call_timer = self.set_interval(self.CALL_POLL_S, self._poll_calls)
+            self.notify(t("phone.dialling", number=placed.masked), markup=False)
+        else:
+            self.copy_to_clipboard(placed.number)  # OSC 52: the collector's terminal puts it on the clipboard
+            self.notify(t("phone.copied", number=placed.masked), markup=False)
+        self.open_contact(case_id, on_saved, number=placed.number, call=call)
+
+    def _poll_calls(self) -> None:
+        """A dial command that ended: with `dial_waits` (or a failure) the call ended with it."""
+        for call in list(self._calls):
+            code = call.process.poll() if call.process is not None else 0
+            if code is None:
+                continue
+            self._calls.remove(call)
+            if not call.running:
+                continue
+            if code != 0:
+                self.notify(t("phone.command_exit", code=code), severity="error", timeout=8)
+            if code != 0 or self.settings.dial_waits:
+                self._end_call(call)
+        if not self._calls and self._call_timer is not None:
+            self._call_timer.stop()
+            self._call_timer = None
+
+    def hang_up(self, call: phone.Call) -> None:
+        if not call.running:
+            return
+        self._end_call(call)
+        self.hang_up_worker(call)
+
+    def _end_call(self, call: phone.Call) -> None:
+        call.end(self.clock())
+        for screen in self.screen_stack:
+            if getattr(screen, "call", None) is call:
+                screen.call_ended()  # type: ignore[attr-defined]
+
+    @work(thread=True, group="phone", exit_on_error=False)
+    def hang_up_worker(self, call: phone.Call) -> None:
+        """The softphone's side of hanging up: its dial command stopped, its hang-up command run."""
+        try:
+            phone.hang_up(call, self.settings.hangup_command)
+        except phone.DialFailed as exc:
+            self.call_from_thread(self.notify, t("phone.command_failed", error=str(exc)), severity="error",
+                                  timeout=8, markup=False)
 
     def after_local_work(self, case_id: str) -> None:
         """Something was recorded on `case_id`: the footer counts change now, its place in the queue in a worker."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal, InvalidOperation
@@ -49,6 +50,12 @@ class Settings:
     allow_insecure_http: bool = False  # plain http:// to another machine; set only by --insecure-http
     encrypt_cache: bool = False  # SQLCipher, key in the OS keyring (the `sqlcipher` extra)
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> key, to remap
+    # The softphone (docs/phone.md): `d` runs `dial_command` with {number} filled in (no shell); with none, the
+    # number goes to the clipboard. `dial_waits`: the command lasts as long as the call, so its exit hangs up.
+    # `hangup_command` runs when the collector hangs up.
+    dial_command: str = ""
+    dial_waits: bool = False
+    hangup_command: str = ""
     # Overrides of the rules' defaults (the training deck's figures): field name -> value.
     thresholds: dict[str, Any] = field(default_factory=dict)  # FlagThresholds
     weights: dict[str, Any] = field(default_factory=dict)  # ScoreWeights
@@ -68,6 +75,11 @@ class Settings:
         if not (1 <= self.sync_deadline_s <= 86400):
             raise SettingsError(f"{source}: sync_deadline_s must be between 1 and 86400 seconds, "
                                 f"not {self.sync_deadline_s!r}")
+        for key in ("dial_command", "hangup_command"):
+            try:
+                shlex.split(getattr(self, key))
+            except ValueError as exc:
+                raise SettingsError(f"{source}: {key} is not a command line: {exc}") from None
         build_rules(self, source, load_pack_now=False)
 
 

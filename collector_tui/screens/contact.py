@@ -31,6 +31,7 @@ from collector_tui.widgets.status_bar import StatusBar
 from collector_tui.widgets.talk_track import TalkTrack
 from collector_tui.work import contact as recorder
 from collector_tui.work.cases import case_detail, case_facts
+from collector_tui.work.phone import Call
 
 
 class ContactScreen(WorkbenchScreen[bool]):
@@ -41,11 +42,14 @@ class ContactScreen(WorkbenchScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "binding.save", id="contact.save", priority=True),
         Binding("escape", "cancel", "binding.back", id="contact.cancel"),
+        Binding("ctrl+t", "hang_up", "binding.hang_up", id="contact.hang_up", priority=True),
     ]
 
-    def __init__(self, case_id: str) -> None:
+    def __init__(self, case_id: str, *, number: str | None = None, call: Call | None = None) -> None:
         super().__init__()
         self.case_id = case_id
+        self.number = number  # the number dialled or connected, chosen in the form
+        self.call = call  # a call in progress: timed here, its length fills the duration when it ends
         self.facts: CaseFacts | None = None
         self.decision: Decision | None = None
         self.time_barred = False  # past the time to sue: the checklist asks for the disclosure
@@ -64,6 +68,7 @@ class ContactScreen(WorkbenchScreen[bool]):
         # Names and numbers come from the cache: shown as text, never read as markup.
         numbers = [(Text(mask_phone(p.number)), p.number) for p in detail.phones] if detail else []
         yield Static(Text(t("contact.title", case=self.case_id, name=name)), classes="title", id="contact-title")
+        yield Static(id="call-timer")
         with Horizontal(id="contact-body"):
             with VerticalScroll(id="contact-form"):
                 yield Label(t("field.channel"))
@@ -72,7 +77,8 @@ class ContactScreen(WorkbenchScreen[bool]):
                 yield Select([(t(f"contact.{who}"), who) for who in TARGETS],
                              value="customer", allow_blank=False, compact=True, id="target")
                 yield Label(t("contact.number"))
-                yield Select(numbers, value=numbers[0][1] if numbers else Select.NULL, allow_blank=not numbers, compact=True, id="number")
+                chosen = self.number if self.number in {n for _, n in numbers} else numbers[0][1] if numbers else Select.NULL
+                yield Select(numbers, value=chosen, allow_blank=not numbers, compact=True, id="number")
                 yield Label(t("field.disposition"))
                 yield Select([(code("disposition", d), d) for d in DISPOSITIONS], prompt=t("contact.choose"), compact=True, id="disposition")
                 yield Label("", id="disposition-error", classes="error")
@@ -111,6 +117,43 @@ class ContactScreen(WorkbenchScreen[bool]):
         self.follow_status()
         await self.refresh_form()
         self.query_one("#disposition", Select).focus()
+        self.query_one("#call-timer").display = self.call is not None
+        if self.call is not None:
+            self.show_call()
+            self.set_interval(1, self.show_call)
+
+    # --- the call -------------------------------------------------------------------------------------
+    def show_call(self) -> None:
+        """The call's running time (the workbench's clock), or its length once it ended."""
+        call = self.call
+        if call is None:
+            return
+        seconds = call.seconds(self.workbench.clock())
+        length = f"{seconds // 60:02d}:{seconds % 60:02d}"
+        key = next((self.app.get_key_display(b) for bs in self._bindings.key_to_bindings.values() for b in bs
+                    if b.action == "hang_up"), "")
+        if call.running:
+            text = t("phone.on_call", number=call.masked, length=length, keys=key)
+        else:
+            text = t("phone.call_ended", number=call.masked, length=length)
+        self.query_one("#call-timer", Static).update(Text(text, style="bold" if call.running else "dim"))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hang_up":
+            return self.call is not None and self.call.running
+        return True
+
+    def action_hang_up(self) -> None:
+        if self.call is not None and self.call.running:
+            self.workbench.hang_up(self.call)
+
+    def call_ended(self) -> None:
+        """The call ended (the key, or the softphone's command ending it): its length fills the duration."""
+        if self.call is None:
+            return
+        self.query_one("#duration", Input).value = str(self.call.seconds(self.workbench.clock()))
+        self.show_call()
+        self.refresh_bindings()
 
     # --- live checks ------------------------------------------------------------------------------
     def _value(self, widget_id: str) -> str:
@@ -187,6 +230,9 @@ class ContactScreen(WorkbenchScreen[bool]):
             await self.action_save()
 
     async def action_save(self) -> None:
+        if self.call is not None and self.call.running:
+            self.notify(t("phone.hang_up_first"), severity="warning")
+            return
         await self.refresh_form()
         if self.decision is None or not self.decision.allowed or self.facts is None:
             self.notify(t("contact.blocked_no_save"), severity="error")
@@ -239,4 +285,7 @@ class ContactScreen(WorkbenchScreen[bool]):
         self.dismiss(True)
 
     def action_cancel(self) -> None:
+        if self.call is not None and self.call.running:
+            self.notify(t("phone.hang_up_first"), severity="warning")
+            return
         self.dismiss(False)

@@ -60,6 +60,7 @@ class ProfileScreen(WorkbenchScreen[None]):
         Binding("v", "reveal", "binding.reveal", id="profile.reveal"),
         Binding("c", "contact", "binding.contact", id="profile.contact"),
         Binding("p", "plan", "binding.plan", id="profile.plan"),
+        Binding("d", "dial", "binding.dial", id="profile.dial"),
         Binding("n", "next_case", "binding.next", id="profile.next"),
         Binding("j,down", "scroll_down", "binding.down", show=False, id="profile.down"),
         Binding("k,up", "scroll_up", "binding.up", show=False, id="profile.up"),

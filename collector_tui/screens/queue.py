@@ -44,6 +44,7 @@ class QueueScreen(WorkbenchScreen[None]):
         Binding("S", "cycle_sort", "binding.sort", id="queue.sort"),
         Binding("c", "contact", "binding.contact", id="queue.contact"),
         Binding("p", "plan", "binding.plan", id="queue.plan"),
+        Binding("d", "dial", "binding.dial", id="queue.dial"),
         Binding("escape", "clear", "binding.back", show=False, id="queue.clear"),
     ]
 

@@ -14,6 +14,7 @@ from typing import Protocol
 from collector_tui.config import Settings
 from collector_tui.domain.rules import Rules
 from collector_tui.work.cache import Cache
+from collector_tui.work.phone import Call
 
 
 class Workbench(Protocol):
@@ -36,8 +37,15 @@ class Workbench(Protocol):
     def open_case(self, case_id: str) -> None:
         """Show the case's profile."""
 
-    def open_contact(self, case_id: str, on_saved: Callable[[], None]) -> None:
-        """Open the contact form on the case; `on_saved` runs when it saved something."""
+    def open_contact(self, case_id: str, on_saved: Callable[[], None], *, number: str | None = None,
+                     call: Call | None = None) -> None:
+        """Open the contact form on the case (on `number`, timing `call`); `on_saved` runs when it saved something."""
+
+    def dial(self, case_id: str, on_saved: Callable[[], None]) -> None:
+        """Dial the case's number through the softphone (the rules first, the audit log always), then the form."""
+
+    def hang_up(self, call: Call) -> None:
+        """End a call: its timer stops now, the softphone is told off the UI thread."""
 
     def open_plan(self, case_id: str) -> None:
         """Open the repayment-plan form on the case."""

@@ -11,12 +11,14 @@ a toast, and the lead's team drill-down: nothing crashes, and every string is on
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from datetime import datetime, timezone
 
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 from sqlalchemy import select
 from sqlmodel import Session
 from textual.geometry import Region
@@ -40,6 +42,7 @@ from collector_tui.storage.models import TeamStatsRow
 from collector_tui.storage.queries import queue_page
 from collector_tui.storage.team_stats import save_team_stats
 from collector_tui.sync.service import run_sync
+from collector_tui.widgets.plain import TextTable
 from tests.conftest import SYNC_AT
 
 PIECES = ["[/]", "[b]", "[/b]", "[B]", "[link=x]", "[/link]", "[@click=app.quit]", "[@click=screen.dismiss()]", "\\[",
@@ -210,3 +213,18 @@ def test_markup_like_text_is_shown_as_text_on_every_screen(world, v: dict[str, s
     asyncio.run(drive_collector(CollectorApp(demo, settings=settings_, api=server.url, user="demo", token=token,
                                              clock=lambda: SYNC_AT), case_id, v))
     asyncio.run(drive_lead(CollectorApp(lead, settings=settings_, user="lead", clock=lambda: SYNC_AT), v))
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(MARKUP, min_size=3, max_size=3))
+def test_the_cli_tables_print_markup_like_text_as_it_is(values: list[str]) -> None:
+    """`queue`, `outbox` and `report contacts` print their tables as TextTables: title, headers and cells as text."""
+    title, head, cell = values
+    table = TextTable(title=title)
+    table.add_column(head, no_wrap=True)
+    table.add_row(cell)
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    console.print(table)
+    # A title wraps at the table's width: compared without the white space.
+    printed = "".join(console.file.getvalue().split())  # type: ignore[attr-defined]
+    assert all("".join(v.split()) in printed for v in values)

@@ -51,6 +51,7 @@ class RunningServer:
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("KEYRING_TEST_FILE", str(tmp_path / "keyring.json"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # a crash in a test logs here, not in the user's folder
     set_locale("en")
     yield
     set_locale("zh_CN")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import ClassVar
 
 from sqlalchemy import Engine
@@ -35,7 +36,8 @@ from collector_tui.sync.service import run_sync, utc_now
 from collector_tui.widgets.case_commands import CaseCommands
 from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.status_bar import describe
-from collector_tui.work import phone
+from collector_tui.work import phone, screen_pop
+from collector_tui.work.cases import case_facts
 from collector_tui.work.status import collector_zone
 
 
@@ -59,7 +61,7 @@ class CollectorApp(App[None]):
     crashed: crash.Crash | None = None  # the first unhandled error: its one line and its log (the command prints it)
 
     def __init__(self, engine: Engine, *, settings: Settings, api: str = "", user: str = "",
-                 token: str | None = None, clock: Callable[[], datetime] = utc_now) -> None:
+                 token: str | None = None, clock: Callable[[], datetime] = utc_now, home: Path | None = None) -> None:
         set_locale(settings.locale)
         super().__init__()
         localize_bindings(self)
@@ -76,6 +78,7 @@ class CollectorApp(App[None]):
         self.title = t("app_title")
         self._calls: list[phone.Call] = []  # calls whose dial command still runs
         self._call_timer: Timer | None = None
+        self.home = home  # where a dialer's screen-pop finds this workbench (none: it listens for none)
 
     def get_default_screen(self) -> Screen[object]:
         # The queue is the bottom screen itself: no blank screen is composed and painted under it first.
@@ -112,6 +115,8 @@ class CollectorApp(App[None]):
         # Blocked cases become callable as the clock moves: re-order when the stored order is stale.
         self.set_interval(60, self.reorder_if_due)
         self.reorder_if_due()
+        if self.home is not None:
+            self.pop_listener()
 
     def follow_writes(self) -> None:
         # Our own workers re-read when they end (and mark what they read): only other writes are left here.
@@ -280,6 +285,40 @@ class CollectorApp(App[None]):
         except phone.DialFailed as exc:
             self.call_from_thread(self.notify, t("phone.command_failed", error=str(exc)), severity="error",
                                   timeout=8, markup=False)
+
+    @work(exclusive=True, group="screen-pop", exit_on_error=False)
+    async def pop_listener(self) -> None:
+        """A dialer's screen-pop (`collector-tui pop`) on the home's socket, for as long as the workbench runs."""
+        assert self.home is not None
+        try:
+            server = await screen_pop.listen(self.home, self.screen_pop)
+        except screen_pop.InUse:
+            self.notify(t("pop.in_use"), severity="warning", timeout=8)
+            return
+        except OSError as exc:
+            self.notify(t("pop.cannot_listen", error=exc.strerror or str(exc)), severity="warning", timeout=8,
+                        markup=False)
+            return
+        try:
+            await server.serve_forever()
+        finally:
+            screen_pop.close(server, self.home)
+
+    async def screen_pop(self, pop: screen_pop.Pop) -> str | None:
+        """A dialer connected a call: the case's profile with the contact form on that number, its timer running."""
+        facts = case_facts(self.engine, pop.case_id)
+        if facts is None:
+            return "unknown_case"
+        known = pop.number in {p.number for p in facts.phones}
+        self.open_case(pop.case_id)
+        profile = self.screen_stack[-1]
+        on_saved = getattr(profile, "after_contact_saved", lambda: None)
+        self.open_contact(pop.case_id, on_saved, number=pop.number if known else None,
+                          call=phone.Call(pop.case_id, pop.number, self.clock()))
+        self.bell()
+        self.notify(t("pop.connected", case=pop.case_id) + ("" if known or not pop.number else " " + t("pop.other_number")),
+                    markup=False)
+        return None
 
     def after_local_work(self, case_id: str) -> None:
         """Something was recorded on `case_id`: the footer counts change now, its place in the queue in a worker."""

@@ -61,7 +61,7 @@ def _open_workbench(c: Ctx, *, api: str | None = None, user: str | None = None, 
     token = token or (load_token(api, user) if api and user else None)
     # An unhandled error: one line naming it and its log (the traceback, never a local variable), exit 70.
     try:
-        workbench = CollectorApp(engine, settings=c.settings, api=api, user=user, token=token)
+        workbench = CollectorApp(engine, settings=c.settings, api=api, user=user, token=token, home=c.home)
         workbench.run()
     except Exception as exc:  # noqa: BLE001 - raised outside the app's own loop (while it starts or stops)
         raise fail(crash.report(exc).line, crash.EXIT_STATUS) from None
@@ -178,6 +178,27 @@ def sync(ctx: typer.Context) -> None:
     if result.pushed is not None:
         typer.echo(t("cli.push_ok", sent=result.pushed.sent, failed=len(result.pushed.failed),
                      pending=st.outbox_pending, total_failed=st.outbox_failed))
+
+
+@app.command()
+def pop(
+    ctx: typer.Context,
+    case_id: Annotated[str, typer.Argument(help="The case the call is about, such as C-000123")],
+    number: Annotated[str, typer.Option("--number", help="The number the dialer connected")] = "",
+) -> None:
+    """Screen-pop: the workbench running on this home opens the case with the contact form for the number."""
+    from collector_tui.work import screen_pop  # start-up: a dialer runs this on every call, it loads nothing else
+
+    c = ctx_of(ctx)
+    try:
+        screen_pop.send(c.home, screen_pop.Pop(case_id, number))
+    except screen_pop.NoWorkbench:
+        raise fail(t("pop.no_workbench", home=c.home), 1) from None
+    except screen_pop.PopRefused as exc:
+        raise fail(t(f"pop.refused_{exc.code}", case=case_id), 2) from None
+    except OSError as exc:
+        raise fail(t("pop.failed", error=exc.strerror or str(exc)), 1) from None
+    typer.echo(t("pop.sent", case=case_id))
 
 
 @app.command()

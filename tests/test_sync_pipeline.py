@@ -131,9 +131,9 @@ def test_local_work_re_places_its_case(server, cache) -> None:  # type: ignore[n
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     case_id = queue_page(cache, 0, 1)[0].id
     for minute in range(3):
-        actions.log_contact(cache, case_id, at=SYNC_AT + timedelta(minutes=minute), channel="phone", disposition="no_answer")
+        actions.log_contact(cache, case_id, at=SYNC_AT + timedelta(minutes=minute), channel="phone", disposition="rpc")
     assert replace_cases(cache, [case_id], SYNC_AT + timedelta(minutes=5), RULES) == 1
-    assert queue_page(cache, 0, 1)[0].id != case_id  # three unanswered calls today: not callable again today
+    assert queue_page(cache, 0, 1)[0].id != case_id  # three connected calls today (CN-CONNECTED): not again today
     after = order_of(cache)
     rebuild_queue(cache, SYNC_AT + timedelta(minutes=5), RULES)
     assert order_of(cache) == after

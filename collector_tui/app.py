@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from textual import work
@@ -24,6 +25,7 @@ from textual.timer import Timer
 
 from collector_tui import crash
 from collector_tui.config import Settings, build_rules, transport
+from collector_tui.domain.masking import mask_name
 from collector_tui.locale import set_locale, t
 from collector_tui.locale.render import check_text, when_text
 from collector_tui.screens.help import HelpScreen
@@ -38,6 +40,7 @@ from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.status_bar import describe
 from collector_tui.work import phone, screen_pop
 from collector_tui.work.cases import case_facts
+from collector_tui.work.callbacks import due_now
 from collector_tui.work.status import collector_zone
 
 
@@ -47,6 +50,7 @@ class CollectorApp(App[None]):
     CSS_PATH = "app.tcss"
     FOLLOW_WRITES_S = 2.0  # how often to look for writes to the cache by another process
     CALL_POLL_S = 0.25  # how often to look whether a running dial command has ended
+    CALLBACK_CHECK_S = 15.0  # how often to look for callbacks coming due
     COMMANDS = App.COMMANDS | {CaseCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "binding.quit", id="app.quit"),
@@ -54,6 +58,7 @@ class CollectorApp(App[None]):
         Binding("question_mark,f1", "help", "binding.help", id="app.help"),
         Binding("o", "outbox", "binding.outbox", id="app.outbox"),
         Binding("T", "team", "binding.team", id="app.team"),
+        Binding("b", "callbacks", "binding.callbacks", id="app.callbacks"),
     ]
 
     status_text: reactive[str] = reactive("")
@@ -78,6 +83,7 @@ class CollectorApp(App[None]):
         self.title = t("app_title")
         self._calls: list[phone.Call] = []  # calls whose dial command still runs
         self._call_timer: Timer | None = None
+        self._alerted: set[str] = set()  # callbacks already announced as due
         self.home = home  # where a dialer's screen-pop finds this workbench (none: it listens for none)
 
     def get_default_screen(self) -> Screen[object]:
@@ -115,6 +121,9 @@ class CollectorApp(App[None]):
         # Blocked cases become callable as the clock moves: re-order when the stored order is stale.
         self.set_interval(60, self.reorder_if_due)
         self.reorder_if_due()
+        # A callback coming due is announced on whatever screen is open, and its case moves up the queue.
+        self.set_interval(self.CALLBACK_CHECK_S, self.check_callbacks)
+        self.check_callbacks()
         if self.home is not None:
             self.pop_listener()
 
@@ -336,6 +345,25 @@ class CollectorApp(App[None]):
 
         if not isinstance(self.screen, TeamScreen):
             self.push_screen(TeamScreen())
+
+    def check_callbacks(self) -> None:
+        """Each callback whose time has come, once: a toast with both clocks and the terminal bell."""
+        fresh = [item for item in due_now(self.engine, self.clock()) if item.id not in self._alerted]
+        for item in fresh:
+            self._alerted.add(item.id)
+            theirs, mine = item.at.astimezone(ZoneInfo(item.timezone)), item.at.astimezone(ZoneInfo(self.display_tz))
+            self.notify(t("callbacks.alert", case=item.case_id, name=mask_name(item.customer_name),
+                          theirs=f"{theirs:%H:%M}", mine=f"{mine:%H:%M}"), title=t("callbacks.alert_title"),
+                        severity="warning", timeout=30, markup=False)
+            self.bell()
+        if fresh:
+            self.reorder_worker()  # their places went stale now: re-placed, and the screens re-read
+
+    def action_callbacks(self) -> None:
+        from collector_tui.screens.callbacks import CallbacksScreen  # start-up: not on the first paint
+
+        if not isinstance(self.screen, CallbacksScreen):
+            self.push_screen(CallbacksScreen())
 
     def action_outbox(self) -> None:
         from collector_tui.screens.outbox import OutboxScreen  # start-up: its TextArea takes ~10 ms to import

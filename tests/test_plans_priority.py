@@ -88,7 +88,7 @@ def test_groups_in_the_order_the_collector_works_them() -> None:
     broken = case(2, promises=(Promise(datetime(2026, 11, 1, tzinfo=SH), date(2026, 11, 10), D("500"), "broken"),))
     golden_near = case(3, dpd=14, overdue_since=date(2026, 11, 13), contacts=())
     golden_far = case(4, dpd=3, overdue_since=date(2026, 11, 24), contacts=())
-    callback = case(5, callbacks=(datetime(2026, 11, 27, 15, tzinfo=SH),))
+    callback = case(5, callbacks=(datetime(2026, 11, 27, 9, 45, tzinfo=SH),))  # its time has come, not yet made
     severe_c = case(6, dpd=60, active_lenders=7, emergency_contacts=0)
     early = case(7, dpd=10, overdue_since=date(2026, 11, 17),
                  contacts=(Contact(datetime(2026, 11, 18, 10, tzinfo=SH), "sms", "message_left"),))

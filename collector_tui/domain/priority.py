@@ -1,7 +1,8 @@
 """The call queue's order: a total, deterministic order with a one-line reason for every case.
 
 Groups, in order: promises due today or broken; first contact still inside the golden window (nearest
-deadline first); callbacks due; the rest by stage, tier and overdue amount. A case that may not be
+deadline first); callbacks whose time has come (from a quarter of an hour before) and missed ones, until a
+call makes or follows them up; the rest by stage, tier and overdue amount. A case that may not be
 called now sinks to "not callable now", which says which rule blocks it and until when.
 """
 
@@ -13,6 +14,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from collector_tui.domain.assessment import assess
+from collector_tui.domain.callbacks import DUE, EARLY, MISSED, UPCOMING, callback_state
 from collector_tui.domain.contact_rules import counts_as_contact
 from collector_tui.domain.facts import CaseFacts
 from collector_tui.domain.policy import RulePack
@@ -65,10 +67,15 @@ def _working_group(f: CaseFacts, now: datetime, pack: RulePack, stage: Stage, ti
     if not reached and 0 < f.dpd <= golden:
         left = golden - f.dpd
         return "golden", "queue.reason.golden", {"days": left, "rule": pack.golden_window.rule}, (left,)
-    end_of_day = datetime.combine(today + timedelta(days=1), datetime.min.time(), tz)
-    due = sorted(cb for cb in f.callbacks if cb < end_of_day)
-    if due:
-        return "callback", "queue.reason.callback", {"at": due[0].astimezone(tz).strftime("%H:%M")}, (due[0],)
+    # A callback rises when its time comes (EARLY before it) and stays until a call makes it or follows it up.
+    attempts = [c.at for c in f.contacts if c.channel == "phone"]
+    pending = sorted(cb for cb in f.callbacks
+                     if cb - EARLY <= now and callback_state(cb, attempts, now) in (UPCOMING, DUE, MISSED))
+    if pending:
+        local = pending[0].astimezone(tz)
+        if local.date() < today:
+            return "callback", "queue.reason.callback_missed", {"at": local.strftime("%m-%d %H:%M")}, (pending[0],)
+        return "callback", "queue.reason.callback", {"at": local.strftime("%H:%M")}, (pending[0],)
     return ("rest", "queue.reason.rest", {"stage": int(stage), "tier": tier, "amount": str(f.overdue_amount)},
             (STAGE_ORDER[stage], "CBA".index(tier), -f.overdue_amount))
 
@@ -89,6 +96,8 @@ def place_case(f: CaseFacts, now: datetime, rules: Rules) -> Placement:
                          valid_until=min(until, day_ends) if until else day_ends,
                          **common)  # type: ignore[arg-type]
     ends = min(decision.holds_until, day_ends) if decision.holds_until else day_ends
+    # A callback coming due today moves its case up then.
+    ends = min([ends, *(cb - EARLY for cb in f.callbacks if now < cb - EARLY < ends)])
     return Placement(group=group, reason=reason, params=params, sort_key=(GROUPS.index(group), *key, f.case_id),
                      valid_until=ends, **common)  # type: ignore[arg-type]
 

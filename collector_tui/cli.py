@@ -1,5 +1,8 @@
 """The `collector-tui` command: open the workbench, or demo, serve, login, logout, sync, status."""
 
+# start-up: each command imports what it uses inside its own body, so that a dialer or a cron job
+# calling one command does not pay for the workbench, the server or the sync client.
+
 from __future__ import annotations
 
 import getpass
@@ -15,7 +18,7 @@ from typing import Annotated, Optional
 import typer
 
 from collector_tui import config, crash
-from collector_tui.cli_common import Ctx, credentials, ctx_of, fail, open_cache
+from collector_tui.cli_common import Ctx, credentials, ctx_of, fail, local_user, open_cache
 from collector_tui.cli_report import report_app
 from collector_tui.cli_work import contact_app, outbox_app, promise_app
 from collector_tui.locale import set_locale, t
@@ -53,15 +56,20 @@ def main_callback(
 
 def _open_workbench(c: Ctx, *, api: str | None = None, user: str | None = None, token: str | None = None) -> None:
     from collector_tui.app import CollectorApp
-    from collector_tui.sync.credentials import load_token
+    from collector_tui.sync.credentials import env_token, load_token
+    from collector_tui.work.status import status
 
     engine = open_cache(c)
-    api = api or config.api_url(c.settings)
-    user = user or c.settings.user
-    token = token or (load_token(api, user) if api and user else None)
+    # The cache remembers the server and the user it was last synced as (the user its token named).
+    bound = status(engine)
+    api = api or config.api_url(c.settings) or bound.api
+    user = user or os.environ.get("COLLECTOR_TUI_USER") or bound.user or c.settings.user
+    token = token or env_token() or (load_token(api, user) if api and user else None)
     # An unhandled error: one line naming it and its log (the traceback, never a local variable), exit 70.
     try:
-        workbench = CollectorApp(engine, settings=c.settings, api=api, user=user, token=token, home=c.home)
+        # With no usable token the sign-in opens at once; with one, the server is asked whose it is.
+        workbench = CollectorApp(engine, settings=c.settings, api=api, user=user, token=token, home=c.home,
+                                 check_sign_in=True)
         workbench.run()
     except Exception as exc:  # noqa: BLE001 - raised outside the app's own loop (while it starts or stops)
         raise fail(crash.report(exc).line, crash.EXIT_STATUS) from None
@@ -104,34 +112,47 @@ def login(
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input")] = False,
     ca_bundle: Annotated[Optional[Path], typer.Option("--ca-bundle", help="PEM file of a private CA to trust")] = None,
     insecure_http: Annotated[bool, typer.Option("--insecure-http", help="Allow plain http:// to another machine: the token and personal data travel unencrypted")] = False,
+    print_token: Annotated[bool, typer.Option(
+        "--print-token",
+        help="For a machine without a keyring: print the token on standard output instead of keeping it, to put in "
+             "COLLECTOR_TUI_TOKEN. RISK: whoever reads it (the terminal, its scroll-back, shell history, a file, a "
+             "process listing) can act as you, reveal debtors' data and record work in your name until it expires. "
+             "Pipe it straight into the environment of the process that needs it; never into a file or a command line.")] = False,
 ) -> None:
-    """Sign in and keep the token in the OS keyring."""
+    """Sign in and keep the token in the OS keyring (or print it, with --print-token, where there is none)."""
     from collector_tui.sync.client import ApiClient
     from collector_tui.sync.credentials import NoCredentialStore, save_token
     from collector_tui.sync.errors import SyncError
+    from collector_tui.sync.service import identify
 
     c = ctx_of(ctx)
     api = (api or config.api_url(c.settings)).rstrip("/")
     if not api:
         raise fail(t("cli.no_api"), 2)
-    user = user or c.settings.user or typer.prompt("User")
+    user = user or c.settings.user or typer.prompt(t("cli.prompt_user"), err=True)
     if ca_bundle is not None:
         if not ca_bundle.is_file():
-            raise fail(f"--ca-bundle: no such file: {ca_bundle}", 2)
+            raise fail(t("cli.no_such_file", option="--ca-bundle", path=ca_bundle), 2)
         c.settings.ca_bundle = str(ca_bundle.resolve())
     c.settings.allow_insecure_http = insecure_http
     options = config.transport(c.settings)
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("Password: ")
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass(t("cli.prompt_password"))
     try:
         with ApiClient(api, **options) as client:
-            token = client.login(user, password).access_token
-        with ApiClient(api, token, **options) as client:
-            me = client.me()
-        save_token(api, user, token)
+            issued = client.login(user, password)
+        with ApiClient(api, issued.access_token, **options) as client:
+            me = identify(client, user)
+        if not print_token:
+            save_token(api, user, issued.access_token)
     except (SyncError, NoCredentialStore) as exc:
         raise fail(str(exc)) from None
     c.settings.api_url, c.settings.user = api, user
     config.save_settings(c.home, c.settings)
+    if print_token:
+        # The token alone on standard output (for `export COLLECTOR_TUI_TOKEN=$(...)`); the warning on stderr.
+        typer.echo(issued.access_token)
+        typer.echo(t("cli.token_printed", api=api, user=user, role=me.role, minutes=issued.expires_in // 60), err=True)
+        return
     typer.echo(t("cli.login_ok", api=api, user=user, role=me.role))
 
 
@@ -221,6 +242,46 @@ def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", h
 
 
 @app.command()
+def today(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    at: Annotated[Optional[str], typer.Option("--at", help="As at this moment (ISO date-time; no zone = the collector's)")] = None,
+) -> None:
+    """My day: attempts, right-party contacts, promises, callbacks and untouched cases, against the team's targets."""
+    # start-up: each command imports what it uses (a dialer or cron job should not pay for the workbench)
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from rich.console import Console
+
+    from collector_tui.widgets.day_table import figures_table, team_table
+    from collector_tui.work.status import collector_zone, me
+    from collector_tui.work.today import my_day
+
+    c = ctx_of(ctx)
+    engine = open_cache(c)
+    moment = datetime.now(timezone.utc)
+    if at:
+        try:
+            moment = datetime.fromisoformat(at)
+        except ValueError:
+            raise fail(f"--at: not an ISO date-time: {at!r}", 2) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZoneInfo(collector_zone(me(engine))))
+    day = my_day(engine, moment)
+    if as_json:
+        typer.echo(json.dumps(day.as_json(), ensure_ascii=False))
+        return
+    console = Console()
+    console.print(t("today.title", day=day.day.isoformat(), tz=day.zone, at=f"{moment.astimezone(ZoneInfo(day.zone)):%H:%M}"),
+                  markup=False, highlight=False)
+    console.print(figures_table(day))
+    if day.collectors:
+        console.print(t("today.team"), markup=False, highlight=False)
+        console.print(team_table(day.collectors))
+
+
+@app.command()
 def queue(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list")] = False,
@@ -300,7 +361,8 @@ def purge(
         raise typer.Exit(1)
     engine = open_cache(c)
     now = datetime.now(timezone.utc)
-    count = purge_case(engine, case_id, actor=c.settings.user, at=now) if case_id else purge_all(engine, actor=c.settings.user, at=now)
+    actor = local_user(c)
+    count = purge_case(engine, case_id, actor=actor, at=now) if case_id else purge_all(engine, actor=actor, at=now)
     if case_id and not count:
         raise fail(t("cli.unknown_case", case=case_id), 2)
     typer.echo(t("cli.purged", count=count))

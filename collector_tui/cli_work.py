@@ -3,6 +3,9 @@
 They go through the same checks and the same outbox as the workbench.
 """
 
+# start-up: each command imports what it uses inside its own body, so that a dialer or a cron job
+# calling one command does not pay for the workbench, the server or the sync client.
+
 from __future__ import annotations
 
 import sys
@@ -12,7 +15,7 @@ from typing import Annotated, Optional
 import typer
 
 from collector_tui import config
-from collector_tui.cli_common import ctx_of, fail, open_cache
+from collector_tui.cli_common import ctx_of, fail, local_user, open_cache
 from collector_tui.domain.actions import FieldError, parse_amount, parse_day
 from collector_tui.locale import t
 
@@ -68,7 +71,7 @@ def contact_add(
                                duration_s=duration, note=note, scope="all" if all_channels else "")
     try:
         ids = recorder.record_outcome(engine, config.build_rules(c.settings), case_id, outcome,
-                                      now=datetime.now(timezone.utc), at=moment, collector=c.settings.user)
+                                      now=datetime.now(timezone.utc), at=moment, collector=local_user(c))
     except recorder.UnknownCase:
         raise fail(t("cli.unknown_case", case=case_id), 2) from None
     except recorder.Invalid as exc:
@@ -165,5 +168,5 @@ def outbox_discard(
         raise fail(t("cli.outbox_unknown", id=entry_id), 2)
     if not yes and not typer.confirm(t("cli.outbox_confirm", type=entry.type, case=entry.case_id), default=False):
         raise typer.Exit(1)
-    outbox.discard(engine, entry_id, actor=c.settings.user, at=datetime.now(timezone.utc))
+    outbox.discard(engine, entry_id, actor=local_user(c), at=datetime.now(timezone.utc))
     typer.echo(t("cli.outbox_discarded", id=entry_id))

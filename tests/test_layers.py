@@ -138,6 +138,9 @@ def _documented_start_up(lines: list[str], body: list[ast.stmt], index: int) -> 
     """An import in a function is deferred for start-up speed, and says so: a comment naming "start-up" on
     its own line(s), or in the comment block just above the run of imports it belongs to."""
     node = body[index]
+    # A module whose every command defers its imports says so once, at module level: "# start-up: ...".
+    if any(line.startswith("# start-up:") for line in lines):
+        return True
     if any("#" in line and "start-up" in line.partition("#")[2] for line in lines[node.lineno - 1:node.end_lineno]):
         return True
     first = index

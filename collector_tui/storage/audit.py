@@ -14,9 +14,13 @@ from collector_tui.storage.outbox_rows import enqueue
 T_AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
 
 
-def append(conn: Connection, *, at: datetime, actor: str, action: str, case_id: str | None = None, detail: str = "") -> None:
-    """Write an audit entry and queue it for the server, inside the caller's transaction."""
+def append(conn: Connection, *, at: datetime, actor: str, action: str, case_id: str | None = None, detail: str = "",
+           push: bool = True) -> None:
+    """Write an audit entry and queue it for the server, inside the caller's transaction. `push=False` keeps it
+    here: for what the server did itself and already knows (a case it closed leaving this cache)."""
     conn.execute(T_AUDIT.insert().values(at=at.isoformat(), actor=actor, action=action, case_id=case_id, detail=detail))
+    if not push:
+        return
     enqueue(conn, id=str(uuid7()), type="audit.recorded", case_id=case_id or "", base_version=0, occurred_at=at,
             payload={"action": action, "actor": actor, "detail": detail})
 

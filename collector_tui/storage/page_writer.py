@@ -51,7 +51,7 @@ def write_page(engine: Engine, page: PreparedPage, cursor: str | None, now: date
             actor = conn.exec_driver_sql("SELECT user FROM syncstate WHERE id = 1").scalar() or ""
             for case_id in held:
                 append(conn, at=now, actor=actor, action="purpose_ended", case_id=case_id,
-                       detail="closed or reassigned by the server: personal data removed from this cache")
+                       detail="closed or reassigned by the server: personal data removed from this cache", push=False)
         if ids:
             for table in CHILDREN:
                 conn.exec_driver_sql(f"DELETE FROM {table} WHERE case_id IN {_in(ids)}", tuple(ids))

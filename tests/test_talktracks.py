@@ -112,3 +112,28 @@ def test_a_file_that_names_the_debt_before_the_identity_check_is_refused() -> No
 def test_the_track_follows_the_customers_language_else_the_ui(customer: str | None, ui: str, shown: str) -> None:
     assert track_language(customer, ui) == shown
     assert (language_of(customer) is None) is (customer in ("zh_TW", "fr_FR", "", None))
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_a_time_barred_debt_hears_no_legal_steps(language: str) -> None:
+    from collector_tui.talktracks import tracks
+
+    legal_words = ("legal", "suit", "court", "法律", "诉讼", "起诉")
+    marked = 0
+    for (stage, segment), track in tracks(language).items():
+        spoken = track.spoken(time_barred=True)
+        assert not [line for line in spoken if any(w in line for w in legal_words)], (stage, segment)
+        assert spoken[:2] == track.lines[:2]  # the right party is still confirmed first
+        marked += len(track.legal)
+        if track.legal:
+            assert len(track.spoken()) == len(track.lines) > len(spoken)
+    assert marked >= 2  # stage 3 speaks of legal steps in two segments, and those lines are marked
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_the_limited_content_voicemail_says_nothing_of_a_debt(language: str) -> None:
+    from collector_tui.talktracks import messages
+
+    text = messages(language).voicemail.format(name="Lee", institution="Acme Lending")
+    assert "Lee" in text and "Acme Lending" in text
+    assert not any(w in text.lower() for w in ("debt", "overdue", "owe", "欠", "逾期"))

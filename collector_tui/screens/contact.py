@@ -26,11 +26,13 @@ from collector_tui.domain.masking import mask_name, mask_phone
 from collector_tui.locale import code, t
 from collector_tui.locale.render import check_text, when_text
 from collector_tui.screens.base import WorkbenchScreen
+from collector_tui.screens.confirm import ConfirmScreen
 from collector_tui.widgets.key_bar import KeyBar
 from collector_tui.widgets.status_bar import StatusBar
 from collector_tui.widgets.talk_track import TalkTrack
 from collector_tui.work import contact as recorder
 from collector_tui.work.cases import case_detail, case_facts
+from collector_tui.work.identity import NoUser
 from collector_tui.work.phone import Call
 
 
@@ -56,6 +58,7 @@ class ContactScreen(WorkbenchScreen[bool]):
         self.outstanding: Decimal | None = None  # the loan's balance: no promise may be for more
         self.ticks: dict[str, bool] = {}  # survives the checklist being rebuilt as the outcome changes
         self._checklist_for: tuple[object, ...] | None = None  # what the checklist on screen was built for
+        self._untouched: dict[str, object] | None = None  # the form's values as it opened (see unsaved_work)
 
     def compose(self) -> ComposeResult:
         detail = case_detail(self.workbench.engine, self.case_id)
@@ -116,6 +119,7 @@ class ContactScreen(WorkbenchScreen[bool]):
     async def on_mount(self) -> None:
         self.follow_status()
         await self.refresh_form()
+        self._untouched = self.typed()  # what leaving or quitting compares against: the form as it opened
         self.query_one("#disposition", Select).focus()
         self.query_one("#call-timer").display = self.call is not None
         if self.call is not None:
@@ -172,7 +176,7 @@ class ContactScreen(WorkbenchScreen[bool]):
         self.query_one("#promise-fields").display = disposition == "promise_to_pay"
         self.query_one("#callback-fields").display = disposition == "callback_requested"
         self.query_one("#scope-all").display = disposition == "cease_requested"
-        self.query_one(TalkTrack).show(channel or "phone")
+        self.query_one(TalkTrack).show(channel or "phone", disposition)
         check = self.query_one("#rule-check", Static)
         if self.facts is None:
             check.update(t("profile.missing"))
@@ -276,6 +280,10 @@ class ContactScreen(WorkbenchScreen[bool]):
         except recorder.Invalid as exc:
             self._show(exc.errors)
             return
+        except NoUser:
+            # Nothing is recorded without a user: sign in, then save again (the form keeps what was typed).
+            self.workbench.sign_in(t("login.reason_no_user"))
+            return
         except recorder.Blocked:
             await self.refresh_form()
             self.notify(t("contact.blocked_no_save"), severity="error")
@@ -288,4 +296,26 @@ class ContactScreen(WorkbenchScreen[bool]):
         if self.call is not None and self.call.running:
             self.notify(t("phone.hang_up_first"), severity="warning")
             return
-        self.dismiss(False)
+        if self.unsaved_work() is None:
+            self.dismiss(False)
+            return
+        # Typed work is never dropped unasked: leave only when the collector says so.
+        self.app.push_screen(ConfirmScreen(t("contact.leave_unsaved", case=self.case_id), yes=t("contact.leave_yes"),
+                                           no=t("contact.leave_no")),
+                             lambda yes: self.dismiss(False) if yes else None)
+
+    # --- typed work -----------------------------------------------------------------------------------
+    def typed(self) -> dict[str, object]:
+        """Everything the collector has entered: the choices, the text fields and the ticked boxes."""
+        values: dict[str, object] = {w: self._value(w) for w in ("channel", "target", "number", "disposition")}
+        for widget in self.query(Input):
+            values[f"input.{widget.id}"] = widget.value
+        values["scope"] = self.query_one("#scope-all", Checkbox).value
+        values["ticks"] = sorted(name for name, on in self.ticks.items() if on)
+        return values
+
+    def unsaved_work(self) -> str | None:
+        """What leaving now would lose, in words; None when the form is as it opened."""
+        if self._untouched is None or not self.is_mounted or self.typed() == self._untouched:
+            return None
+        return t("contact.unsaved", case=self.case_id)

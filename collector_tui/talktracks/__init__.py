@@ -24,6 +24,11 @@ class TrackError(ValueError):
 class Track:
     title: str
     lines: tuple[str, ...]
+    legal: frozenset[int] = frozenset()  # 1-based lines that speak of legal steps
+
+    def spoken(self, time_barred: bool = False) -> tuple[str, ...]:
+        """The lines to say: on a time-barred debt, none that speaks of legal steps (never threaten suit)."""
+        return tuple(line for n, line in enumerate(self.lines, 1) if not (time_barred and n in self.legal))
 
 
 def segment_for(employment_type: str | None) -> str:
@@ -79,6 +84,7 @@ class Messages:
 
     templates: dict[tuple[str, int], str]
     opt_out: dict[str, str]
+    voicemail: str = ""  # the limited-content message: a callback request that says nothing of a debt
 
     def draft(self, channel: str, stage: int, values: dict[str, object], with_opt_out: bool) -> str:
         text = self.templates[(channel, min(max(stage, 1), 4))].format(**values)
@@ -107,7 +113,13 @@ def parse_messages(text: str, source: str) -> Messages:
     opt_out = data.get("opt_out", {})
     if not all(isinstance(opt_out.get(c), str) and opt_out[c] for c in ("sms", "email")):
         raise TrackError(f"{source}: messages.opt_out needs an sms and an email line")
-    return Messages(templates, {c: opt_out[c] for c in ("sms", "email")})
+    voicemail = data.get("voicemail", {}).get("text", "")
+    if not isinstance(voicemail, str) or not voicemail:
+        raise TrackError(f"{source}: messages.voicemail.text is missing")
+    _fields_ok(voicemail, source, "messages.voicemail.text")
+    if _used(voicemail) & DEBT_FIELDS:
+        raise TrackError(f"{source}: messages.voicemail.text must say nothing of the debt")
+    return Messages(templates, {c: opt_out[c] for c in ("sms", "email")}, voicemail)
 
 
 @cache
@@ -131,7 +143,10 @@ def parse_tracks(text: str, source: str) -> dict[tuple[int, str], Track]:
             for line in body["lines"]:
                 _fields_ok(line, source, key)
             _right_party_first(body["lines"], source, key)
-            tracks[(stage, segment)] = Track(body["title"], tuple(body["lines"]))
+            legal = body.get("legal", [])
+            if not isinstance(legal, list) or not all(isinstance(n, int) and 1 <= n <= len(body["lines"]) for n in legal):
+                raise TrackError(f"{source}: {key}.legal must list line numbers of its lines")
+            tracks[(stage, segment)] = Track(body["title"], tuple(body["lines"]), frozenset(legal))
     return tracks
 
 

@@ -11,7 +11,7 @@ from textual.widgets import Static
 from collector_tui.domain.money import format_money
 from collector_tui.locale import catalogue, current_locale, t
 from collector_tui.screens.workbench import Workbench
-from collector_tui.work.cases import case_detail
+from collector_tui.work.cases import assess_case, case_detail
 from collector_tui.talktracks import TrackError, language_of, messages, segment_for, track_for, track_language
 
 
@@ -26,18 +26,24 @@ class TalkTrack(Static):
         self.draft = ""
 
     channel: str = "phone"
+    disposition: str = ""
 
-    def show(self, channel: str) -> None:
-        """The script for a call or a visit; the drafted message for an SMS or an e-mail."""
-        self.channel = channel
+    def show(self, channel: str, disposition: str = "") -> None:
+        """The script for a call or a visit; the drafted message for an SMS or an e-mail; the limited-content
+        message for a voicemail where the pack requires one."""
+        self.channel, self.disposition = channel, disposition
         self.on_mount()
 
     def on_mount(self) -> None:
         app = cast(Workbench, self.app)
         detail = case_detail(app.engine, self.case_id)
-        if detail is None:
+        view = assess_case(app.engine, self.case_id, app.clock(), app.rules)
+        if detail is None or view is None:
             return
         loan = detail.loan
+        # The stage and days past due of this moment, not of the last sync (domain.moment).
+        stage, dpd = int(view.assessment.stage), view.assessment.facts.dpd
+        time_barred = any(fl.id == "debt.time_barred" for fl in view.assessment.flags)
         ui = current_locale()
         # The customer hears their own language when there is a track in it; the collector is told which.
         language = track_language(detail.customer.locale, ui)
@@ -53,20 +59,27 @@ class TalkTrack(Static):
             "institution": app.settings.institution or catalogue(language).get("app_institution") or t("app_institution"),
             "overdue": format_money(loan.overdue_amount, loan.currency),
             "minimum": format_money(loan.minimum_payment, loan.currency),
-            "dpd": loan.dpd,
+            "dpd": dpd,
         }
         heading = (Text(note + "\n", style="italic"),) if note else ()
         try:
             if self.channel in ("sms", "email"):
                 values["name"] = name  # a message names in full the person it is for
-                draft = messages(language).draft(self.channel, detail.case.stage, values, app.rules.pack.opt_out_required)
+                draft = messages(language).draft(self.channel, stage, values, app.rules.pack.opt_out_required)
                 self.draft = draft
                 self.update(Text.assemble(*heading, (t("contact.message_draft"), "bold"), "\n", draft))
                 return
-            track = track_for(language, detail.case.stage, segment_for(detail.customer.employment.get("type")))
+            if self.disposition == "voicemail" and app.rules.pack.id == "us-regf":
+                values["name"] = name
+                self.draft = messages(language).voicemail.format(**values)
+                self.update(Text.assemble(*heading, (t("contact.voicemail_lcm"), "bold"), "\n", self.draft))
+                return
+            self.draft = ""
+            track = track_for(language, stage, segment_for(detail.customer.employment.get("type")))
         except TrackError as exc:
             self.update(Text(str(exc), style="red"))
             return
         # The customer's name and figures are filled in as text: never read as markup.
         self.update(Text.assemble(*heading, (track.title, "bold"),
-                                  *(f"\n• {line.format(**values)}" for line in track.lines)))
+                                  *(f"\n• {line.format(**values)}" for line in track.spoken(time_barred)),
+                                  *((("\n" + t("contact.time_barred_note")), "italic yellow"),) if time_barred else ()))

@@ -58,6 +58,8 @@ def contact_add(
     at: Annotated[Optional[str], typer.Option(help="When, ISO with offset (default: now)")] = None,
     all_channels: Annotated[bool, typer.Option("--all-channels",
                                                help="A cease request that covers every channel")] = False,
+    hours: Annotated[str, typer.Option("--hours", help="inconvenient_time: the hours named, HH:MM-HH:MM in the "
+                                                       "customer's time")] = "",
 ) -> None:
     """Record a contact attempt; a contact the rule pack blocks is refused with the rule and the reason."""
     from collector_tui.locale.render import check_text, when_text
@@ -68,7 +70,7 @@ def contact_add(
     moment = _moment(at)
     engine = open_cache(c)
     outcome = recorder.Outcome(channel=channel, disposition=disposition, target=target, number=number,
-                               duration_s=duration, note=note, scope="all" if all_channels else "")
+                               duration_s=duration, note=note, scope=hours if disposition == "inconvenient_time" else "all" if all_channels else "")
     try:
         ids = recorder.record_outcome(engine, config.build_rules(c.settings), case_id, outcome,
                                       now=datetime.now(timezone.utc), at=moment, collector=local_user(c))

@@ -363,3 +363,34 @@ def test_a_case_the_server_closes_leaves_the_cache_and_the_audit_says_so(server,
     entries = [e for e in audit.entries(synced) if e.action == "purpose_ended"]
     assert {e.case_id for e in entries} == gone  # each removed case once, and only those
     assert all(e.actor == "demo" for e in entries)
+
+
+def test_inconvenient_hours_the_customer_names_are_honoured_like_the_allowed_hours(synced) -> None:  # type: ignore[no-untyped-def]
+    case_id = _callable_case(synced, MORNING, US, channels=("phone", "sms", "email"))
+    f = case_facts(synced, case_id)
+    assert f is not None
+    home = ZoneInfo(f.timezone)
+    with pytest.raises(recorder.Invalid) as bad:
+        _record(synced, case_id, "inconvenient_time", scope="14:00-12:00", rules=US)
+    assert [e.field for e in bad.value.errors] == ["hours"]
+    _record(synced, case_id, "inconvenient_time", channel="email", scope="12:00-14:00", rules=US)
+    day = (MORNING + timedelta(days=9)).astimezone(home).date()
+    inside = datetime.combine(day, time(13, 59), home)
+    d = recorder.check(US, case_facts(synced, case_id), channel="sms", now=inside)  # type: ignore[arg-type]
+    assert not d.allowed and d.rule == "US-INCONVENIENT"
+    assert d.next_allowed_at is not None and d.next_allowed_at.astimezone(home).time() == time(14, 0)
+    at_end = datetime.combine(day, time(14, 0), home)
+    before = datetime.combine(day, time(11, 59), home)
+    for moment in (at_end, before):
+        assert _blocked(synced, case_id, at=moment, channel="sms", rules=US) != "US-INCONVENIENT"
+
+
+def test_cli_refuses_inconvenient_hours_that_are_not_a_range(synced, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    home = tmp_path / "home"
+    (home / "settings.toml").write_text('user = "demo"\n')
+    case_id = _callable_case(synced, MORNING)
+    synced.dispose()
+    out = subprocess.run([*CLI, "--locale", "en", "contact", "add", case_id, "--channel", "phone", "--disposition",
+                          "inconvenient_time", "--hours", "25:00-26:00", "--at", "2026-11-27T11:00+08:00"],
+                         capture_output=True, text=True, timeout=120, env=cli_env(home))
+    assert out.returncode == 2 and out.stderr.startswith("--hours: hours as HH:MM-HH:MM")

@@ -89,6 +89,7 @@ class Suppression(ApiModel):
     origin: str = "server"
     lifted_at: date | None = None
     reason: str = ""
+    hours: str = ""  # inconvenient times the customer named, in their own time: "HH:MM-HH:MM"
 
 
 class Customer(ApiModel):

@@ -15,9 +15,12 @@ DISPOSITIONS = (
     "rpc", "third_party", "wrong_number", "no_answer", "busy", "voicemail", "message_left", "invalid_number",
     "callback_requested", "promise_to_pay", "plan_requested", "already_paid", "refused", "dispute", "hardship",
     "cease_requested", "attorney", "bankruptcy", "deceased", "complaint", "verification_sent",
-    "workplace_prohibited",
+    "workplace_prohibited", "inconvenient_time",
 )
 SCOPES = ("", "all")  # a cease request covers its channel, or every channel
+# The hours a customer names as inconvenient, in their own time: "HH:MM-HH:MM", the start before the end.
+HOURS_SCOPE = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])")
+SCOPE_PATTERN = r"^(|all|([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9])$"
 CORRECTABLE = ("phone", "email", "address")  # what the server accepts a correction of
 NOTE_MAX = 2000
 
@@ -29,6 +32,20 @@ class FieldError:
     field: str
     key: str
     params: dict[str, object]
+
+
+def valid_hours(scope: str) -> bool:
+    m = HOURS_SCOPE.fullmatch(scope)
+    return bool(m) and (int(m[1]), int(m[2])) < (int(m[3]), int(m[4]))
+
+
+def validate_scope(disposition: str, scope: str) -> list[FieldError]:
+    """A cease request may cover every channel; an inconvenient-time outcome names its hours."""
+    if disposition == "inconvenient_time":
+        return [] if valid_hours(scope) else [FieldError("hours", "form.hours_range", {})]
+    if scope not in ("", "all") or (scope == "all" and disposition != "cease_requested"):
+        return [FieldError("scope", "form.choose_one", {"choices": "all"})]
+    return []
 
 
 def validate_contact(channel: str, disposition: str, target: str, duration_s: object, note: str) -> list[FieldError]:

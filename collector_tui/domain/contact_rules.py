@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from collector_tui.domain.facts import CaseFacts, Contact
-from collector_tui.domain.moment import VERIFIED, WORKPLACE, active_suppressions, at_moment, dead_numbers
+from collector_tui.domain.moment import INCONVENIENT, VERIFIED, WORKPLACE, active_suppressions, at_moment, dead_numbers
 from collector_tui.domain.policy import RulePack
 from collector_tui.domain.zones import candidate_zones
 
@@ -137,6 +137,18 @@ def _caps(pack: RulePack, f: CaseFacts, channel: str, now: datetime, number: str
     return hits
 
 
+def _inconvenient(hours: str, now: datetime, home: ZoneInfo) -> datetime | None:
+    """Inside the hours the customer named as inconvenient (their own clock): when those hours end, else None."""
+    try:
+        start, end = (time.fromisoformat(part) for part in hours.split("-"))
+    except ValueError:
+        return None
+    local = now.astimezone(home)
+    if start <= local.time() < end:
+        return datetime.combine(local.date(), end, home)
+    return None
+
+
 def _dials_work(f: CaseFacts, number: str | None) -> bool:
     """The call would ring at the workplace: the number dialled is a work number, or, with none chosen, every
     number that could be dialled is."""
@@ -152,12 +164,22 @@ def check_contact(pack: RulePack, f: CaseFacts, *, channel: str, now: datetime, 
     lets through the one contact a suppression waits for (the verification that ends a dispute's pause)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    f = at_moment(f, now.astimezone(ZoneInfo(f.timezone)).date())
+    home = ZoneInfo(f.timezone)
+    f = at_moment(f, now.astimezone(home).date())
+    dialled = number or next((p.number for p in f.phones if p.reachable), None)
+    zones = candidate_zones(f.timezone, [dialled] if dialled else [])
+    home = ZoneInfo(f.timezone)
     for s in active_suppressions(f):
         rule = pack.suppressions.get(s.type)
         if s.type == "attorney" and target == "attorney":
             continue  # a represented customer is contacted through the attorney, and only so
         if s.type == "dispute" and disposition == VERIFIED:
+            continue
+        if s.type == INCONVENIENT:
+            window = _inconvenient(s.hours, now, home) if rule else None
+            if window is not None:
+                return Decision(False, rule, "check.inconvenient", {"hours": s.hours, "origin": s.origin},
+                                next_window_open(pack, zones, window))
             continue
         if s.type == WORKPLACE:
             if channel == "phone" and rule and _dials_work(f, number):
@@ -186,9 +208,6 @@ def check_contact(pack: RulePack, f: CaseFacts, *, channel: str, now: datetime, 
         if failures < pack.third_party.after_failed_attempts and not unreachable:
             return Decision(False, pack.third_party.rule, "check.third_party",
                             {"failures": failures, "needed": pack.third_party.after_failed_attempts})
-    dialled = number or next((p.number for p in f.phones if p.reachable), None)
-    zones = candidate_zones(f.timezone, [dialled] if dialled else [])
-    home = ZoneInfo(f.timezone)
     # The caps count contacts with the debtor; the attorney of a represented debtor is not the debtor.
     hits = _caps(pack, f, channel, now, number, home) if target != "attorney" else []
     if hits:

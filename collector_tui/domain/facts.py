@@ -77,6 +77,7 @@ class Suppression:
     origin: str = "server"  # server | contact | local
     lifted_at: date | None = None
     reason: str = ""
+    hours: str = ""  # an inconvenient time the customer named, in their own zone: "HH:MM-HH:MM"
 
 
 @dataclass(frozen=True)

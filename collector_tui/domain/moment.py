@@ -18,8 +18,10 @@ from collector_tui.domain.facts import CaseFacts, Contact, Phone, Suppression
 
 # Outcomes that suppress contact from the moment they are recorded; the customer saying the employer
 # prohibits contact at work suppresses only the work number.
-SUPPRESSING = frozenset({"cease_requested", "attorney", "dispute", "bankruptcy", "deceased", "workplace_prohibited"})
+SUPPRESSING = frozenset({"cease_requested", "attorney", "dispute", "bankruptcy", "deceased", "workplace_prohibited",
+                         "inconvenient_time"})
 WORKPLACE = "workplace_prohibited"
+INCONVENIENT = "inconvenient_time"  # the customer named hours that do not suit: honoured like the allowed hours
 # Outcomes that take one number out of use.
 DEAD_NUMBER = frozenset({"wrong_number", "invalid_number"})
 # A recorded verification ends the pause that a dispute started.
@@ -36,7 +38,8 @@ def days_past_due(f: CaseFacts, today: date) -> int:
 
 def _from_contact(c: Contact) -> Suppression:
     channel = c.channel if c.disposition == "cease_requested" and c.scope != "all" else None
-    return Suppression(c.disposition, channel, c.at.date(), origin="local" if c.local else "contact")
+    hours = c.scope if c.disposition == INCONVENIENT else ""
+    return Suppression(c.disposition, channel, c.at.date(), origin="local" if c.local else "contact", hours=hours)
 
 
 def active_suppressions(f: CaseFacts) -> tuple[Suppression, ...]:

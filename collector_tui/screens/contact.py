@@ -86,6 +86,10 @@ class ContactScreen(WorkbenchScreen[bool]):
                 yield Select([(code("disposition", d), d) for d in DISPOSITIONS], prompt=t("contact.choose"), compact=True, id="disposition")
                 yield Label("", id="disposition-error", classes="error")
                 yield Checkbox(t("contact.scope_all"), id="scope-all", compact=True)
+                with Vertical(id="hours-fields"):
+                    yield Label(t("contact.inconvenient_hours"))
+                    yield Input(placeholder="12:00-14:00", compact=True, id="inconvenient-hours")
+                    yield Label("", id="hours-error", classes="error")
                 with Vertical(id="promise-fields"):
                     yield Label(t("contact.promise_date"))
                     yield Input(placeholder="YYYY-MM-DD", compact=True, id="promise-date")
@@ -176,6 +180,7 @@ class ContactScreen(WorkbenchScreen[bool]):
         self.query_one("#promise-fields").display = disposition == "promise_to_pay"
         self.query_one("#callback-fields").display = disposition == "callback_requested"
         self.query_one("#scope-all").display = disposition == "cease_requested"
+        self.query_one("#hours-fields").display = disposition == "inconvenient_time"
         self.query_one(TalkTrack).show(channel or "phone", disposition)
         check = self.query_one("#rule-check", Static)
         if self.facts is None:
@@ -264,8 +269,7 @@ class ContactScreen(WorkbenchScreen[bool]):
         outcome = recorder.Outcome(channel=channel, disposition=disposition, target=target,
                                    number=self._value("number"), duration_s=int(duration_text), note=note,
                                    promise=promise, callback_at=callback, checklist=ticked,
-                                   scope="all" if disposition == "cease_requested"
-                                   and self.query_one("#scope-all", Checkbox).value else "")
+                                   scope=self._scope(disposition))
         errors += recorder.validate(self.facts, outcome, now, outstanding=self.outstanding,
                                     pack=self.workbench.rules.pack)
         self._show(errors)
@@ -291,6 +295,11 @@ class ContactScreen(WorkbenchScreen[bool]):
         self.notify(t("contact.saved"))
         self.workbench.after_local_work(self.case_id)
         self.dismiss(True)
+
+    def _scope(self, disposition: str) -> str:
+        if disposition == "inconvenient_time":
+            return self.query_one("#inconvenient-hours", Input).value.strip()
+        return "all" if disposition == "cease_requested" and self.query_one("#scope-all", Checkbox).value else ""
 
     def action_cancel(self) -> None:
         if self.call is not None and self.call.running:

@@ -17,7 +17,7 @@ from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
 from collector_tui.api import Mutation
-from collector_tui.domain.actions import CHANNELS, CORRECTABLE, DISPOSITIONS, NOTE_MAX, SCOPES, TARGETS
+from collector_tui.domain.actions import CHANNELS, CORRECTABLE, DISPOSITIONS, NOTE_MAX, SCOPE_PATTERN, TARGETS
 from collector_tui.domain.facts import Contact
 from collector_tui.domain.moment import DEAD_NUMBER, SUPPRESSING
 from collector_tui.domain.actions import FieldError, parse_amount, validate_callback, validate_promise
@@ -27,8 +27,8 @@ from collector_tui.domain.policy import RulePack
 from collector_tui.domain.zones import candidate_zones
 from collector_tui.locale import catalogue
 from collector_tui.policies import load_pack
-from collector_tui.server.models import Account, AppliedMutation, CaseDoc, Counter
-from collector_tui.server.store import finish_doc
+from collector_tui.server.models import Account, AppliedMutation, CaseDoc
+from collector_tui.server.store import finish_doc, lock_cases, take_seqs
 
 DEDUPE_DAYS = 90  # a collector may be offline over a long holiday and retry after it
 Channel = Literal[CHANNELS]  # type: ignore[valid-type]
@@ -47,7 +47,7 @@ class ContactLogged(Payload):
     disposition: Disposition
     duration_s: int = Field(default=0, ge=0, le=4 * 3600)
     note: str = Field(default="", max_length=NOTE_MAX)
-    scope: Literal[SCOPES] = ""  # type: ignore[valid-type]
+    scope: str = Field(default="", pattern=SCOPE_PATTERN)  # "all" for a cease request; hours for inconvenient times
 
 
 class PromiseCreated(Payload):
@@ -202,14 +202,15 @@ class _Batch:
     def __init__(self, db: Session, mutations: list[Mutation], account: Account, checks: Checks) -> None:
         self.db, self.account, self.checks = db, account, checks
         self.now = checks.clock()  # one moment for the whole batch
+        # The cases first, locked until the commit, then the ids already stored: a push of the same ids on
+        # another connection has committed by the time the lock is ours, and its ids are seen here.
+        self.rows = lock_cases(db, (m.case_id for m in mutations))
         ids = [m.id for m in mutations]
         self.seen: dict[str, int | None] = dict(db.execute(
             select(AppliedMutation.id, AppliedMutation.case_version).where(AppliedMutation.id.in_(ids))).all())  # type: ignore[attr-defined,arg-type]
-        case_ids = {m.case_id for m in mutations}
-        self.rows = {r.id: r for r in db.execute(select(CaseDoc).where(CaseDoc.id.in_(case_ids))).scalars()}  # type: ignore[attr-defined]
         self.docs: dict[str, dict[str, Any]] = {}
         self.read: dict[str, dict[str, Any]] = {}  # decoded to check a mutation, not (yet) changed
-        self.counter = db.get(Counter, "seq") or Counter(name="seq", value=0)
+        self.bumped: list[CaseDoc] = []  # in the order of their changes; their feed places are given at the end
         self.applied: list[dict[str, Any]] = []
 
     def record(self, m: Mutation, version: int | None) -> None:
@@ -234,13 +235,16 @@ class _Batch:
     def bump(self, row: CaseDoc) -> None:
         """A new version of the case and a new place in the change feed."""
         row.version += 1
-        self.counter.value += 1
-        row.seq = self.counter.value
+        self.bumped.append(row)
 
     def finish(self) -> None:
         for case_id, doc in self.docs.items():
             finish_doc(self.rows[case_id], doc)
-        self.db.add(self.counter)
+        if self.bumped:
+            # Places are taken last: the counter's lock is held from here to the commit, and no longer.
+            last = take_seqs(self.db, len(self.bumped))
+            for place, row in enumerate(self.bumped, start=last - len(self.bumped) + 1):
+                row.seq = place
         if self.applied:
             self.db.execute(insert(AppliedMutation), self.applied)
 
@@ -311,7 +315,8 @@ def _take_effect(doc: dict[str, Any], data: dict[str, Any], at: datetime) -> Non
         everywhere = data["disposition"] != "cease_requested" or data.get("scope") == "all"
         customer.setdefault("suppressions", []).append({
             "type": data["disposition"], "channel": None if everywhere else data["channel"],
-            "since": at.date().isoformat(), "origin": "contact"})
+            "since": at.date().isoformat(), "origin": "contact",
+            **({"hours": data.get("scope", "")} if data["disposition"] == "inconvenient_time" else {})})
     if data["channel"] != "phone" or not data.get("number"):
         return
     contact = Contact(at, data["channel"], data["disposition"], data["target"], data["number"])

@@ -93,7 +93,8 @@ def _facts(c: Any, phones: list[Any], contacts: list[Any], promises: list[Any], 
         active_lenders=int(bureau.get("active_lenders", 0)), total_debt=Decimal(bureau.get("total_debt", "0")),
         consents=dict((c["consents"] or {}).get("channels", {})),
         suppressions=tuple(F.Suppression(s["type"], s.get("channel"), _d(s.get("since")), s.get("number"),
-                                         s.get("origin", "server"), _d(s.get("lifted_at")), s.get("reason", ""))
+                                         s.get("origin", "server"), _d(s.get("lifted_at")), s.get("reason", ""),
+                                         s.get("hours", ""))
                            for s in extra.get("suppressions", [])),
         contacts=tuple(F.Contact(_dt(x["at"]), x["channel"], x["disposition"], x["target"], x["number"] or "",  # type: ignore[arg-type]
                                  local=x["origin"] == "local", scope=x["scope"] or "")

@@ -36,7 +36,7 @@ def facts_from_feed(c: Any) -> F.CaseFacts:
         active_lenders=bureau.active_lenders if bureau else 0,
         total_debt=bureau.total_debt if bureau else Decimal(0),
         consents=dict(cu.consents.channels),
-        suppressions=tuple(F.Suppression(s.type, s.channel, s.since, s.number, s.origin, s.lifted_at, s.reason)
+        suppressions=tuple(F.Suppression(s.type, s.channel, s.since, s.number, s.origin, s.lifted_at, s.reason, s.hours)
                            for s in cu.suppressions),
         contacts=tuple(F.Contact(x.at, x.channel, x.disposition, x.target, x.number, scope=x.scope)
                        for x in sorted(c.contacts, key=lambda x: x.at)),

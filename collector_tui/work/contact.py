@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from collector_tui.domain.actions import FieldError, validate_callback, validate_contact, validate_promise
+from collector_tui.domain.actions import FieldError, validate_callback, validate_contact, validate_promise, validate_scope
 from collector_tui.domain.contact_rules import Decision, check_contact
 from collector_tui.domain.entry import case_began, validate_callback_hours, validate_moment
 from collector_tui.domain.facts import CaseFacts
@@ -22,6 +22,7 @@ from collector_tui.storage.actions import UnknownCase
 from collector_tui.storage.queue_build import replace_cases
 from collector_tui.work.cases import case_facts
 from collector_tui.work.cases import outstanding as loan_outstanding
+from collector_tui.work.identity import require_user
 
 
 class Invalid(ValueError):
@@ -76,6 +77,7 @@ def validate(facts: CaseFacts, outcome: Outcome, now: datetime, *, at: datetime 
     balance, where known; a callback is ahead and, with the rule `pack`, inside its hours wherever the customer
     may be."""
     errors = validate_contact(outcome.channel, outcome.disposition, outcome.target, outcome.duration_s, outcome.note)
+    errors += validate_scope(outcome.disposition, outcome.scope)
     errors += validate_moment(at or now, now, case_began(facts.overdue_since, facts.timezone))
     if outcome.promise is not None:
         due, amount = outcome.promise
@@ -93,9 +95,10 @@ def record_outcome(engine: Engine, rules: Rules, case_id: str, outcome: Outcome,
                    at: datetime | None = None) -> list[str]:
     """Check, decide and record one outcome; returns the ids of what was written (the contact's first).
 
-    Raises UnknownCase, Invalid (with every bad field) or Blocked (with the rule's decision). `at` is when the
-    contact happened (default: now).
+    Raises UnknownCase, Invalid (with every bad field) or Blocked (with the rule's decision), and NoUser when
+    `collector` is empty. `at` is when the contact happened (default: now).
     """
+    require_user(collector)
     facts = case_facts(engine, case_id)
     if facts is None:
         raise UnknownCase(case_id)

@@ -59,6 +59,7 @@ class CollectorApp(App[None]):
         Binding("o", "outbox", "binding.outbox", id="app.outbox"),
         Binding("T", "team", "binding.team", id="app.team"),
         Binding("b", "callbacks", "binding.callbacks", id="app.callbacks"),
+        Binding("D", "today", "binding.today", id="app.today"),
     ]
 
     status_text: reactive[str] = reactive("")
@@ -364,6 +365,12 @@ class CollectorApp(App[None]):
 
         if not isinstance(self.screen, CallbacksScreen):
             self.push_screen(CallbacksScreen())
+
+    def action_today(self) -> None:
+        from collector_tui.screens.today import TodayScreen  # start-up: not on the first paint
+
+        if not isinstance(self.screen, TodayScreen):
+            self.push_screen(TodayScreen())
 
     def action_outbox(self) -> None:
         from collector_tui.screens.outbox import OutboxScreen  # start-up: its TextArea takes ~10 ms to import

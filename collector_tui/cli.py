@@ -282,6 +282,46 @@ def today(
 
 
 @app.command()
+def today(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    at: Annotated[Optional[str], typer.Option("--at", help="As at this moment (ISO date-time; no zone = the collector's)")] = None,
+) -> None:
+    """My day: attempts, right-party contacts, promises, callbacks and untouched cases, against the team's targets."""
+    # start-up: each command imports what it uses (a dialer or cron job should not pay for the workbench)
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from rich.console import Console
+
+    from collector_tui.widgets.day_table import figures_table, team_table
+    from collector_tui.work.status import collector_zone, me
+    from collector_tui.work.today import my_day
+
+    c = ctx_of(ctx)
+    engine = open_cache(c)
+    moment = datetime.now(timezone.utc)
+    if at:
+        try:
+            moment = datetime.fromisoformat(at)
+        except ValueError:
+            raise fail(f"--at: not an ISO date-time: {at!r}", 2) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZoneInfo(collector_zone(me(engine))))
+    day = my_day(engine, moment)
+    if as_json:
+        typer.echo(json.dumps(day.as_json(), ensure_ascii=False))
+        return
+    console = Console()
+    console.print(t("today.title", day=day.day.isoformat(), tz=day.zone, at=f"{moment.astimezone(ZoneInfo(day.zone)):%H:%M}"),
+                  markup=False, highlight=False)
+    console.print(figures_table(day))
+    if day.collectors:
+        console.print(t("today.team"), markup=False, highlight=False)
+        console.print(team_table(day.collectors))
+
+
+@app.command()
 def queue(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list")] = False,

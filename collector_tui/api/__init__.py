@@ -5,7 +5,7 @@ or mistyped field is a clear error. Use the models module-qualified (`from colle
 `api.Case`) where a name would be mistaken for a stored row of the same name.
 """
 
-from collector_tui.api.accounts import Me, Token
+from collector_tui.api.accounts import Me, Targets, Token
 from collector_tui.api.base import ApiModel, Money
 from collector_tui.api.cases import (
     Address,
@@ -40,6 +40,6 @@ __all__ = [
     "Address", "ApiModel", "Bureau", "Callback", "Case", "CasesPage", "Consents", "Contact", "ContactChange", "Customer",
     "DeferralRequest", "Email", "EmergencyContact", "Employment", "Error", "ErrorDetail", "IncomeMonth", "Loan", "Me",
     "Money", "Mutation", "MutationBatch", "MutationResult", "MutationResults", "Payment", "Phone", "Plan", "Promise",
-    "ScheduleItem", "SpendingMonth", "Student", "Suppression", "TeamCase", "TeamCollector", "TeamContact", "TeamStats",
+    "ScheduleItem", "SpendingMonth", "Student", "Suppression", "Targets", "TeamCase", "TeamCollector", "TeamContact", "TeamStats",
     "Tombstone", "Token",
 ]

@@ -24,6 +24,7 @@ from collector_tui.server.models import AccessToken, Account
 from collector_tui.server.mutations import Checks, apply_batch
 from collector_tui.server.store import churn, feed_page
 from collector_tui.server.contact_stats import contact_stats
+from collector_tui.server.targets import targets_for
 
 TOKEN_TTL_S = 8 * 3600
 
@@ -158,7 +159,7 @@ def create_app(engine: Engine, *, admin: bool = False, checks: Checks | None = N
     @app.get("/v1/me", response_model=v1.Me, responses=ERRORS)
     def me(account: Me) -> v1.Me:
         return v1.Me(id=account.username, name=account.name, role=account.role, team_id=account.team_id,  # type: ignore[arg-type]
-                   timezone=account.timezone)
+                   timezone=account.timezone, targets=targets_for(account))
 
     @app.get("/v1/cases", responses={200: {"model": v1.CasesPage}, **ERRORS})
     def cases(

@@ -96,11 +96,16 @@ def _v10_placed_dpd(conn: Connection) -> None:
     conn.exec_driver_sql("UPDATE queue_entry SET valid_until = ''")  # placed again at the next look
 
 
+def _v11_targets(conn: Connection) -> None:
+    # The team's daily targets come with the collector (GET /v1/me), for the day's figures.
+    _add_column(conn, "collector", "targets", "JSON")
+
+
 # Each entry moves the schema from version i to i+1. Append only; never edit a shipped step.
 MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_queue, _v3_team, _v4_append_only_audit,
                                                   _v5_indexed_queue, _v6_case_search, _v7_case_text,
                                                   _v8_rules_digest, _v9_drop_first_order,
-                                                  _v10_placed_dpd]
+                                                  _v10_placed_dpd, _v11_targets]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -21,6 +21,7 @@ class Collector(SQLModel, table=True):
     role: str
     team_id: str | None = None
     timezone: str = "Asia/Shanghai"
+    targets: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # the team's daily targets
 
 
 class Case(SQLModel, table=True):

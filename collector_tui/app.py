@@ -33,8 +33,9 @@ from collector_tui.screens.queue import QueueScreen
 from collector_tui.storage import state
 from collector_tui.storage.engine import generation
 from collector_tui.storage.queue_build import queue_due, refresh_queue, replace_cases, rules_changed
+from collector_tui.sync.client import ApiClient
 from collector_tui.sync.errors import AuthError, SyncError
-from collector_tui.sync.service import run_sync, utc_now
+from collector_tui.sync.service import identify, run_sync, utc_now
 from collector_tui.widgets.case_commands import CaseCommands
 from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.status_bar import describe
@@ -58,6 +59,8 @@ class CollectorApp(App[None]):
         Binding("question_mark,f1", "help", "binding.help", id="app.help"),
         Binding("o", "outbox", "binding.outbox", id="app.outbox"),
         Binding("T", "team", "binding.team", id="app.team"),
+        # A collector's T: not in the key bar, but it says why there is no Team screen instead of doing nothing.
+        Binding("T", "team_refused", "binding.team", show=False, id="app.team_refused"),
         Binding("b", "callbacks", "binding.callbacks", id="app.callbacks"),
         Binding("D", "today", "binding.today", id="app.today"),
     ]
@@ -67,7 +70,8 @@ class CollectorApp(App[None]):
     crashed: crash.Crash | None = None  # the first unhandled error: its one line and its log (the command prints it)
 
     def __init__(self, engine: Engine, *, settings: Settings, api: str = "", user: str = "",
-                 token: str | None = None, clock: Callable[[], datetime] = utc_now, home: Path | None = None) -> None:
+                 token: str | None = None, clock: Callable[[], datetime] = utc_now, home: Path | None = None,
+                 check_sign_in: bool = False) -> None:
         set_locale(settings.locale)
         super().__init__()
         localize_bindings(self)
@@ -86,6 +90,9 @@ class CollectorApp(App[None]):
         self._call_timer: Timer | None = None
         self._alerted: set[str] = set()  # callbacks already announced as due
         self.home = home  # where a dialer's screen-pop finds this workbench (none: it listens for none)
+        # Started by the command: make sure of a usable token at once (ask the server whose it is), and open the
+        # sign-in when there is none or the server refuses it (tests start the app on a cache, offline).
+        self.check_sign_in = check_sign_in
 
     def get_default_screen(self) -> Screen[object]:
         # The queue is the bottom screen itself: no blank screen is composed and painted under it first.
@@ -127,6 +134,8 @@ class CollectorApp(App[None]):
         self.check_callbacks()
         if self.home is not None:
             self.pop_listener()
+        if self.check_sign_in:
+            self.ensure_signed_in()
 
     def follow_writes(self) -> None:
         # Our own workers re-read when they end (and mark what they read): only other writes are left here.
@@ -168,10 +177,62 @@ class CollectorApp(App[None]):
         self.status_text = describe(state.status(self.engine), syncing_cases=syncing_cases,
                                     signed_in=bool(self.token and self.api))
 
+    # --- who is signed in ----------------------------------------------------------------------------
+    def ensure_signed_in(self) -> None:
+        """Without a token, the sign-in opens; with one, the server is asked whose it is (in a worker)."""
+        if not (self.api and self.token):
+            self.sign_in(t("login.reason_no_token"))
+        else:
+            self.identify_worker()
+
+    def sign_in(self, reason: str, then: Callable[[], None] | None = None) -> None:
+        """Open the sign-in (once); `then` runs after a successful sign-in. Esc leaves it: the cache still works."""
+        from collector_tui.screens.login import LoginScreen  # start-up: the keyring takes ~50 ms to import
+
+        if any(isinstance(screen, LoginScreen) for screen in self.screen_stack):
+            return
+        self.push_screen(LoginScreen(reason), lambda ok: then() if ok and then else None)
+
+    @work(thread=True, exclusive=True, group="identify", exit_on_error=False)
+    def identify_worker(self) -> None:
+        """Ask the server whose the token is; a refused token opens the sign-in, no network leaves things be."""
+        assert self.token is not None
+        try:
+            with ApiClient(self.api, self.token, **transport(self.settings)) as client:
+                me = identify(client, self.user)
+        except AuthError as exc:
+            self.call_from_thread(self.sign_in, str(exc))
+            return
+        except SyncError:
+            return  # offline: the cache still works; the next sync asks again
+        self.call_from_thread(self.signed_in_as, me.id, me.role)
+
+    def signed_in_as(self, user: str, role: str | None = None) -> None:
+        """The server named the token's user: work is recorded under that name from now on."""
+        self.user = user
+        if role is not None and self.is_lead != (role == "lead"):
+            self.is_lead = role == "lead"
+            self.refresh_bindings()
+        self.refresh_status()
+
+    async def action_quit(self) -> None:
+        """Quit, unless a form holds typed work that is not saved: then ask first (nothing is lost unasked)."""
+        from collector_tui.screens.confirm import ConfirmScreen  # start-up: only when quitting
+
+        unsaved = [what for screen in self.screen_stack
+                   if (what := getattr(screen, "unsaved_work", lambda: None)())]
+        if not unsaved:
+            self.exit()
+        elif not isinstance(self.screen, ConfirmScreen):
+            self.push_screen(ConfirmScreen(t("quit.unsaved", what="; ".join(unsaved)), yes=t("quit.yes"),
+                                           no=t("quit.no")),
+                             lambda yes: self.exit() if yes else None)
+
     # --- sync -------------------------------------------------------------------------------------
     def action_sync(self) -> None:
-        if not (self.api and self.user and self.token):
-            self.notify(t("footer.no_token"), severity="warning")
+        if not (self.api and self.token):
+            # No usable token: sign in, and the sync starts when that succeeds.
+            self.sign_in(t("login.reason_no_token"), then=self.action_sync)
             return
         if self.syncing:
             return
@@ -200,13 +261,14 @@ class CollectorApp(App[None]):
 
     def _sync_finished(self, error: str | None, auth_failed: bool = False) -> None:
         self.syncing = False
+        me = state.me(self.engine)  # the sync asked the server whose the token is and bound the home to that user
+        if me is not None and not error:
+            self.signed_in_as(me.id, me.role)
         self.refresh_status()
         self._reload_queue()
         if auth_failed:
-            from collector_tui.screens.login import LoginScreen  # start-up: the keyring takes ~50 ms to import
-
             # Ask for the password again; nothing recorded is touched, and a successful sign-in syncs at once.
-            self.push_screen(LoginScreen(error or ""), lambda ok: self.action_sync() if ok else None)
+            self.sign_in(error or "", then=self.action_sync)
         elif error:
             self.notify(t("cli.sync_failed", reason=error), severity="error", timeout=8, markup=False)
 
@@ -336,10 +398,15 @@ class CollectorApp(App[None]):
         self.reorder_worker(case_id)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # The team review is a lead's screen: collectors do not see its key at all.
+        # The team review is a lead's screen: collectors do not see its key, and pressing it tells them why.
         if action == "team":
             return self.is_lead
+        if action == "team_refused":
+            return not self.is_lead
         return True
+
+    def action_team_refused(self) -> None:
+        self.notify(t("team.leads_only"), severity="warning")
 
     def action_team(self) -> None:
         from collector_tui.screens.team_review import TeamScreen  # start-up: a lead's screen, not on the first paint
@@ -386,4 +453,7 @@ class CollectorApp(App[None]):
             binding = active.binding
             if binding.id and binding.description:
                 grouped.setdefault(binding.description, []).append(self.get_key_display(binding))
-        self.push_screen(HelpScreen([(", ".join(keys), description) for description, keys in grouped.items()]))
+        rows = [(", ".join(keys), description) for description, keys in grouped.items()]
+        # Textual's own key for the command palette (cases, sync, outbox, team, help by name) is one of ours too.
+        rows.append((self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, "")), t("binding.palette")))
+        self.push_screen(HelpScreen(rows))

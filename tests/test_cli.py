@@ -58,10 +58,12 @@ def test_bad_password_is_a_one_line_reason_and_a_non_zero_exit(server, tmp_path)
 
 
 def test_without_a_keyring_login_says_so_plainly(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    out = run(tmp_path / "home", "login", "--api", server.url, "--user", "demo", "--password-stdin", stdin="demo\n",
-              PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    out = run(tmp_path / "home", "--locale", "en", "login", "--api", server.url, "--user", "demo", "--password-stdin",
+              stdin="demo\n", PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
     assert out.returncode == 1
-    assert "no OS keyring is available" in out.stderr and "COLLECTOR_TUI_TOKEN" in out.stderr
+    # It names the way out: a printed token for COLLECTOR_TUI_TOKEN (tests/test_cli_headless.py walks it).
+    assert "No OS keyring is available" in out.stderr and "COLLECTOR_TUI_TOKEN" in out.stderr
+    assert "login --print-token" in out.stderr
 
 
 def test_env_token_and_api_work_without_a_login(server, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Label, Static, TextArea
+from textual.widgets import DataTable, Label, Static, TextArea
 
 from collector_tui.locale import t
 from collector_tui.screens.base import WorkbenchScreen
+from collector_tui.screens.confirm import ConfirmScreen
 from collector_tui.work import outbox
+from collector_tui.work.identity import NoUser
 from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.key_bar import KeyBar
 from collector_tui.widgets.plain import cells
@@ -22,38 +24,6 @@ from collector_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     pass
-
-
-class ConfirmScreen(ModalScreen[bool]):
-    """A yes/no question; y or Enter confirms, n or Esc declines."""
-
-    CSS_PATH = "outbox.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "binding.yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "binding.no", id="confirm.no"),
-    ]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        localize_bindings(self)
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-box"):
-            yield Label(Text(self.question))  # names an entry's case: text, not markup
-            with Horizontal():
-                yield Button(t("outbox.yes"), variant="error", id="yes")
-                yield Button(t("outbox.no"), id="no")
-
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-    def action_answer(self, value: bool) -> None:
-        self.dismiss(value)
 
 
 class EntryEditor(ModalScreen[dict | None]):
@@ -181,8 +151,13 @@ class OutboxScreen(WorkbenchScreen[None]):
             return
 
         def answered(yes: bool | None) -> None:
-            if yes:
+            if not yes:
+                return
+            try:
                 outbox.discard(self.workbench.engine, entry.id, actor=self.workbench.user, at=self.workbench.clock())
-                self.reload()
+            except NoUser:
+                self.workbench.sign_in(t("login.reason_no_user"))  # nothing is discarded under no name
+                return
+            self.reload()
 
         self.app.push_screen(ConfirmScreen(t("cli.outbox_confirm", type=entry.type, case=entry.case_id)), answered)

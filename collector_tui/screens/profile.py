@@ -24,6 +24,7 @@ from collector_tui.widgets.key_bar import KeyBar
 from collector_tui.widgets.plain import TextTable
 from collector_tui.widgets.status_bar import StatusBar
 from collector_tui.work import outbox, privacy
+from collector_tui.work.identity import NoUser
 from collector_tui.work.cases import CaseDetail, CaseView, assess_case, case_detail, next_case
 
 CHANNELS = ("phone", "sms", "email", "app", "visit")
@@ -248,10 +249,19 @@ class ProfileScreen(WorkbenchScreen[None]):
             self.notify(t("profile.last_case"))
 
     def action_reveal(self) -> None:
-        if self.detail is None or self.revealed:
+        """`v` reveals the masked data (audited first) and, pressed again, masks it again."""
+        if self.detail is None:
             return
-        # The audit entry is written before anything is shown: no reveal goes unrecorded.
-        privacy.reveal(self.workbench.engine, self.case_id, actor=self.workbench.user or "", now=self.workbench.clock())
+        if self.revealed:
+            self.revealed = False
+            self.render_detail(self.detail)
+            return
+        # The audit entry is written before anything is shown: no reveal goes unrecorded, nor under no name.
+        try:
+            privacy.reveal(self.workbench.engine, self.case_id, actor=self.workbench.user, now=self.workbench.clock())
+        except NoUser:
+            self.workbench.sign_in(t("login.reason_no_user"))
+            return
         self.revealed = True
         self.render_detail(self.detail)
 

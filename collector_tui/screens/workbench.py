@@ -28,6 +28,12 @@ class Workbench(Protocol):
     status_text: str  # the sync line every screen shows (a reactive: screens watch it)
     clock: Callable[[], datetime]
 
+    def sign_in(self, reason: str, then: Callable[[], None] | None = None) -> None:
+        """Open the sign-in (there is no usable token, or work needs to know who is signed in)."""
+
+    def signed_in_as(self, user: str, role: str | None = None) -> None:
+        """The server named the token's user: work is recorded under that name from now on."""
+
     def refresh_status(self, syncing_cases: int | None = None) -> None:
         """Re-read the sync line (outbox counts change as entries are fixed or discarded)."""
 

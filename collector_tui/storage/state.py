@@ -20,13 +20,17 @@ class HomeInUse(RuntimeError):
 
 def bind_home(engine: Engine, api_url: str, user: str) -> None:
     """Tie the cache to one API and one user; a different user needs a different home."""
+    if not user:
+        raise ValueError("a home is bound to a named user")
     with write(engine) as conn:
         row = conn.execute(select(T_STATE)).mappings().first()
         if row is None:
             conn.execute(T_STATE.insert().values(id=1, api_url=api_url, user=user))
             return
         has_data = conn.execute(select(func.count()).select_from(Case)).scalar_one() > 0
-        if has_data and (row["user"], row["api_url"]) != (user, api_url):
+        # A home bound to no user (an old sync that could not say whose it was) takes the user the token names.
+        known = bool(row["user"])
+        if has_data and known and (row["user"], row["api_url"]) != (user, api_url):
             raise HomeInUse(
                 f"this home holds {row['user']}'s cache from {row['api_url']}; use another --home for {user} at {api_url}"
             )

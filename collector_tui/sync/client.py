@@ -19,6 +19,7 @@ from collector_tui import api
 from collector_tui.locale import t
 from collector_tui.sync.errors import (
     AuthError,
+    Forbidden,
     MalformedResponse,
     NetworkError,
     RequestDeadline,
@@ -112,7 +113,9 @@ class ApiClient:
             raise NetworkError(f"network: {self.base_url} did not answer in time") from None
         except httpx.HTTPError as exc:
             raise NetworkError(f"network: cannot reach {self.base_url} ({type(exc).__name__})") from None
-        if response.status_code in (401, 403):
+        if response.status_code == 403:
+            raise Forbidden(f"auth: {self._error_message(response)} (HTTP 403)")
+        if response.status_code == 401:
             raise AuthError(f"auth: {self._error_message(response)} (HTTP {response.status_code}); run collector-tui login")
         if response.status_code >= 400:
             retry = response.headers.get("Retry-After")

@@ -8,6 +8,8 @@ import secrets
 import keyring
 from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
 
+from collector_tui.locale import t
+
 SERVICE = "collector-tui"
 
 
@@ -23,15 +25,16 @@ def save_token(api: str, user: str, token: str) -> None:
     try:
         keyring.set_password(SERVICE, _account(api, user), token)
     except (NoKeyringError, KeyringError, RuntimeError) as exc:
-        raise NoCredentialStore(
-            "no OS keyring is available here, so the token cannot be kept safely; "
-            "set COLLECTOR_TUI_API and COLLECTOR_TUI_TOKEN instead"
-            f" ({type(exc).__name__})"
-        ) from None
+        raise NoCredentialStore(t("cli.no_keyring", error=type(exc).__name__)) from None
+
+
+def env_token() -> str | None:
+    """COLLECTOR_TUI_TOKEN, for machines without a keyring and scripts: it names its user (GET /v1/me)."""
+    return os.environ.get("COLLECTOR_TUI_TOKEN", "").strip() or None
 
 
 def load_token(api: str, user: str) -> str | None:
-    env = os.environ.get("COLLECTOR_TUI_TOKEN")
+    env = env_token()
     if env:
         return env
     try:

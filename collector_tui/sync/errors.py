@@ -15,6 +15,14 @@ class AuthError(SyncError):
     """The server refused the credentials or token (401/403)."""
 
 
+class Forbidden(AuthError):
+    """The token is good but its user may not do this (403): a collector asking for a lead's figures."""
+
+
+class WrongUser(AuthError):
+    """The token names another user than the one this home or COLLECTOR_TUI_USER says."""
+
+
 class ServerError(SyncError):
     """The server answered with an error status."""
 

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from collector_tui.storage import audit
-from collector_tui.storage.purge import purge_all, purge_case
+from collector_tui.storage import audit, purge
+from collector_tui.work.identity import require_user
 
 __all__ = ["REVEALED", "purge_all", "purge_case", "reveal"]
 
@@ -15,5 +15,16 @@ REVEALED = "phones,id_number,name,address"  # what a reveal shows, as the audit 
 
 
 def reveal(engine: Engine, case_id: str, *, actor: str, now: datetime) -> None:
-    """Record the reveal; the caller shows the data only after this returns (no reveal goes unrecorded)."""
-    audit.record(engine, at=now, actor=actor, action="reveal", case_id=case_id, detail=REVEALED)
+    """Record the reveal; the caller shows the data only after this returns (no reveal goes unrecorded, and
+    none is recorded without its actor: NoUser)."""
+    audit.record(engine, at=now, actor=require_user(actor), action="reveal", case_id=case_id, detail=REVEALED)
+
+
+def purge_case(engine: Engine, case_id: str, *, actor: str, at: datetime) -> int:
+    """Erase one case's personal data (audited under `actor`; NoUser when empty); how many cases were erased."""
+    return purge.purge_case(engine, case_id, actor=require_user(actor), at=at)
+
+
+def purge_all(engine: Engine, *, actor: str, at: datetime) -> int:
+    """Erase every case's personal data (audited under `actor`; NoUser when empty); how many were erased."""
+    return purge.purge_all(engine, actor=require_user(actor), at=at)

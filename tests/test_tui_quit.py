@@ -1,0 +1,155 @@
+"""`q` never loses typed work: leaving the contact form or quitting the app with unsaved input asks first.
+
+The real app through pilot on a real synced cache, in both locales and at 80x24.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from textual.widgets import Input, Select
+
+from collector_tui.app import CollectorApp
+from collector_tui.config import Settings
+from collector_tui.screens.confirm import ConfirmScreen
+from collector_tui.screens.contact import ContactScreen
+from collector_tui.screens.plan import PlanScreen
+from collector_tui.screens.queue import QueueScreen
+from collector_tui.storage import outbox
+from collector_tui.storage.queries import queue_page
+from collector_tui.sync.service import run_sync
+from tests.test_tui import plain
+
+pytestmark = pytest.mark.anyio
+MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)  # 11:00 in Shanghai
+QUESTION = {"en": "Not saved: the contact form for {case}. Quit and lose it?",
+            "zh_CN": "尚未保存：案件 {case} 的联络表单。退出并丢弃？"}
+
+
+@pytest.fixture
+def synced(server, cache):  # type: ignore[no-untyped-def]
+    run_sync(cache, server.url, "demo", server.token(), now=lambda: MORNING)
+    return cache
+
+
+def make_app(cache, locale: str = "en") -> CollectorApp:  # type: ignore[no-untyped-def]
+    return CollectorApp(cache, settings=Settings(locale=locale), user="demo", clock=lambda: MORNING)
+
+
+async def open_form_with_a_note(app, pilot, note: str = "asked to call back after payday") -> ContactScreen:  # type: ignore[no-untyped-def]
+    await pilot.pause()
+    await pilot.press("c")
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, ContactScreen)
+    screen.query_one("#note", Input).focus()
+    await pilot.press(*note)
+    screen.query_one("#disposition", Select).focus()  # `q` is a key here, not a letter of the note
+    await pilot.pause()
+    return screen
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+async def test_q_with_a_note_typed_asks_and_keeps_the_note(synced, locale) -> None:  # type: ignore[no-untyped-def]
+    case_id = queue_page(synced, 0, 1)[0].id
+    app = make_app(synced, locale)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form_with_a_note(app, pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert plain(app.screen.query_one("Label")).strip() == QUESTION[locale].format(case=case_id)
+        await pilot.press("q")  # asking again does not stack a second question
+        await pilot.pause()
+        assert len([s for s in app.screen_stack if isinstance(s, ConfirmScreen)]) == 1
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is form and form.query_one("#note", Input).value == "asked to call back after payday"
+        assert app.is_running
+
+
+async def test_q_then_yes_quits(synced) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(synced)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_form_with_a_note(app, pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+    assert app.return_code == 0 and outbox.entries(synced) == []
+
+
+async def test_ctrl_q_asks_too(synced) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(synced)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_form_with_a_note(app, pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+
+
+async def test_q_on_an_untouched_form_quits_at_once(synced) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(synced)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ContactScreen) and app.screen.unsaved_work() is None
+        await pilot.press("q")
+        await pilot.pause()
+        assert not any(isinstance(s, ConfirmScreen) for s in app.screen_stack)
+    assert app.return_code == 0
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+async def test_escape_from_a_form_with_typed_work_asks_first(synced, locale) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(synced, locale)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form_with_a_note(app, pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")  # no: back to the form, the note intact
+        await pilot.pause()
+        assert app.screen is form and form.query_one("#note", Input).value
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("y")  # yes: leave, and the note goes
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_a_ticked_box_or_a_chosen_outcome_is_typed_work_too(synced) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(synced)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ContactScreen)
+        form.query_one("#disposition", Select).value = "no_answer"
+        await pilot.pause()
+        assert form.unsaved_work() is not None
+        form.query_one("#disposition", Select).clear()
+        await pilot.pause()
+        assert form.unsaved_work() is None
+
+
+async def test_the_plan_form_keeps_its_draft_so_q_quits_at_once(synced) -> None:  # type: ignore[no-untyped-def]
+    from collector_tui.work.plan import load_draft
+
+    case_id = queue_page(synced, 0, 1)[0].id
+    app = make_app(synced)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, PlanScreen)
+        app.screen.query_one("#months", Input).value = "9"
+        await pilot.pause()
+        app.screen.query_one("#type", Select).focus()
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert (load_draft(synced, case_id) or {}).get("months") == "9"

@@ -22,8 +22,9 @@ class TeamCase(ApiModel):
     overdue_since: date | None = None
     timezone: str = "Asia/Shanghai"
     first_contact_at: datetime | None = None
-    promises_kept: int = Field(default=0, ge=0)
-    promises_broken: int = Field(default=0, ge=0)
+    promises_kept: int = Field(default=0, ge=0)  # due in the range and paid in full
+    promises_broken: int = Field(default=0, ge=0)  # due in the range, nothing paid by the due day
+    promises_partly_kept: int = Field(default=0, ge=0)  # due in the range, paid in part (not kept)
 
 
 class TeamContact(ApiModel):

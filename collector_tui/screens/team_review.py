@@ -12,15 +12,30 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Label, Sparkline, Static
 
-from collector_tui.domain.contact_review import CaseFigures, CollectorFigures, case_figures, monthly_band, team_figures
+from collector_tui.domain.contact_review import CaseFigures, CollectorFigures, band_counts
 from collector_tui.locale import code, t
 from collector_tui.screens.workbench import Workbench
-from collector_tui.storage.team_stats import TeamData, load_team_stats
 from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.key_bar import KeyBar
 from collector_tui.widgets.plain import cells
+from collector_tui.work.team import Review, screen_review
 
 BACK = Binding("escape", "back", "binding.back", id="team.back")
+# The tables move like the queue: j/k a row, g/G to the ends (arrows, Home and End too).
+MOVES: list[BindingType] = [
+    Binding("j", "move('cursor_down')", "binding.down", show=False, id="team.down"),
+    Binding("k", "move('cursor_up')", "binding.up", show=False, id="team.up"),
+    Binding("g", "move('scroll_top')", "binding.top", show=False, id="team.top"),
+    Binding("G", "move('scroll_bottom')", "binding.bottom", show=False, id="team.bottom"),
+]
+
+
+class TableKeys:
+    """j, k, g and G on the screen's one table."""
+
+    def action_move(self, how: str) -> None:
+        table = cast(Screen[None], self).query_one(DataTable)
+        getattr(table, f"action_{how}")()
 
 
 def histogram(counts: list[int], floor: int, cap: int, width: int = 30) -> Text:
@@ -38,15 +53,15 @@ def histogram(counts: list[int], floor: int, cap: int, width: int = 30) -> Text:
     return out
 
 
-class TeamScreen(Screen[None]):
+class TeamScreen(TableKeys, Screen[None]):
     CSS_PATH = "team_review.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
 
-    BINDINGS: ClassVar[list[BindingType]] = [BACK, Binding("enter", "drill", "binding.open", id="team.open")]
+    BINDINGS: ClassVar[list[BindingType]] = [BACK, Binding("enter", "drill", "binding.open", id="team.open"), *MOVES]
 
     def __init__(self) -> None:
         super().__init__()
         localize_bindings(self)
-        self.data: TeamData | None = None
+        self.review: Review | None = None
         self.figures: list[CollectorFigures] = []
 
     @property
@@ -64,17 +79,17 @@ class TeamScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.data = load_team_stats(self.workbench.engine)
+        # The figures the last sync kept for this screen: a report (`report contacts`) never replaces them.
+        self.review = review = screen_review(self.workbench.engine, self.workbench.rules.pack)
         title = self.query_one("#team-title", Static)
-        if self.data is None:
+        if review is None:
             title.update(t("team.none"))
             return
-        pack = self.workbench.rules.pack
-        self.figures = team_figures(self.data.collectors, self.data.cases, self.data.contacts, self.data.date_to, pack)
-        floor, cap = monthly_band(pack)
+        self.figures = review.figures
+        floor, cap = review.floor, review.cap
         # Names, ids and codes come from the server: shown as text, never read as markup.
-        title.update(Text(t("team.title", team=self.data.team_id, end=self.data.date_to.isoformat(), floor=floor,
-                            cap=cap, pack=pack.id)))
+        title.update(Text(t("team.title", team=review.data.team_id, end=review.end.isoformat(), floor=floor,
+                            cap=cap, pack=self.workbench.rules.pack.id)))
         table = self.query_one(DataTable)
         for key in ("collector", "cases", "c7", "c30", "per_case", "over", "under", "golden", "hours", "promises", "rpc"):
             table.add_column(t(f"team.col_{key}"), key=key)
@@ -86,12 +101,11 @@ class TeamScreen(Screen[None]):
                 Text(str(len(f.under_floor)), style="yellow" if f.under_floor else ""),
                 Text(str(len(f.golden_misses)), style="yellow" if f.golden_misses else ""),
                 Text(str(f.outside_hours), style="bold red" if f.outside_hours else ""),
-                f"{f.promises_kept}/{f.promises_broken}", f"{f.rpc_rate:.0%}"), key=f.id)
+                f"{f.promises_kept}/{f.promises_partly_kept}/{f.promises_broken}", f"{f.rpc_rate:.0%}"), key=f.id)
         sparks = self.query_one("#sparks", Horizontal)
         for f in self.figures:
             sparks.mount(Label(Text(f"{f.name} "), classes="spark-label"), Sparkline(f.per_day, classes="spark"))
-        per_case = case_figures(self.data.cases, self.data.contacts, self.data.date_to, pack)
-        self.query_one("#histogram", Static).update(histogram([c.reached_30d for c in per_case], floor, cap))
+        self.query_one("#histogram", Static).update(histogram(band_counts(review.cases), floor, cap))
         table.focus()
 
     def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
@@ -99,23 +113,23 @@ class TeamScreen(Screen[None]):
 
     def action_drill(self) -> None:
         table = self.query_one(DataTable)
-        if self.data is None or not self.figures or table.cursor_row >= len(self.figures):
+        if self.review is None or not self.figures or table.cursor_row >= len(self.figures):
             return
-        self.app.push_screen(CollectorCasesScreen(self.data, self.figures[table.cursor_row]))
+        self.app.push_screen(CollectorCasesScreen(self.review, self.figures[table.cursor_row]))
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
 
-class CollectorCasesScreen(Screen[None]):
+class CollectorCasesScreen(TableKeys, Screen[None]):
     CSS_PATH = "team_review.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
 
-    BINDINGS: ClassVar[list[BindingType]] = [BACK, Binding("enter", "drill", "binding.open", id="team.case")]
+    BINDINGS: ClassVar[list[BindingType]] = [BACK, Binding("enter", "drill", "binding.open", id="team.case"), *MOVES]
 
-    def __init__(self, data: TeamData, who: CollectorFigures) -> None:
+    def __init__(self, review: Review, who: CollectorFigures) -> None:
         super().__init__()
         localize_bindings(self)
-        self.data, self.who = data, who
+        self.review, self.who = review, who
         self.rows: list[CaseFigures] = []
 
     def compose(self) -> ComposeResult:
@@ -124,15 +138,13 @@ class CollectorCasesScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        app = cast(Workbench, self.app)
-        figures = case_figures(self.data.cases, self.data.contacts, self.data.date_to, app.rules.pack)
-        order = {"over": 0, "under": 1, "ok": 2}
-        self.rows = sorted((f for f in figures if f.collector == self.who.id),
+        order = {"over": 0, "under": 1, "ok": 2, "new": 3}
+        self.rows = sorted((f for f in self.review.cases if f.collector == self.who.id),
                            key=lambda f: (order[f.status], not f.golden_miss, -f.reached_30d, f.case_id))
         table = self.query_one(DataTable)
         for key in ("case", "reached", "attempts", "status", "golden", "hours"):
             table.add_column(t(f"team.ccol_{key}"), key=key)
-        style = {"over": "bold red", "under": "yellow", "ok": "green"}
+        style = {"over": "bold red", "under": "yellow", "ok": "green", "new": "dim"}
         for f in self.rows:
             table.add_row(*cells(f.case_id, str(f.reached_30d), str(f.attempts_30d),
                                  Text(t(f"team.status_{f.status}"), style=style[f.status]),
@@ -145,21 +157,21 @@ class CollectorCasesScreen(Screen[None]):
     def action_drill(self) -> None:
         table = self.query_one(DataTable)
         if self.rows and table.cursor_row < len(self.rows):
-            self.app.push_screen(CaseTimelineScreen(self.data, self.rows[table.cursor_row].case_id))
+            self.app.push_screen(CaseTimelineScreen(self.review, self.rows[table.cursor_row].case_id))
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
 
-class CaseTimelineScreen(Screen[None]):
+class CaseTimelineScreen(TableKeys, Screen[None]):
     CSS_PATH = "team_review.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
 
-    BINDINGS: ClassVar[list[BindingType]] = [BACK]
+    BINDINGS: ClassVar[list[BindingType]] = [BACK, *MOVES]
 
-    def __init__(self, data: TeamData, case_id: str) -> None:
+    def __init__(self, review: Review, case_id: str) -> None:
         super().__init__()
         localize_bindings(self)
-        self.data, self.case_id = data, case_id
+        self.review, self.case_id = review, case_id
 
     def compose(self) -> ComposeResult:
         yield Static(Text(t("team.timeline", case=self.case_id)), classes="title")
@@ -172,7 +184,8 @@ class CaseTimelineScreen(Screen[None]):
         table = self.query_one(DataTable)
         for key in ("day", "hour", "channel", "disposition", "count"):
             table.add_column(t(f"team.tcol_{key}"), key=key)
-        for c in sorted((c for c in self.data.contacts if c.case_id == self.case_id), key=lambda c: (c.day, c.local_hour)):
+        for c in sorted((c for c in self.review.data.contacts if c.case_id == self.case_id and c.day <= self.review.end),
+                        key=lambda c: (c.day, c.local_hour)):
             late = not (hours.start.hour <= c.local_hour < hours.end.hour)
             table.add_row(*cells(c.day.isoformat(), Text(f"{c.local_hour:02d}:00", style="bold red" if late else ""),
                                  code("channel", c.channel), code("disposition", c.disposition), str(c.count)))

@@ -40,7 +40,9 @@ def contact_stats(db: Session, lead: Account, start: date, end: date) -> dict[st
         promises = Counter(p["status"] for p in doc.get("promises", []) if start.isoformat() <= p["due_date"] <= end.isoformat())
         cases.append({"case_id": case_id, "collector": collector, "dpd": doc["loan"]["dpd"], "overdue_since": since,
                       "timezone": doc["customer"]["timezone"], "first_contact_at": first.isoformat() if first else None,
-                      "promises_kept": promises["kept"] + promises["partially_kept"], "promises_broken": promises["broken"]})
+                      "promises_kept": promises["kept"], "promises_broken": promises["broken"],
+                      # a partly kept promise is counted apart, not as kept (docs/team.md)
+                      "promises_partly_kept": promises["partially_kept"]})
     contacts = [{"collector": k[0], "case_id": k[1], "day": k[2], "local_hour": k[3], "channel": k[4],
                  "disposition": k[5], "target": k[6], "count": n} for k, n in sorted(buckets.items())]
     return {

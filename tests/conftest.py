@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -17,6 +18,7 @@ from collector_tui.server.runner import ServerThread, prepare
 from collector_tui.server.store import SeedSpec
 from collector_tui.storage.engine import open_engine
 from collector_tui.sync.client import ApiClient
+from tests.pg import RunDatabase, admin_server
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 27)  # the portfolio's reference date: tests never depend on today
@@ -57,13 +59,43 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     set_locale("zh_CN")
 
 
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[RunDatabase]:
+    """This run's own PostgreSQL database (tests/pg.py), dropped at the end."""
+    url, private = admin_server()
+    run = RunDatabase(url)
+    yield run
+    run.drop()
+    if private is not None:
+        private.stop()
+
+
 @pytest.fixture
-def make_server(tmp_path: Path) -> Iterator:
+def server_backend() -> str:
+    """The reference server's database: sqlite, or postgresql (COLLECTOR_TUI_TEST_SERVER_DB=postgresql runs every
+    server test on it; a module can ask for both with its own `server_backend` fixture)."""
+    return os.environ.get("COLLECTOR_TUI_TEST_SERVER_DB", "sqlite")
+
+
+@pytest.fixture
+def server_db(request: pytest.FixtureRequest, tmp_path: Path, server_backend: str) -> Callable[[], str]:
+    """Makes a new, empty server database: a SQLite file, or a schema of this run's PostgreSQL database."""
+    made = itertools.count()
+    pg = request.getfixturevalue("pg_database") if server_backend == "postgresql" else None
+
+    def new() -> str:
+        return pg.new_schema() if pg is not None else str(tmp_path / f"server-{next(made)}.db")
+
+    return new
+
+
+@pytest.fixture
+def make_server(server_db: Callable[[], str]) -> Iterator:
     started: list[RunningServer] = []
 
     def start(cases: int = 120, seed: int = 7, collectors: int = 2, teams: int = 1) -> RunningServer:
         spec = SeedSpec(seed=seed, cases=cases, collectors=collectors, as_of=AS_OF, teams=teams)
-        engine, _ = prepare(tmp_path / f"server-{len(started)}.db", spec)
+        engine, _ = prepare(server_db(), spec)
         server = RunningServer(ServerThread(engine, admin=True).start(), engine, spec)
         started.append(server)
         return server

@@ -1,8 +1,14 @@
-"""The reference server's tables, in their own registry so they never mix with the client's cache."""
+"""The reference server's tables, in their own registry so they never mix with the client's cache.
+
+The schema is versioned by Alembic (collector_tui/server/migrations): a change here needs a migration, and
+tests/test_server_schema.py fails while the two differ.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Text
+from datetime import date
+
+from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, String, Text
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -33,20 +39,31 @@ class AccessToken(ServerModel, table=True):
 
 
 class CaseDoc(ServerModel, table=True):
-    """A case as served: the full JSON document plus the columns the feed filters on."""
+    """A case as served: the full JSON document plus the columns the feed and the team figures filter on.
+
+    `dpd` to `first_contact_at` are read from the document whenever it is written (server/facts.py), so the
+    team figures never decode documents."""
 
     __table_args__ = (
         Index("ix_casedoc_assignee_seq", "assigned_to", "seq"),
         Index("ix_casedoc_team_seq", "team_id", "seq"),
+        Index("ix_casedoc_team_status", "team_id", "status", "assigned_to"),
     )
 
     id: str = Field(primary_key=True)
     assigned_to: str
     team_id: str
     version: int
-    seq: int = Field(index=True)  # global change sequence; the cursor points into it
+    # global change sequence; the cursor points into it
+    seq: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
     status: str = "open"
     doc: str = Field(sa_column=Column(Text, nullable=False))
+    dpd: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    overdue_since: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    timezone: str = Field(default="Asia/Shanghai",
+                          sa_column=Column(String, nullable=False, server_default="Asia/Shanghai"))
+    # the first reached contact on or after overdue_since, in the customer's zone (ISO 8601), if any
+    first_contact_at: str | None = Field(default=None, sa_column=Column(String, nullable=True))
 
 
 class Tombstone(ServerModel, table=True):
@@ -57,25 +74,59 @@ class Tombstone(ServerModel, table=True):
     case_id: str = Field(primary_key=True)
     collector: str = Field(primary_key=True)
     version: int
-    seq: int
+    seq: int = Field(sa_column=Column(BigInteger, nullable=False))
     reason: str
 
 
 class AppliedMutation(ServerModel, table=True):
-    """Every mutation id the server has committed, so a retried push is answered `duplicate`."""
+    """Every mutation id the server has committed, so a retried push is answered `duplicate`. The primary
+    key makes that exact: two pushes of one id at once cannot both be stored."""
 
     id: str = Field(primary_key=True)
     case_id: str = Field(index=True)
     type: str
     username: str
-    received_at: float
+    received_at: float = Field(index=True)  # the dedupe window is pruned by it
     case_version: int | None = None
     status: str = "applied"
     payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
 
 
 class Counter(ServerModel, table=True):
-    """Named monotonic counters (the change sequence)."""
+    """Named monotonic counters (the change sequence). A writer bumps `seq` with one UPDATE .. RETURNING, which
+    holds the row's lock until it commits: changes take their places in the feed in the order they commit."""
 
     name: str = Field(primary_key=True)
-    value: int = 0
+    value: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+
+
+class CaseContact(ServerModel, table=True):
+    """One logged contact of an open case, as the team figures count it: the customer's local day and hour,
+    and whether the customer was reached. Rewritten with its case (server/facts.py)."""
+
+    __tablename__ = "case_contact"
+    __table_args__ = (Index("ix_case_contact_team_day", "team_id", "day"),)
+
+    case_id: str = Field(primary_key=True)
+    n: int = Field(primary_key=True)  # its place in the case's contact list
+    team_id: str
+    collector: str
+    day: date
+    local_hour: int
+    channel: str
+    disposition: str
+    target: str
+    reached: bool = Field(sa_column=Column(Boolean, nullable=False))
+
+
+class CasePromise(ServerModel, table=True):
+    """One promise to pay of an open case: its due day and status, for the team figures."""
+
+    __tablename__ = "case_promise"
+    __table_args__ = (Index("ix_case_promise_team_due", "team_id", "due_date"),)
+
+    case_id: str = Field(primary_key=True)
+    n: int = Field(primary_key=True)
+    team_id: str
+    due_date: date
+    status: str

@@ -1,32 +1,61 @@
-"""The reference server's data: seeding accounts and cases, the change feed, churn."""
+"""The reference server's data: its database, seeding accounts and cases, the change feed, churn.
+
+SQLite (a file: the demo and single-user tests) or PostgreSQL (`postgresql+psycopg://`: a team, any number of
+server processes). What makes many processes behave as one lives in the database, not in a process:
+- every change takes its feed place from `counter` with one UPDATE .. RETURNING, whose row lock is held until
+  the change commits, so places are handed out in commit order and a reader never sees a later place before
+  an earlier one (a cursor never steps over a change that commits after it);
+- a writer locks the cases it changes (SELECT .. FOR UPDATE, in id order, before the counter), so versions
+  go up one at a time and two pushes to one case never overwrite each other;
+- a mutation id is a primary key: the same id pushed twice at once is stored once (server/mutations.py);
+- a feed page is one statement, so it reads one snapshot.
+SQLite has one writer at a time anyway; within a process `writing()` queues the writers, so one never fails
+on a lock another holds.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import random
+import threading
+import weakref
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, insert, select
+from sqlalchemy import Engine, String, Text, cast, create_engine, event, func, insert, literal_column, null, select, union_all, update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from collector_tui.server.auth import hash_password
+from collector_tui.server.facts import index_rows
 from collector_tui.server.generator import PortfolioGenerator, collectors_for, market_for, record_payment
-from collector_tui.server.models import Account, CaseDoc, Counter, Tombstone, server_registry
+from collector_tui.server.models import Account, CaseDoc, Counter, Tombstone
+from collector_tui.server.schema import migrate
 
 TEAM_ID = "T1"
+SEED_LOCK = 0x73656564  # pg_advisory_xact_lock key held while seeding ("seed")
+T_COUNTER = Counter.__table__  # type: ignore[attr-defined]
+_sqlite_writers: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 
 
-def open_server_db(url: str) -> Engine:
-    """The server's database: a SQLite URL or path, or any SQLAlchemy URL (DATABASE_URL) such as PostgreSQL."""
+def database_url(url: str) -> str:
+    """A SQLAlchemy URL: a bare path is a SQLite file; postgres:// and postgresql:// take the psycopg driver."""
     if "://" not in url:
-        url = f"sqlite:///{url}"
-    kwargs: dict[str, Any] = {}
+        return f"sqlite:///{url}"
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
+    return url
+
+
+def connect(url: str, *, pool_size: int | None = None) -> Engine:
+    """An engine on the server's database, as it is (see `open_server_db` to create or migrate it too)."""
+    url = database_url(url)
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-    engine = create_engine(url, **kwargs)
-    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _rec):  # type: ignore[no-untyped-def]
@@ -35,19 +64,68 @@ def open_server_db(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
-    server_registry.metadata.create_all(engine)
+        _sqlite_writers[engine] = threading.Lock()
+        return engine
+    # Each process keeps its own pool: workers x (pool_size + overflow) must stay under max_connections.
+    size = pool_size or int(os.environ.get("COLLECTOR_TUI_DB_POOL", "10"))
+    return create_engine(url, pool_size=size, max_overflow=size, pool_pre_ping=True, pool_recycle=1800)
+
+
+def open_server_db(url: str, *, pool_size: int | None = None) -> Engine:
+    """The server's database, created or migrated to the newest schema: a SQLite URL or path, or any
+    SQLAlchemy URL (DATABASE_URL) such as postgresql+psycopg://user@host/db."""
+    engine = connect(url, pool_size=pool_size)
+    migrate(engine)
     return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def writing(engine: Engine) -> Any:
+    """Held around a write transaction: on SQLite, one writer of this process at a time; elsewhere nothing
+    (PostgreSQL's row locks order the writers)."""
+    lock = _sqlite_writers.get(engine)
+    return lock if lock is not None else nullcontext()
+
+
+# Worth running the transaction again: a unique key another writer took first, a deadlock, a serialization
+# failure (PostgreSQL's SQLSTATEs), or SQLite's busy database.
+RETRY_SQLSTATES = {"23505", "40P01", "40001"}
+
+
+def retryable(exc: DBAPIError) -> bool:
+    state = getattr(exc.orig, "sqlstate", None)
+    if state is not None:
+        return state in RETRY_SQLSTATES
+    return "locked" in str(exc.orig) or "UNIQUE constraint failed: appliedmutation" in str(exc.orig)
+
+
+def take_seqs(session: Session, n: int = 1) -> int:
+    """Reserve `n` change numbers; returns the last. Holds the counter's row lock until the transaction ends,
+    so take them last, just before committing."""
+    value = session.execute(update(T_COUNTER).where(T_COUNTER.c.name == "seq").values(value=T_COUNTER.c.value + n)
+                            .returning(T_COUNTER.c.value)).scalar()
+    if value is None:
+        session.execute(insert(T_COUNTER).values(name="seq", value=n))
+        value = n
+    return int(value)
 
 
 def next_seq(session: Session) -> int:
     """The next change number; called inside the transaction that makes the change."""
-    row = session.get(Counter, "seq")
-    if row is None:
-        row = Counter(name="seq", value=0)
-        session.add(row)
-    row.value += 1
-    session.flush()
-    return row.value
+    return take_seqs(session, 1)
+
+
+def lock_cases(session: Session, ids: Any) -> dict[str, CaseDoc]:
+    """The cases with these ids, locked until the transaction ends (in id order, so writers never deadlock)."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(CaseDoc).where(CaseDoc.id.in_(ids)).order_by(CaseDoc.id)  # type: ignore[attr-defined]
+                           .with_for_update()).scalars()
+    return {r.id: r for r in rows}
 
 
 @dataclass(frozen=True)
@@ -68,7 +146,9 @@ def seed_portfolio(engine: Engine, spec: SeedSpec) -> list[tuple[str, str, str]]
         accounts += [("north1", "north1", "collector"), ("lead2", "lead2", "lead")]
         team_of.update({"north1": "T2", "lead2": "T2"})
         names = [*names, "north1"]
-    with Session(engine) as session:
+    with writing(engine), Session(engine) as session:
+        if not is_sqlite(engine):  # servers started at once on one database seed it once
+            session.execute(select(func.pg_advisory_xact_lock(SEED_LOCK)))
         if session.get(Account, "lead") is not None:
             return accounts
         display = {"demo": "演示催收员", "lead": "演示组长"}
@@ -79,7 +159,7 @@ def seed_portfolio(engine: Engine, spec: SeedSpec) -> list[tuple[str, str, str]]
                         password_hash=hash_password(password))
             )
         gen = PortfolioGenerator(spec.seed, spec.as_of or date.today())
-        rows = []
+        rows: list[dict[str, Any]] = []
         for i in range(spec.cases):
             collector = names[i % len(names)]
             doc = gen.case(i + 1, collector)
@@ -88,46 +168,57 @@ def seed_portfolio(engine: Engine, spec: SeedSpec) -> list[tuple[str, str, str]]
                  "seq": i + 1, "status": "open", "doc": json.dumps(doc, ensure_ascii=False, separators=(",", ":"))}
             )
             if len(rows) >= 2000:
-                session.execute(insert(CaseDoc), rows)
+                _insert_cases(session, rows)
                 rows = []
         if rows:
-            session.execute(insert(CaseDoc), rows)
-        session.add(Counter(name="seq", value=spec.cases))
+            _insert_cases(session, rows)
+        take_seqs(session, spec.cases)
         session.commit()
     return accounts
 
 
+def _insert_cases(session: Session, rows: list[dict[str, Any]]) -> None:
+    conn = session.connection()
+    index_rows(conn, rows, fresh=True)
+    conn.execute(insert(CaseDoc), rows)
+
+
 def feed_page(session: Session, account: Account, since: int, limit: int) -> tuple[list[str], int, bool]:
-    """Raw JSON items changed after `since` for this account, the last seq served and whether more remain."""
+    """Raw JSON items changed after `since` for this account, the last seq served and whether more remain.
+
+    Cases and tombstones are read by one statement: one snapshot, so a change that commits while the page is
+    read is either on it or after its cursor, never skipped."""
     if account.role == "lead":
         case_filter = CaseDoc.team_id == account.team_id
     else:
         case_filter = CaseDoc.assigned_to == account.username
-    q = select(CaseDoc.seq, CaseDoc.id, CaseDoc.version, CaseDoc.status, CaseDoc.doc).where(case_filter, CaseDoc.seq > since)
+    cases = select(CaseDoc.seq.label("seq"), CaseDoc.id.label("id"), CaseDoc.version.label("version"),  # type: ignore[attr-defined]
+                   CaseDoc.status.label("status"), CaseDoc.doc.label("doc"),  # type: ignore[attr-defined]
+                   cast(null(), String).label("reason")).where(case_filter, CaseDoc.seq > since)
     if since == 0:
-        q = q.where(CaseDoc.status == "open")  # a first sync needs no tombstones of closed cases
-    cases = session.execute(q.order_by(CaseDoc.seq).limit(limit + 1)).all()
-    tombs: list[Any] = []
+        cases = cases.where(CaseDoc.status == "open")  # a first sync needs no tombstones of closed cases
+    q: Any = cases.order_by(CaseDoc.seq).limit(limit + 1)
     if since > 0:
-        tombs = session.execute(
-            select(Tombstone.seq, Tombstone.case_id, Tombstone.version, Tombstone.reason)
-            .where(Tombstone.collector == account.username, Tombstone.seq > since)
-            .order_by(Tombstone.seq)
-            .limit(limit + 1)
-        ).all()
-    merged: list[tuple[int, str]] = []
-    for seq, case_id, version, status, doc in cases:
+        tombs = (select(Tombstone.seq.label("seq"), Tombstone.case_id.label("id"),  # type: ignore[attr-defined]
+                        Tombstone.version.label("version"),  # type: ignore[attr-defined]
+                        literal_column("'tombstone'", String).label("status"), cast(null(), Text).label("doc"),
+                        Tombstone.reason.label("reason"))  # type: ignore[attr-defined]
+                 .where(Tombstone.collector == account.username, Tombstone.seq > since)
+                 .order_by(Tombstone.seq).limit(limit + 1))
+        both = union_all(select(q.subquery()), select(tombs.subquery())).subquery()
+        q = select(both).order_by(both.c.seq).limit(limit + 1)
+    rows = session.execute(q).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    items = []
+    for seq, case_id, version, status, doc, reason in rows:
         if status == "open":
-            merged.append((seq, doc))
+            items.append(doc)
         else:
-            merged.append((seq, json.dumps({"id": case_id, "version": version, "deleted": True, "reason": "closed"})))
-    for seq, case_id, version, reason in tombs:
-        merged.append((seq, json.dumps({"id": case_id, "version": version, "deleted": True, "reason": reason})))
-    merged.sort(key=lambda item: item[0])
-    has_more = len(merged) > limit
-    merged = merged[:limit]
-    last = merged[-1][0] if merged else since
-    return [doc for _, doc in merged], last, has_more
+            items.append(json.dumps({"id": case_id, "version": version, "deleted": True,
+                                     "reason": reason if status == "tombstone" else "closed"}))
+    last = rows[-1][0] if rows else since
+    return items, last, has_more
 
 
 def save_doc(session: Session, row: CaseDoc, doc: dict[str, Any]) -> None:
@@ -151,15 +242,15 @@ def churn(engine: Engine, *, seed: int, payments: int = 0, reassign: int = 0, cl
     """Change the portfolio as time would: new payments, reassignment between collectors, closed cases."""
     rng = random.Random(seed)
     changed: dict[str, list[str]] = {"payments": [], "reassigned": [], "closed": []}
-    with Session(engine) as session:
+    with writing(engine), Session(engine) as session:
         open_ids = list(session.execute(select(CaseDoc.id).where(CaseDoc.status == "open").order_by(CaseDoc.id)).scalars())
         collectors = list(
             session.execute(select(Account.username).where(Account.role == "collector").order_by(Account.username)).scalars()
         )
         picks = rng.sample(open_ids, min(len(open_ids), payments + reassign + close))
+        locked = lock_cases(session, picks)  # every case first, then the counter: the order all writers keep
         for n, case_id in enumerate(picks):
-            row = session.get(CaseDoc, case_id)
-            assert row is not None
+            row = locked[case_id]
             doc = json.loads(row.doc)
             if n < payments:
                 record_payment(doc, f"PM-churn-{seed}-{n}", date.today())
@@ -185,9 +276,8 @@ def churn(engine: Engine, *, seed: int, payments: int = 0, reassign: int = 0, cl
 
 def lift_suppressions(engine: Engine, case_id: str, kind: str, *, on: date, reason: str) -> None:
     """The servicer lifts a suppression (a dispute verified, a bankruptcy discharged): the feed says when and why."""
-    with Session(engine) as session:
-        row = session.get(CaseDoc, case_id)
-        assert row is not None
+    with writing(engine), Session(engine) as session:
+        row = lock_cases(session, [case_id])[case_id]
         doc = json.loads(row.doc)
         doc["customer"].setdefault("suppressions", []).append(
             {"type": kind, "channel": None, "since": None, "origin": "server", "lifted_at": on.isoformat(),

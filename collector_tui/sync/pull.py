@@ -55,6 +55,7 @@ def pull(engine: Engine, client: ApiClient, *, now: Callable[[], datetime], page
     fetch_from: str | None = cursor
     more = True
     failed: SyncError | None = None
+    seen: set[str] = {cursor} if cursor else set()  # the cursors this pull has been at: none may come back
 
     def fetch_ahead(depth: int) -> None:
         # Keep `depth` pages in the helper's hands: it prepares them while this process writes.
@@ -82,9 +83,12 @@ def pull(engine: Engine, client: ApiClient, *, now: Callable[[], datetime], page
                 assert failed is not None
                 raise failed
             page = ahead.popleft()()
-            if page.has_more and (not page.items or page.next_cursor in (None, cursor)):
-                # A server that says "more" without moving on would keep us here for ever.
+            # A page may hold fewer items than asked for, even none, and still have more to come (rows the
+            # server filtered out, a scan that ran out of time): only a cursor that does not move on is wrong,
+            # since a server that says "more" without moving on, or back to where it was, would keep us here.
+            if page.has_more and (page.next_cursor is None or page.next_cursor == cursor or page.next_cursor in seen):
                 raise MalformedResponse("malformed page: has_more without a new cursor")
+            seen.add(page.next_cursor or "")
             fetch_ahead(2 if pipeline.parallel else 0)
             try:
                 applied = write_page(engine, page, page.next_cursor or cursor, now(), rules)

@@ -168,9 +168,13 @@ def logout(ctx: typer.Context) -> None:
     typer.echo(t("cli.logout_ok" if delete_token(api, user) else "cli.logout_none", api=api, user=user))
 
 
+SYNC_REFUSED = 5  # the exit status of a sync that ran while the server refused some of the work it pushed
+
+
 @app.command()
 def sync(ctx: typer.Context) -> None:
-    """Bring the cache up to date with the server."""
+    """Bring the cache up to date with the server. Exits 5 when the server refused some of the work pushed
+    (`collector-tui outbox` lists it with the reasons), 1 when the sync failed."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from collector_tui.storage import state
@@ -188,17 +192,22 @@ def sync(ctx: typer.Context) -> None:
                 task = bar.add_task("sync", total=None)
                 result = run_sync(engine, api, user, token, page_size=c.settings.page_size, rules=rules,
                                   client_options=config.transport(c.settings),
-                                  progress=lambda r: bar.update(task, description=f"{r.upserted} cases, {r.pages} pages"))
+                                  progress=lambda r: bar.update(task, description=t("cli.sync_progress", cases=r.upserted,
+                                                                                    pages=r.pages)))
         else:
             result = run_sync(engine, api, user, token, page_size=c.settings.page_size, rules=rules,
                               client_options=config.transport(c.settings))
     except (SyncError, HomeInUse) as exc:
         raise fail(t("cli.sync_failed", reason=exc)) from None
     st = state.status(engine)
-    typer.echo(t("cli.sync_ok", upserted=result.upserted, removed=result.removed, pages=result.pages, open=st.open_cases))
+    typer.echo(t("cli.sync_ok_one" if result.pages == 1 else "cli.sync_ok", upserted=result.upserted,
+                 removed=result.removed, pages=result.pages, open=st.open_cases))
     if result.pushed is not None:
         typer.echo(t("cli.push_ok", sent=result.pushed.sent, failed=len(result.pushed.failed),
                      pending=st.outbox_pending, total_failed=st.outbox_failed))
+        if result.pushed.failed:
+            # The sync ran, but the server refused some of this run's work: a script must see that (exit 5).
+            raise fail(t("cli.push_refused", failed=len(result.pushed.failed)), SYNC_REFUSED)
 
 
 @app.command()

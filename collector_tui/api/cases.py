@@ -187,9 +187,11 @@ class Callback(ApiModel):
 class Plan(ApiModel):
     id: str
     type: str
-    status: str = "submitted"
+    status: str = "submitted"  # submitted | approved | rejected
     created_at: datetime | None = None
     detail: dict[str, Any] = Field(default_factory=dict)
+    decided_at: datetime | None = None  # when it was approved or rejected
+    reason: str = ""  # why, given with the decision (always with a rejection)
 
 
 class Case(ApiModel):

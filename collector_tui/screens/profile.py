@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -28,6 +30,15 @@ from collector_tui.work.identity import NoUser
 from collector_tui.work.cases import CaseDetail, CaseView, assess_case, case_detail, next_case
 
 CHANNELS = ("phone", "sms", "email", "app", "visit")
+PROMISE_STYLE = {"kept": "green", "partially_kept": "yellow", "broken": "red"}
+PLAN_STYLE = {"submitted": "yellow", "approved": "green", "rejected": "bold red"}
+
+
+def _local_time(iso: str | None, tz: str) -> str:
+    """A stored time in the collector's zone (the column header names it)."""
+    if not iso:
+        return ""
+    return datetime.fromisoformat(iso).astimezone(ZoneInfo(tz)).strftime("%m-%d %H:%M")
 
 
 def _when(iso: str | None) -> str:
@@ -83,6 +94,7 @@ class ProfileScreen(WorkbenchScreen[None]):
             yield Static(id="stage", classes="panel")
             yield Static(id="schedule", classes="panel")
             yield Static(id="contacts", classes="panel")
+            yield Static(id="plans", classes="panel")
         yield StatusBar(id="status")
         yield KeyBar()
 
@@ -90,6 +102,10 @@ class ProfileScreen(WorkbenchScreen[None]):
         self.follow_status()
         self.load()
         self.query_one("#profile-body").focus()
+
+    def reload(self) -> None:
+        """After a sync or a write by another process: the case as the cache now holds it."""
+        self.load()
 
     def load(self) -> None:
         self.detail = case_detail(self.workbench.engine, self.case_id)
@@ -186,13 +202,40 @@ class ProfileScreen(WorkbenchScreen[None]):
             contacts.add_row(_when(ct.at), code("channel", ct.channel), code("disposition", ct.disposition) + mark, ct.note)
         promises = _table(t("field.made"), t("field.due"), t("field.amount"), t("field.status"))
         for pr in d.promises:
+            # As the server reports it (kept, broken...); one recorded here is marked until the server has it.
+            mark = f" ({t('outbox.state_' + states.get(pr.id, 'pending'))})" if pr.origin == "local" else ""
             promises.add_row(_when(pr.made_at), pr.due_date, money(pr.amount),
-                             Text(code("promise", pr.status), style="red" if pr.status == "broken" else ""))
+                             Text(code("promise", pr.status) + mark, style=PROMISE_STYLE.get(pr.status, "")))
         self.query_one("#contacts", Static).update(Group(
             Text(t("profile.contacts"), style="bold underline"),
             contacts if d.contacts else Text(t("profile.none"), style="dim"),
             Text(t("profile.promises"), style="bold underline"),
             promises if d.promises else Text(t("profile.none"), style="dim"),
+        ))
+        self.render_plans(d, states)
+
+    def render_plans(self, d: CaseDetail, states: dict[str, str]) -> None:
+        """Plans after submission: submitted, approved or rejected with the reason, as the server reports them."""
+        tz = self.workbench.display_tz
+        money = lambda v: format_money(str(v), d.loan.currency) if v is not None else ""  # noqa: E731
+        plans = _table(t("plans.col_submitted", tz=tz), t("plans.col_type"), t("plans.col_restructured"),
+                       t("plans.col_instalments"), t("plans.col_state"), t("plans.col_decided", tz=tz),
+                       t("plans.col_reason"))
+        shown = [p for p in d.plans if p.status != "draft"]
+        for p in shown:
+            detail = p.detail or {}
+            instalments = detail.get("instalments") or []
+            first = min((i.get("due_date", "") for i in instalments), default="")
+            state = t(f"plans.state_{p.status}") if p.status in PLAN_STYLE else p.status
+            if p.origin == "local":
+                state += f" ({t('outbox.state_' + states.get(p.id, 'pending'))})"
+            plans.add_row(_local_time(p.created_at, tz), t(f"plan.type_{p.type}"), money(detail.get("restructured")),
+                          t("plans.instalments", n=len(instalments), first=first) if instalments else "",
+                          Text(state, style=PLAN_STYLE.get(p.status, "")), _local_time(p.decided_at, tz),
+                          p.reason)
+        self.query_one("#plans", Static).update(Group(
+            Text(t("plans.title"), style="bold underline"),
+            plans if shown else Text(t("profile.none"), style="dim"),
         ))
 
     def render_risk(self, view: CaseView | None) -> None:

@@ -24,6 +24,14 @@ from collector_tui.server.models import AccessToken, Account
 from collector_tui.server.mutations import Checks, apply_batch
 from collector_tui.server.store import churn, feed_page
 from collector_tui.server.contact_stats import contact_stats
+from collector_tui.server.decisions import (
+    NotFound,
+    PlanDecisionIn,
+    PromiseSettledIn,
+    decide_plan,
+    settle_promise,
+    submitted_plans,
+)
 from collector_tui.server.targets import targets_for
 
 TOKEN_TTL_S = 8 * 3600
@@ -196,5 +204,28 @@ def create_app(engine: Engine, *, admin: bool = False, checks: Checks | None = N
         @app.post("/v1/admin/churn")
         def admin_churn(body: ChurnIn) -> dict[str, list[str]]:
             return churn(engine, seed=body.seed, payments=body.payments, reassign=body.reassign, close=body.close)
+
+        # The servicer's own tools, for tests and demos: not part of the collector's API (nor its /openapi.json).
+        @app.get("/v1/admin/plans", include_in_schema=False)
+        def admin_plans() -> list[dict[str, Any]]:
+            """Plans waiting for a decision."""
+            return submitted_plans(engine)
+
+        @app.post("/v1/admin/plans/{plan_id}", include_in_schema=False)
+        def admin_plan_decision(plan_id: str, body: PlanDecisionIn) -> dict[str, Any]:
+            """Approve or reject a submitted plan (a rejection says why); the collector's next sync brings it."""
+            try:
+                return decide_plan(engine, plan_id, approved=body.decision == "approved", reason=body.reason.strip(),
+                                   at=checks.clock())
+            except NotFound:
+                raise ApiError(404, "not_found", "no open case holds that plan") from None
+
+        @app.post("/v1/admin/promises/{promise_id}", include_in_schema=False)
+        def admin_promise(promise_id: str, body: PromiseSettledIn) -> dict[str, Any]:
+            """Record what became of a promise: kept, partially kept or broken."""
+            try:
+                return settle_promise(engine, promise_id, status=body.status)
+            except NotFound:
+                raise ApiError(404, "not_found", "no open case holds that promise") from None
 
     return app

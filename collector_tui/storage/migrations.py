@@ -101,11 +101,18 @@ def _v11_targets(conn: Connection) -> None:
     _add_column(conn, "collector", "targets", "JSON")
 
 
+def _v12_plan_decisions(conn: Connection) -> None:
+    # A submitted plan comes back approved or rejected, when and why.
+    _add_column(conn, "repaymentplan", "decided_at", "VARCHAR")
+    _add_column(conn, "repaymentplan", "reason", "VARCHAR NOT NULL DEFAULT ''")
+
+
 # Each entry moves the schema from version i to i+1. Append only; never edit a shipped step.
 MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_queue, _v3_team, _v4_append_only_audit,
                                                   _v5_indexed_queue, _v6_case_search, _v7_case_text,
                                                   _v8_rules_digest, _v9_drop_first_order,
-                                                  _v10_placed_dpd, _v11_targets]
+                                                  _v10_placed_dpd, _v11_targets,
+                                                  _v12_plan_decisions]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -179,6 +179,8 @@ class RepaymentPlan(SQLModel, table=True):
     created_at: str = ""
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     origin: str = "server"
+    decided_at: str | None = None  # when the servicer approved or rejected it
+    reason: str = ""  # the servicer's reason, given with the decision
 
 
 class ChecklistRecord(SQLModel, table=True):

@@ -131,6 +131,8 @@ class PlanRow(NamedTuple):
     created_at: str
     detail: str | None
     origin: str
+    decided_at: str | None = None
+    reason: str = ""
 
 
 # Table name -> its row, in the order a page is written (a case before the rows that refer to it).

@@ -84,7 +84,7 @@ def _add_rows(rows: dict[str, list[tuple[object, ...]]], c: Any) -> None:
                                         "server") for p in c.promises]
     rows["callback"] += [CallbackRow(cb.id, cid, _text(cb.at), cb.note, "server") for cb in c.callbacks]
     rows["repaymentplan"] += [PlanRow(pl.id, cid, pl.type, pl.status, _iso(pl.created_at) or "", _json(pl.detail),
-                                      "server") for pl in c.plans]
+                                      "server", _iso(pl.decided_at), pl.reason) for pl in c.plans]
 
 
 def placement_rows(cases: list[Any], now: datetime, rules: Rules) -> list[tuple[object, ...]]:

@@ -81,27 +81,50 @@ def _open_workbench(c: Ctx, *, api: str | None = None, user: str | None = None, 
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8765,
-    db: Annotated[Optional[str], typer.Option(help="Server database path (default: DATABASE_URL or a temporary file)")] = None,
+    db: Annotated[Optional[str], typer.Option(help="Server database: a SQLite path or a URL such as postgresql+psycopg://user@host/db (default: DATABASE_URL or a temporary SQLite file)")] = None,
     seed: Annotated[int, typer.Option(help="Portfolio seed")] = 7,
     cases: Annotated[int, typer.Option(help="Cases to generate")] = 300,
     collectors: Annotated[int, typer.Option(help="Collectors to spread the cases over")] = 2,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Reference date of the portfolio (YYYY-MM-DD)")] = None,
     admin: Annotated[bool, typer.Option("--admin", help="Enable POST /v1/admin/churn to change the portfolio over time")] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Server processes on one PostgreSQL database; they share nothing else")] = 1,
+    migrate_only: Annotated[bool, typer.Option("--migrate-only", help="Create or upgrade the database's schema, then exit")] = False,
 ) -> None:
-    """Run the reference servicing API on a seeded synthetic portfolio."""
+    """Run the reference servicing API on a seeded synthetic portfolio (seeded once, when the database has no accounts)."""
+    # Imported here for start-up speed: the workbench's commands never load the server.
     import uvicorn
+    from sqlalchemy.engine import make_url
 
     from collector_tui.server.api import create_app
-    from collector_tui.server.runner import prepare
-    from collector_tui.server.store import SeedSpec
+    from collector_tui.server.runner import ENV_ADMIN, ENV_DB, prepare
+    from collector_tui.server.schema import current
+    from collector_tui.server.store import SeedSpec, database_url, is_sqlite, open_server_db
 
-    target = db or os.environ.get("DATABASE_URL") or str(Path(tempfile.mkdtemp(prefix="collector-server-")) / "server.db")
+    target = database_url(db or os.environ.get("DATABASE_URL")
+                          or str(Path(tempfile.mkdtemp(prefix="collector-server-")) / "server.db"))
+    shown = make_url(target).render_as_string(hide_password=True)
+    if migrate_only:
+        engine = open_server_db(target)
+        typer.echo(t("cli.serve_migrated", url=shown, revision=current(engine)))
+        engine.dispose()
+        return
+    if workers > 1 and target.startswith("sqlite"):
+        raise fail(t("cli.serve_workers_sqlite"), 2)
     spec = SeedSpec(seed=seed, cases=cases, collectors=collectors, as_of=date.fromisoformat(as_of) if as_of else None)
     engine, accounts = prepare(target, spec)
     url = f"http://{host}:{port}"
     typer.echo(t("cli.serve_ready", url=url, cases=cases, seed=seed))
     typer.echo(t("cli.serve_accounts", accounts=", ".join(f"{u} ({role})" for u, _, role in accounts)))
-    uvicorn.run(create_app(engine, admin=admin), host=host, port=port, log_level="warning")
+    if not is_sqlite(engine) or workers > 1:
+        typer.echo(t("cli.serve_database", url=shown, workers=workers))
+    if workers == 1:
+        uvicorn.run(create_app(engine, admin=admin), host=host, port=port, log_level="warning")
+        return
+    # Each worker is a process of its own with its own pool (server/runner.py: app_from_env).
+    engine.dispose()
+    os.environ[ENV_DB], os.environ[ENV_ADMIN] = target, "1" if admin else ""
+    uvicorn.run("collector_tui.server.runner:app_from_env", factory=True, workers=workers, host=host, port=port,
+                log_level="warning")
 
 
 @app.command()

@@ -1,10 +1,18 @@
-"""schemathesis against the reference server's own /openapi.json: bounded, seeded, no 5xx and no schema violation."""
+"""schemathesis against the reference server's own /openapi.json, on SQLite and on PostgreSQL: bounded, seeded, no 5xx
+and no schema violation."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)  # the same contract on both of the server's databases
 
 
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(server, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -22,7 +23,7 @@ from collector_tui import api as v1
 from collector_tui.server.auth import new_token, token_digest, verify_password
 from collector_tui.server.models import AccessToken, Account
 from collector_tui.server.mutations import Checks, apply_batch
-from collector_tui.server.store import churn, feed_page
+from collector_tui.server.store import churn, feed_page, retryable, writing
 from collector_tui.server.contact_stats import contact_stats
 from collector_tui.server.decisions import (
     NotFound,
@@ -35,6 +36,7 @@ from collector_tui.server.decisions import (
 from collector_tui.server.targets import targets_for
 
 TOKEN_TTL_S = 8 * 3600
+WRITE_ATTEMPTS = 5
 
 
 class ApiError(Exception):
@@ -104,6 +106,57 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
 
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+class RefuseNul:
+    """Text with a NUL character (U+0000) is refused with 422 before it reaches a handler: PostgreSQL's text
+    cannot hold one, and no field of API v1 needs one. Signing in is the exception: no account's name holds
+    one, so such a name is answered as any unknown name is (401)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("path") == "/v1/auth/token":
+            return await self.app(scope, receive, send)
+        refused = b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", "")
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return await self.app(scope, receive, send)  # the client went away
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if not refused and b"\\u0000" in body:
+            try:
+                refused = _holds_nul(json.loads(body))
+            except ValueError:
+                pass  # not JSON: the handler answers that
+        if refused:
+            response = JSONResponse(error_body("invalid", "text must not contain NUL (U+0000)", fields=[]),
+                                    status_code=422)
+            return await response(scope, receive, send)
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
 ERRORS: dict[int | str, dict[str, Any]] = {s: {"model": v1.Error} for s in (400, 401, 403, 404, 422)}
 
 
@@ -112,6 +165,7 @@ def create_app(engine: Engine, *, admin: bool = False, checks: Checks | None = N
     gives the clock and rule pack entered values are checked against (default: the system clock, the cn pack)."""
     checks = checks or Checks()
     app = FastAPI(title="collector-tui reference servicing API", version="1.0.0")
+    app.add_middleware(RefuseNul)
 
     @app.exception_handler(ApiError)
     async def _api_error(_req: Request, exc: ApiError) -> JSONResponse:
@@ -154,7 +208,7 @@ def create_app(engine: Engine, *, admin: bool = False, checks: Checks | None = N
         if wait:
             raise ApiError(429, "too_many_attempts", "too many failed sign-ins; try again later",
                            {"Retry-After": str(wait)})
-        account = db.get(Account, body.username)
+        account = None if "\x00" in body.username else db.get(Account, body.username)
         if account is None or not verify_password(body.password, account.password_hash):
             limiter.failed(body.username)
             raise ApiError(401, "bad_credentials", "wrong username or password")
@@ -181,19 +235,29 @@ def create_app(engine: Engine, *, admin: bool = False, checks: Checks | None = N
 
     @app.post("/v1/mutations", response_model=v1.MutationResults, responses=ERRORS)
     def mutations(batch: v1.MutationBatch, account: Me, db: Db) -> dict[str, Any]:
-        results = apply_batch(db, batch.mutations, account, checks)
-        # Acknowledge only what is committed: the answers go out after the commit.
-        db.commit()
-        return {"results": results}
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                with writing(engine):
+                    results = apply_batch(db, batch.mutations, account, checks)
+                    # Acknowledge only what is committed: the answers go out after the commit.
+                    db.commit()
+                return {"results": results}
+            except DBAPIError as exc:
+                # Another push stored one of these ids first (or the two deadlocked): start again, and what
+                # the other stored is answered `duplicate`.
+                db.rollback()
+                if attempt == WRITE_ATTEMPTS - 1 or not retryable(exc):
+                    raise
+        raise AssertionError("unreachable")
 
-    @app.get("/v1/team/contact-stats", response_model=v1.TeamStats, responses={**ERRORS, 403: {"model": v1.Error}})
+    @app.get("/v1/team/contact-stats", responses={200: {"model": v1.TeamStats}, **ERRORS, 403: {"model": v1.Error}})
     def team_stats(account: Me, db: Db, from_: Annotated[date, Query(alias="from")],
-                   to: Annotated[date, Query()]) -> dict[str, Any]:
+                   to: Annotated[date, Query()]) -> Response:
         if account.role != "lead":
             raise ApiError(403, "forbidden", "team statistics are for team leads")
         if to < from_ or (to - from_).days > 366:
             raise ApiError(400, "bad_range", "from must not be after to, and the range at most a year")
-        return contact_stats(db, account, from_, to)
+        return Response(contact_stats(db, account, from_, to), media_type="application/json")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

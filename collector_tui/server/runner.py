@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
 from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from collector_tui.server.api import create_app
 from collector_tui.server.mutations import Checks, forget_old
-from collector_tui.server.store import SeedSpec, open_server_db, seed_portfolio
+from collector_tui.server.store import SeedSpec, connect, open_server_db, seed_portfolio
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -28,6 +30,16 @@ def prepare(db: str | Path, spec: SeedSpec) -> tuple[Engine, list[tuple[str, str
     with Session(engine) as session:
         forget_old(session)
     return engine, accounts
+
+
+# What `serve --workers N` hands each worker process: the database it migrated and seeded, and --admin.
+ENV_DB, ENV_ADMIN = "COLLECTOR_TUI_SERVER_DB", "COLLECTOR_TUI_SERVER_ADMIN"
+
+
+def app_from_env() -> FastAPI:
+    """The app of one worker of `serve --workers N` (uvicorn imports and calls this in each process): a
+    pool of its own on the database the parent prepared. Workers share nothing but the database."""
+    return create_app(connect(os.environ[ENV_DB]), admin=os.environ.get(ENV_ADMIN) == "1")
 
 
 class ServerThread:

@@ -146,7 +146,7 @@ class CollectorApp(App[None]):
     def on_ready(self) -> None:
         # What was built to start the workbench (modules, styles, the first screen) lives as long as the app:
         # kept out of the collector's scans, a full collection in the middle of a keypress scans only what the
-        # session has made since (measured: a 60 ms pause on the queue became a few milliseconds).
+        # session has made since, not the whole start-up's worth (a long pause on a busy queue otherwise).
         gc.freeze()
 
     def reorder_if_due(self) -> None:
@@ -187,7 +187,7 @@ class CollectorApp(App[None]):
 
     def sign_in(self, reason: str, then: Callable[[], None] | None = None) -> None:
         """Open the sign-in (once); `then` runs after a successful sign-in. Esc leaves it: the cache still works."""
-        from collector_tui.screens.login import LoginScreen  # start-up: the keyring takes ~50 ms to import
+        from collector_tui.screens.login import LoginScreen  # start-up: the keyring is slow to import
 
         if any(isinstance(screen, LoginScreen) for screen in self.screen_stack):
             return
@@ -280,9 +280,14 @@ class CollectorApp(App[None]):
 
     def open_contact(self, case_id: str, on_saved: Callable[[], None], *, number: str | None = None,
                      call: phone.Call | None = None) -> None:
-        from collector_tui.screens.contact import ContactScreen  # start-up: 10 to 20 ms to import
+        from collector_tui.screens.contact import ContactScreen  # start-up: only when the form first opens
 
         self.push_screen(ContactScreen(case_id, number=number, call=call), lambda saved: on_saved() if saved else None)
+
+    def open_message(self, case_id: str, on_sent: Callable[[], None]) -> None:
+        from collector_tui.screens.message import MessageScreen  # start-up: not on the first paint
+
+        self.push_screen(MessageScreen(case_id), lambda sent: on_sent() if sent else None)
 
     def open_plan(self, case_id: str) -> None:
         from collector_tui.screens.plan import PlanScreen  # start-up: not on the first paint
@@ -440,7 +445,7 @@ class CollectorApp(App[None]):
             self.push_screen(TodayScreen())
 
     def action_outbox(self) -> None:
-        from collector_tui.screens.outbox import OutboxScreen  # start-up: its TextArea takes ~10 ms to import
+        from collector_tui.screens.outbox import OutboxScreen  # start-up: its TextArea is slow to import
 
         if not isinstance(self.screen, OutboxScreen):
             self.push_screen(OutboxScreen())

@@ -28,7 +28,7 @@ def test_write_transactions_begin_immediately(cache, tmp_path) -> None:  # type:
     # While one writer holds the lock, a second connection cannot even start a write.
     with write(cache) as conn:
         conn.execute(text("SELECT 1"))
-        other = sqlite3.connect(tmp_path / "home" / "cache.db", timeout=0.1, isolation_level=None)
+        other = sqlite3.connect(tmp_path / "home" / "cache.db", timeout=0, isolation_level=None)  # no waiting
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             other.execute("BEGIN IMMEDIATE")
         other.close()
@@ -110,7 +110,7 @@ def test_a_page_far_down_the_queue_is_the_same_page_offset_would_give(server, ca
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     filters = (QueueFilter(), QueueFilter(stage=1), QueueFilter(tier="A"), QueueFilter(flag="info.stale_contact"))
     expected = {(q, offset): queue_page(cache, offset, 7, q) for q in filters for offset in (3, 10, 25, 55, 59, 70)}
-    monkeypatch.setattr(queries, "FAR", 2)  # every page above is now found by its first key
+    monkeypatch.setattr(queries, "KEYSET_FROM", 2)  # every page above is now found by its first key
     for (q, offset), rows in expected.items():
         assert queue_page(cache, offset, 7, q) == rows, (q, offset)
     assert any(rows for rows in expected.values()) and not expected[(QueueFilter(), 70)]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-# Dispositions that count as a conversation (compliance.md, "Channels and dispositions").
+# Dispositions that count as a conversation (the compliance table of dispositions; docs/rules.md).
 CONVERSATIONS = frozenset({
     "rpc", "third_party", "callback_requested", "promise_to_pay", "plan_requested", "already_paid", "refused",
     "dispute", "hardship", "cease_requested", "attorney", "bankruptcy", "deceased", "complaint",

@@ -31,7 +31,7 @@ class StageBounds:
 
 DEFAULT_BOUNDS = StageBounds()
 
-# Message keys of the actions each stage prescribes (domain.md, "Delinquency stages").
+# Message keys of the actions each stage prescribes (the training deck's stages; docs/rules.md).
 PRESCRIBED_ACTIONS: dict[Stage, tuple[str, ...]] = {
     Stage.CURRENT: (),
     Stage.EARLY_WARNING: (

@@ -1,4 +1,4 @@
-"""API v1 of the reference servicing server (see architecture.md, "Servicing API v1")."""
+"""API v1 of the reference servicing server: the contract's models are collector_tui.api (docs/architecture.md)."""
 
 
 import base64
@@ -26,10 +26,12 @@ from collector_tui.server.mutations import Checks, apply_batch
 from collector_tui.server.store import churn, feed_page, retryable, writing
 from collector_tui.server.contact_stats import contact_stats
 from collector_tui.server.decisions import (
+    MessageReportIn,
     NotFound,
     PlanDecisionIn,
     PromiseSettledIn,
     decide_plan,
+    report_message,
     settle_promise,
     submitted_plans,
 )
@@ -291,5 +293,14 @@ def create_app(engine: Engine, *, admin: bool = False, checks: Checks | None = N
                 return settle_promise(engine, promise_id, status=body.status)
             except NotFound:
                 raise ApiError(404, "not_found", "no open case holds that promise") from None
+
+        @app.post("/v1/admin/messages/{message_id}", include_in_schema=False)
+        def admin_message(message_id: str, body: MessageReportIn) -> dict[str, Any]:
+            """What the gateway reports of a message: sent (a held one released), delivered, or failed and why."""
+            try:
+                return report_message(engine, message_id, status=body.status, reason=body.reason.strip(),
+                                      at=checks.clock())
+            except NotFound:
+                raise ApiError(404, "not_found", "no open case holds that message") from None
 
     return app

@@ -16,6 +16,7 @@ from collector_tui.storage.models import (
     ContactAttempt,
     Customer,
     Loan,
+    Message,
     Payment,
     Phone,
     PromiseToPay,
@@ -75,11 +76,11 @@ def _order(q: QueueFilter | None = None) -> list[Any]:
     return [Q.c.sort_key]
 
 
-FAR = 1_000  # rows into the queue beyond which a page is found by its first key rather than by OFFSET
-# How a search finds a page depends on how many cases it matches (measured at 100,000 cases):
-# - up to BROAD, the matches are looked up by rowid and sorted (1,000 matches: under 1 ms);
+KEYSET_FROM = 1_000  # rows into the queue beyond which a page is found by its first key rather than by OFFSET
+# How a search finds a page depends on how many cases it matches (docs/benchmarks.md has the figures):
+# - up to BROAD, the matches are looked up by rowid and sorted;
 # - up to WIDE, the queue's order is walked and each case tested against the list of matches, built once
-#   from the trigram index (10,000 matches: 2 ms);
+#   from the trigram index;
 # - beyond, the walk tests each case's own text: a page is full within a few hundred cases.
 BROAD = 2_000
 WIDE = 20_000
@@ -157,7 +158,7 @@ def queue_count(engine: Engine, q: QueueFilter = QueueFilter()) -> int:
 def queue_page(engine: Engine, offset: int, limit: int, q: QueueFilter = QueueFilter()) -> list[QueueRow]:
     """One page of the queue in the rules' order (walks ix_queue_sort)."""
     with read(engine) as conn:
-        if offset > FAR and q.sort == "priority" and not q.text.strip():
+        if offset > KEYSET_FROM and q.sort == "priority" and not q.text.strip():
             # Far down the queue (G, or a long scroll), skipping rows with OFFSET would build every row it
             # skips: find the page's first key in the index alone, then read the page from there.
             clauses, _ = _where(conn, q)
@@ -190,6 +191,7 @@ class CaseDetail:
     promises: list[PromiseToPay] = field(default_factory=list)
     callbacks: list[Callback] = field(default_factory=list)
     plans: list[RepaymentPlan] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
 
 
 def case_detail(engine: Engine, case_id: str) -> CaseDetail | None:
@@ -215,6 +217,7 @@ def case_detail(engine: Engine, case_id: str) -> CaseDetail | None:
             promises=rows(conn, PromiseToPay, PromiseToPay.made_at.desc()),  # type: ignore[attr-defined]
             callbacks=rows(conn, Callback, Callback.at),
             plans=rows(conn, RepaymentPlan, RepaymentPlan.created_at),
+            messages=rows(conn, Message, Message.requested_at.desc()),  # type: ignore[attr-defined]
         )
 
 

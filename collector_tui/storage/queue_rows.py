@@ -9,7 +9,7 @@ from collector_tui.domain.priority import Placement, sort_bytes
 
 COLUMNS = ("case_id", "sort_key", "group", "reason", "params", "callable", "blocked_by", "next_allowed_at", "stage", "dpd", "tier",
            "score", "risk_level", "flags", "built_at", "valid_until")
-# A true upsert: REPLACE deletes the old row and every index entry before inserting (20% slower to re-place).
+# A true upsert: REPLACE deletes the old row and every index entry before inserting, which re-places slower.
 UPSERT = (f'INSERT INTO queue_entry ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in COLUMNS)}) '
           f'VALUES ({", ".join("?" for _ in COLUMNS)}) ON CONFLICT(case_id) DO UPDATE SET '
           + ", ".join(f'"{c}" = excluded."{c}"' for c in COLUMNS[1:]))

@@ -23,6 +23,7 @@ from collector_tui.api.cases import (
     Employment,
     IncomeMonth,
     Loan,
+    Message,
     Payment,
     Phone,
     Plan,
@@ -38,7 +39,7 @@ from collector_tui.api.team_stats import TeamCase, TeamCollector, TeamContact, T
 
 __all__ = [
     "Address", "ApiModel", "Bureau", "Callback", "Case", "CasesPage", "Consents", "Contact", "ContactChange", "Customer",
-    "DeferralRequest", "Email", "EmergencyContact", "Employment", "Error", "ErrorDetail", "IncomeMonth", "Loan", "Me",
+    "DeferralRequest", "Email", "EmergencyContact", "Employment", "Error", "ErrorDetail", "IncomeMonth", "Loan", "Me", "Message",
     "Money", "Mutation", "MutationBatch", "MutationResult", "MutationResults", "Payment", "Phone", "Plan", "Promise",
     "ScheduleItem", "SpendingMonth", "Student", "Suppression", "Targets", "TeamCase", "TeamCollector", "TeamContact", "TeamStats",
     "Tombstone", "Token",

@@ -194,6 +194,22 @@ class Plan(ApiModel):
     reason: str = ""  # why, given with the decision (always with a rejection)
 
 
+class Message(ApiModel):
+    """An SMS or e-mail the collector asked the servicer to send, with its state: held (outside the customer's
+    allowed hours, until `send_at`), sent, delivered, failed (`reason` says why) or refused."""
+
+    id: str
+    requested_at: datetime
+    channel: str
+    to: str
+    template: str = ""
+    body: str = ""
+    status: str = "sent"
+    status_at: datetime | None = None
+    send_at: datetime | None = None
+    reason: str = ""
+
+
 class Case(ApiModel):
     id: str = Field(min_length=1)
     version: int = Field(ge=0)
@@ -210,6 +226,7 @@ class Case(ApiModel):
     promises: list[Promise] = Field(default_factory=list)
     callbacks: list[Callback] = Field(default_factory=list)
     plans: list[Plan] = Field(default_factory=list)
+    messages: list[Message] = Field(default_factory=list)
 
     @field_serializer("updated_at")
     def _ser_updated(self, value: datetime) -> str:

@@ -20,6 +20,7 @@ class Mutation(ApiModel):
         "checklist.completed",
         "customer.contact_corrected",
         "audit.recorded",
+        "message.requested",
     ]
     case_id: str
     base_version: int = Field(ge=0)

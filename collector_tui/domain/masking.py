@@ -40,3 +40,12 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_email(address: str) -> str:
+    """w***g@example.com: the first and last letter of the name, the domain as it is."""
+    name, at, domain = address.partition("@")
+    if not at:
+        return mask_id_number(address)
+    shown = name[:1] + "*" * max(len(name) - 2, 1) + (name[-1:] if len(name) > 2 else "")
+    return f"{shown}@{domain}"

@@ -80,6 +80,15 @@ class Records:
 
 
 @dataclass(frozen=True)
+class MessageCaps:
+    """At most this many messages a channel a day (the customer's day); 0: no cap on that channel."""
+
+    rule: str
+    sms: int = 0
+    email: int = 0
+
+
+@dataclass(frozen=True)
 class RulePack:
     id: str
     name: str
@@ -95,6 +104,7 @@ class RulePack:
     third_party: ThirdParty | None = None
     time_barred: TimeBarred | None = None
     records: Records | None = None
+    messages_per_day: MessageCaps | None = None
     opt_out_required: bool = False
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -116,6 +126,7 @@ SCHEMA: dict[str, tuple[Any, dict[str, Any]]] = {
     "third_party": (ThirdParty, {"rule": str, "after_failed_attempts": int}),
     "time_barred": (TimeBarred, {"rule": str, "years": int}),
     "records": (Records, {"rule": str, "years": int}),
+    "messages_per_day": (MessageCaps, {"rule": str, "sms": int, "email": int}),
 }
 REQUIRED = ("pack", "hours", "golden_window", "consent", "suppressions")
 

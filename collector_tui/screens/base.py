@@ -73,6 +73,11 @@ class WorkbenchScreen(Screen[ResultType]):
         if case_id:
             self.workbench.dial(case_id, self.after_contact_saved)
 
+    def action_message(self) -> None:
+        case_id = self.case_in_view()
+        if case_id:
+            self.workbench.open_message(case_id, self.after_contact_saved)
+
     def action_plan(self) -> None:
         case_id = self.case_in_view()
         if case_id:

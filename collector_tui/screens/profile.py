@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
-from collector_tui.domain.masking import mask_id_number, mask_name, mask_phone
+from collector_tui.domain.masking import mask_email, mask_id_number, mask_name, mask_phone
 from collector_tui.domain.money import format_money
 from collector_tui.domain.moment import active_suppressions
 from collector_tui.domain.stages import PRESCRIBED_ACTIONS, Stage
@@ -32,6 +32,8 @@ from collector_tui.work.cases import CaseDetail, CaseView, assess_case, case_det
 CHANNELS = ("phone", "sms", "email", "app", "visit")
 PROMISE_STYLE = {"kept": "green", "partially_kept": "yellow", "broken": "red"}
 PLAN_STYLE = {"submitted": "yellow", "approved": "green", "rejected": "bold red"}
+MESSAGE_STYLE = {"requested": "yellow", "held": "yellow", "sent": "", "delivered": "green", "failed": "bold red",
+                 "refused": "bold red"}
 
 
 def _local_time(iso: str | None, tz: str) -> str:
@@ -73,6 +75,7 @@ class ProfileScreen(WorkbenchScreen[None]):
         Binding("c", "contact", "binding.contact", id="profile.contact"),
         Binding("p", "plan", "binding.plan", id="profile.plan"),
         Binding("d", "dial", "binding.dial", id="profile.dial"),
+        Binding("m", "message", "binding.message", id="profile.message"),
         Binding("n", "next_case", "binding.next", id="profile.next"),
         Binding("j,down", "scroll_down", "binding.down", show=False, id="profile.down"),
         Binding("k,up", "scroll_up", "binding.up", show=False, id="profile.up"),
@@ -95,6 +98,7 @@ class ProfileScreen(WorkbenchScreen[None]):
             yield Static(id="schedule", classes="panel")
             yield Static(id="contacts", classes="panel")
             yield Static(id="plans", classes="panel")
+            yield Static(id="messages", classes="panel")
         yield StatusBar(id="status")
         yield KeyBar()
 
@@ -213,6 +217,29 @@ class ProfileScreen(WorkbenchScreen[None]):
             promises if d.promises else Text(t("profile.none"), style="dim"),
         ))
         self.render_plans(d, states)
+        self.render_messages(d, states)
+
+    def render_messages(self, d: CaseDetail, states: dict[str, str]) -> None:
+        """Messages sent through the server, with the state it reports (one asked for here: until it is pushed)."""
+        tz = self.workbench.display_tz
+        table = _table(t("messages.col_at", tz=tz), t("field.channel"), t("messages.col_to"), t("messages.col_template"),
+                       t("messages.col_state"))
+        for m in d.messages:
+            to = m.to if self.revealed else (mask_phone(m.to) if m.channel == "sms" else mask_email(m.to))
+            if m.origin == "local":
+                state = t("messages.state_requested") + f" ({t('outbox.state_' + states.get(m.id, 'pending'))})"
+            elif m.status == "held":
+                state = t("messages.state_held", at=_local_time(m.send_at, tz))
+            else:
+                state = t(f"messages.state_{m.status}") if m.status in MESSAGE_STYLE else m.status
+            if m.reason and m.status in ("failed", "refused"):
+                state += f": {m.reason}"  # the server's words: shown as text
+            table.add_row(_local_time(m.requested_at, tz), code("channel", m.channel), to, m.template,
+                          Text(state, style=MESSAGE_STYLE.get(m.status, "")))
+        self.query_one("#messages", Static).update(Group(
+            Text(t("messages.title"), style="bold underline"),
+            table if d.messages else Text(t("profile.none"), style="dim"),
+        ))
 
     def render_plans(self, d: CaseDetail, states: dict[str, str]) -> None:
         """Plans after submission: submitted, approved or rejected with the reason, as the server reports them."""

@@ -45,6 +45,7 @@ class QueueScreen(WorkbenchScreen[None]):
         Binding("c", "contact", "binding.contact", id="queue.contact"),
         Binding("p", "plan", "binding.plan", id="queue.plan"),
         Binding("d", "dial", "binding.dial", id="queue.dial"),
+        Binding("m", "message", "binding.message", id="queue.message"),
         Binding("escape", "clear", "binding.back", show=False, id="queue.clear"),
     ]
 

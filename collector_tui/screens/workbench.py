@@ -53,6 +53,9 @@ class Workbench(Protocol):
     def hang_up(self, call: Call) -> None:
         """End a call: its timer stops now, the softphone is told off the UI thread."""
 
+    def open_message(self, case_id: str, on_sent: Callable[[], None]) -> None:
+        """Open the message form (SMS or e-mail) on the case; `on_sent` runs when one was recorded."""
+
     def open_plan(self, case_id: str) -> None:
         """Open the repayment-plan form on the case."""
 

@@ -85,3 +85,18 @@ def submitted_plans(engine: Engine) -> list[dict[str, Any]]:
                     found.append({"id": plan["id"], "case_id": case_id, "collector": assigned_to, "type": plan["type"],
                                   "created_at": plan.get("created_at")})
     return sorted(found, key=lambda p: (p["created_at"] or "", p["id"]))
+
+
+class MessageReportIn(BaseModel):
+    status: Literal["sent", "delivered", "failed"]
+    reason: str = Field(default="", max_length=500)
+
+
+def report_message(engine: Engine, message_id: str, *, status: str, reason: str, at: datetime) -> dict[str, Any]:
+    """What the gateway reports of a message (sent, delivered, or failed and why); a held one is sent so."""
+
+    def report(message: dict[str, Any]) -> None:
+        message.update(status=status, status_at=at.isoformat(), reason=reason)
+        message.pop("send_at", None)
+
+    return _change(engine, message_id, "messages", report)

@@ -24,10 +24,12 @@ from collector_tui.domain.actions import FieldError, parse_amount, validate_call
 from collector_tui.domain.entry import case_began, validate_callback_hours, validate_moment
 from collector_tui.domain.plans import check_first_due
 from collector_tui.domain.policy import RulePack
+from collector_tui.domain.contact_rules import next_window_open, window_open
 from collector_tui.domain.zones import candidate_zones
 from collector_tui.locale import catalogue
 from collector_tui.policies import load_pack
 from collector_tui.server.models import Account, AppliedMutation, CaseDoc
+from collector_tui.server.gateway import Gateway, RecordingGateway
 from collector_tui.server.store import finish_doc, lock_cases, take_seqs
 
 DEDUPE_DAYS = 90  # a collector may be offline over a long holiday and retry after it
@@ -99,6 +101,15 @@ class AuditRecorded(Payload):
     detail: str = Field(default="", max_length=NOTE_MAX)
 
 
+class MessageRequested(Payload):
+    channel: Literal["sms", "email"]
+    to: str = Field(min_length=3, max_length=254)
+    template: str = Field(default="", max_length=64)
+    body: str = Field(min_length=1, max_length=2000)
+    locale: str = Field(default="", max_length=16)
+    contact_id: str | None = None  # the contact it was recorded with
+
+
 class ContactCorrected(Payload):
     field: Literal[CORRECTABLE]  # type: ignore[valid-type]
     value: str = Field(min_length=1, max_length=200)
@@ -109,6 +120,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "contact.logged": ContactLogged, "promise.created": PromiseCreated, "callback.scheduled": CallbackScheduled,
     "plan.submitted": PlanSubmitted, "checklist.completed": ChecklistCompleted,
     "customer.contact_corrected": ContactCorrected, "audit.recorded": AuditRecorded,
+    "message.requested": MessageRequested,
 }
 # Append-only records never conflict; these change what the collector saw, so a stale base is a conflict.
 VERSIONED = {"plan.submitted", "customer.contact_corrected"}
@@ -125,6 +137,7 @@ class Checks:
 
     pack: RulePack = default(default_factory=lambda: load_pack("cn"))
     clock: Callable[[], datetime] = _utc_now
+    gateway: Gateway = default(default_factory=RecordingGateway)  # where messages leave (server/gateway.py)
 
 
 # A domain field's name in a mutation, where the two differ.
@@ -170,6 +183,8 @@ def entry_errors(m: Mutation, payload: Payload, doc: dict[str, Any], checks: Che
             dialled = next((p["number"] for p in phones if p.get("reachable", True)), None)
             errors += validate_callback_hours(checks.pack, candidate_zones(zone, [dialled] if dialled else []),
                                               payload.at)
+    elif isinstance(payload, MessageRequested):
+        errors += _message_errors(payload, doc)
     elif isinstance(payload, PlanSubmitted):
         first = min(i.due_date for i in payload.instalments)
         errors += [FieldError("instalments", p.key, p.params) for p in check_first_due(first, today)]
@@ -303,6 +318,8 @@ def _apply(batch: _Batch, m: Mutation) -> dict[str, Any]:
                                             "detail": data})
     elif m.type == "customer.contact_corrected":
         _correct(doc, data, m.occurred_at.date())
+    elif m.type == "message.requested":
+        doc.setdefault("messages", []).append(_send(batch.checks, m, data, doc, batch.now))
     batch.bump(row)
     batch.record(m, row.version)
     return _result(m.id, "applied", row.version)
@@ -329,6 +346,31 @@ def _take_effect(doc: dict[str, Any], data: dict[str, Any], at: datetime) -> Non
             phone["reachable"] = True
             if not phone.get("last_reached_at") or datetime.fromisoformat(phone["last_reached_at"]) < at:
                 phone["last_reached_at"] = at.isoformat()
+
+
+def _message_errors(payload: MessageRequested, doc: dict[str, Any]) -> list[FieldError]:
+    """A message goes only to the customer's own number or address, on a channel they have not refused."""
+    customer = doc.get("customer", {})
+    known = [p.get("number") for p in customer.get("phones", [])] if payload.channel == "sms" else \
+        [e.get("address") for e in customer.get("emails", [])]
+    errors = [] if payload.to in known else [FieldError("to", "message.not_the_customers", {})]
+    if customer.get("consents", {}).get("channels", {}).get(payload.channel) is False:
+        errors.append(FieldError("channel", "check.no_consent", {"channel": payload.channel}))
+    return errors
+
+
+def _send(checks: Checks, m: Mutation, data: dict[str, Any], doc: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Record the message and hand it to the gateway, or hold it until the customer's allowed hours open (a push
+    may come long after the collector asked, and the hours hold when it leaves)."""
+    zone = doc.get("customer", {}).get("timezone") or "UTC"
+    zones = candidate_zones(zone, [data["to"]] if data["channel"] == "sms" else [])
+    message = {"id": m.id, "requested_at": m.occurred_at.isoformat(), "channel": data["channel"], "to": data["to"],
+               "template": data["template"], "body": data["body"], "status_at": now.isoformat(), "reason": ""}
+    if not window_open(checks.pack, zones, now):
+        return {**message, "status": "held", "send_at": next_window_open(checks.pack, zones, now).isoformat(),
+                "reason": checks.pack.hours.rule}
+    status, reason = checks.gateway.send({**message, "case_id": m.case_id, "locale": data["locale"]})
+    return {**message, "status": status, "reason": reason}
 
 
 def _correct(doc: dict[str, Any], data: dict[str, Any], day: date) -> None:

@@ -15,6 +15,7 @@ from collector_tui.storage.models import (
     Case,
     ChecklistRecord,
     ContactAttempt,
+    Message,
     PromiseToPay,
     RepaymentPlan,
 )
@@ -98,6 +99,21 @@ def add_promise(engine: Engine, case_id: str, *, at: datetime, due: date, amount
     row = {"made_at": at.isoformat(), "due_date": due.isoformat(), "amount": str(amount), "status": "outstanding",
            "origin": "local"}
     return _record(engine, "promise.created", case_id, at, payload, PromiseToPay.__table__, row)  # type: ignore[attr-defined]
+
+
+def request_message(engine: Engine, case_id: str, *, at: datetime, channel: str, to: str, template: str, body: str,
+                    locale: str, collector: str, number: str = "") -> list[str]:
+    """A message asked for: the contact it is (on its channel, outcome `message_left`) and the message itself, each
+    with its outbox entry, in one transaction. Returns [contact id, message id]."""
+    with write(engine) as conn:
+        payload, row = _contact_parts(at, channel, "message_left", "customer", number, 0, "", collector)
+        contact_id = _record_in(conn, "contact.logged", case_id, at, payload, ContactAttempt.__table__, row)  # type: ignore[attr-defined]
+        message = {"channel": channel, "to": to, "template": template, "body": body, "locale": locale,
+                   "contact_id": contact_id}
+        message_id = _record_in(conn, "message.requested", case_id, at, message, Message.__table__,  # type: ignore[attr-defined]
+                                {"requested_at": at.isoformat(), "channel": channel, "to": to, "template": template,
+                                 "body": body, "status": "requested", "origin": "local"})
+    return [contact_id, message_id]
 
 
 def submit_plan(engine: Engine, case_id: str, *, at: datetime, plan_type: str, detail: dict[str, Any]) -> str:

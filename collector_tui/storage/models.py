@@ -183,6 +183,25 @@ class RepaymentPlan(SQLModel, table=True):
     reason: str = ""  # the servicer's reason, given with the decision
 
 
+class Message(SQLModel, table=True):
+    """An SMS or e-mail: asked for here and waiting to be pushed (status "requested"), or as the server reports it."""
+
+    __table_args__ = (Index("ix_message_case_at", "case_id", "requested_at"),)
+
+    id: str = Field(primary_key=True)
+    case_id: str = case_fk()
+    requested_at: str
+    channel: str
+    to: str
+    template: str = ""
+    body: str = ""
+    status: str = "requested"  # requested | held | sent | delivered | failed | refused
+    status_at: str | None = None
+    send_at: str | None = None  # held until the customer's allowed hours open
+    reason: str = ""
+    origin: str = "server"
+
+
 class ChecklistRecord(SQLModel, table=True):
     """A completed compliance checklist around one contact."""
 

@@ -14,6 +14,7 @@ from collector_tui.storage.models import (
     Callback,
     ChecklistRecord,
     ContactAttempt,
+    Message,
     PromiseToPay,
     RepaymentPlan,
 )
@@ -25,6 +26,7 @@ LOCAL_TABLE = {
     "callback.scheduled": Callback.__table__,  # type: ignore[attr-defined]
     "plan.submitted": RepaymentPlan.__table__,  # type: ignore[attr-defined]
     "checklist.completed": ChecklistRecord.__table__,  # type: ignore[attr-defined]
+    "message.requested": Message.__table__,  # type: ignore[attr-defined]
 }
 
 

@@ -135,16 +135,31 @@ class PlanRow(NamedTuple):
     reason: str = ""
 
 
+class MessageRow(NamedTuple):
+    id: str
+    case_id: str
+    requested_at: str
+    channel: str
+    to: str
+    template: str
+    body: str
+    status: str
+    status_at: str | None
+    send_at: str | None
+    reason: str
+    origin: str
+
+
 # Table name -> its row, in the order a page is written (a case before the rows that refer to it).
 ROWS: dict[str, type[tuple[object, ...]]] = {
     "case": CaseRow, "customer": CustomerRow, "phone": PhoneRow, "loan": LoanRow, "scheduleitem": ScheduleRow,
     "payment": PaymentRow, "contactattempt": ContactRow, "promisetopay": PromiseRow, "callback": CallbackRow,
-    "repaymentplan": PlanRow,
+    "repaymentplan": PlanRow, "message": MessageRow,
 }
 # Replaced whole on every change of their case.
 CHILDREN = ("customer", "phone", "loan", "scheduleitem", "payment")
 # History tables hold local work too: the server's rows are replaced, local rows stay until the server has them.
-HISTORY = ("contactattempt", "promisetopay", "callback", "repaymentplan")
+HISTORY = ("contactattempt", "promisetopay", "callback", "repaymentplan", "message")
 # The case row is updated in place: replacing it would delete it and cascade to the case's local work.
 UPSERTED = frozenset({"case"})
 

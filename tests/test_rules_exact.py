@@ -1,0 +1,496 @@
+"""Each rule's whole answer, not only its verdict: the rule id, the message key and its parameters, the times it
+names, the checklist's items and the lead's figures, as docs/rules.md and shared/compliance.md state them. These
+are the fast tests that mutation testing (scripts/mutation) runs besides the boundaries in test_boundaries.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from collector_tui.domain.actions import FieldError, validate_callback, validate_contact
+from collector_tui.domain.checklist import checklist, missing
+from collector_tui.domain.contact_review import TeamCase, TeamContact, monthly_band, team_figures
+from collector_tui.domain.contact_rules import Decision, check_contact
+from collector_tui.domain.facts import CaseFacts, Contact, Phone, Promise, Suppression
+from collector_tui.domain.moment import active_suppressions, at_moment, dead_numbers
+from collector_tui.domain.money import format_money, parse_money, to_minor
+from collector_tui.domain.plans import deferral, reduction, reinstalment
+from collector_tui.domain.priority import NEVER, order, place_case, sort_bytes
+from collector_tui.domain.rules import Rules
+from collector_tui.policies import load_pack
+
+D = Decimal
+CN, US, UK = load_pack("cn"), load_pack("us-regf"), load_pack("uk-conc")
+SH, NY = ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York")
+MOBILE, OFFICE = "+8613800000000", "+8613911112222"
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=SH)
+
+
+def facts(**kw: object) -> CaseFacts:
+    f = CaseFacts(case_id="C-1", dpd=45, overdue_amount=D("1000"), currency="CNY", timezone="Asia/Shanghai",
+                  overdue_since=date(2026, 10, 13), phones=(Phone(MOBILE, True), Phone(OFFICE, True, type="work")),
+                  consents={"phone": True, "sms": True, "email": True})
+    return replace(f, **kw)  # type: ignore[arg-type]
+
+
+def sh(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=SH)
+
+
+# --- the contact check's whole decision ----------------------------------------------------------------------
+
+def test_an_allowed_call_holds_until_the_hours_close() -> None:
+    assert check_contact(CN, facts(), channel="phone", now=NOW) == Decision(True, holds_until=sh(27, 22))
+
+
+@pytest.mark.parametrize(("suppression", "channel", "rule", "params"), [
+    (Suppression("cease_requested", "sms", date(2026, 11, 20)), "sms", "CN-PIPL-CONSENT",
+     {"type": "cease_requested", "channel": "sms", "origin": "server", "since": "2026-11-20"}),
+    (Suppression("bankruptcy"), "visit", "CN-HOUSE-BANKRUPTCY",
+     {"type": "bankruptcy", "channel": "*", "origin": "server", "since": ""}),
+    (Suppression("deceased", origin="contact", since=date(2026, 11, 2)), "phone", "CN-PROHIBITED",
+     {"type": "deceased", "channel": "*", "origin": "contact", "since": "2026-11-02"}),
+])
+def test_a_suppression_names_its_rule_type_channel_origin_and_day(suppression: Suppression, channel: str, rule: str,
+                                                                 params: dict[str, object]) -> None:
+    d = check_contact(CN, facts(suppressions=(suppression,)), channel=channel, now=NOW)
+    assert d == Decision(False, rule, "check.suppressed", params)
+
+
+def test_a_cease_on_one_channel_leaves_the_others_and_an_unknown_type_blocks_nothing() -> None:
+    f = facts(suppressions=(Suppression("cease_requested", "sms"), Suppression("breathing_space")))
+    assert check_contact(CN, f, channel="phone", now=NOW).allowed  # cn has no breathing-space rule
+    assert check_contact(UK, replace(f, timezone="Europe/London"), channel="phone",
+                         now=datetime(2026, 11, 27, 10, tzinfo=ZoneInfo("Europe/London"))).rule == "UK-BREATHING"
+
+
+def test_a_recorded_outcome_suppresses_with_its_origin() -> None:
+    local = Contact(sh(26, 10), "phone", "cease_requested", local=True, scope="all")
+    d = check_contact(CN, facts(contacts=(local,)), channel="email", now=NOW)
+    assert d == Decision(False, "CN-PIPL-CONSENT", "check.suppressed",
+                         {"type": "cease_requested", "channel": "*", "origin": "local", "since": "2026-11-26"})
+    synced = replace(local, local=False, scope="")
+    d = check_contact(CN, facts(contacts=(synced,)), channel="phone", now=NOW)
+    assert d.params == {"type": "cease_requested", "channel": "phone", "origin": "contact", "since": "2026-11-26"}
+    assert check_contact(CN, facts(contacts=(synced,)), channel="sms", now=NOW).allowed
+
+
+def test_an_attorney_is_the_one_way_in_and_the_caps_do_not_count_it() -> None:
+    f = facts(suppressions=(Suppression("attorney"),),
+              contacts=tuple(Contact(sh(27, 9, i), "phone", "rpc") for i in range(3)))
+    assert check_contact(CN, f, channel="phone", now=NOW).rule == "CN-PROHIBITED"
+    assert check_contact(CN, f, channel="phone", now=NOW, target="attorney").allowed
+
+
+def test_a_dispute_lets_the_verification_through_only() -> None:
+    f = facts(suppressions=(Suppression("dispute"),))
+    assert check_contact(US, f, channel="email", now=NOW).rule == "US-DISPUTE"
+    assert check_contact(US, f, channel="email", now=NOW, disposition="verification_sent").allowed
+    assert check_contact(US, f, channel="email", now=NOW, disposition="rpc").rule == "US-DISPUTE"
+
+
+def test_the_work_number_after_no_calls_at_work() -> None:
+    f = facts(timezone="America/New_York", phones=(Phone("+12125550100", True), Phone("+12125550199", True, type="work")),
+              suppressions=(Suppression("workplace_prohibited", origin="contact"),))
+    at = datetime(2026, 11, 27, 10, tzinfo=NY)
+    d = check_contact(US, f, channel="phone", now=at, number="+12125550199")
+    assert d == Decision(False, "US-WORKPLACE", "check.workplace", {"origin": "contact"})
+    assert check_contact(US, f, channel="phone", now=at, number="+12125550100").allowed
+    assert check_contact(US, f, channel="phone", now=at).allowed  # the home number is the one dialled
+    assert check_contact(US, f, channel="sms", now=at, number="+12125550199").allowed
+    only_work = replace(f, phones=(Phone("+12125550100", False), Phone("+12125550199", True, type="work")))
+    assert check_contact(US, only_work, channel="phone", now=at).rule == "US-WORKPLACE"
+    none_reachable = replace(f, phones=(Phone("+12125550199", False, type="work"),))
+    assert check_contact(US, none_reachable, channel="phone", now=at).allowed
+    assert check_contact(CN, replace(f, timezone="Asia/Shanghai"), channel="phone", now=NOW,
+                         number="+12125550199").rule != "US-WORKPLACE"  # cn has no such rule
+
+
+def test_a_dead_number_and_no_number_left() -> None:
+    wrong = Contact(sh(26, 10), "phone", "wrong_number", number=MOBILE)
+    d = check_contact(CN, facts(contacts=(wrong,)), channel="phone", now=NOW, number=MOBILE)
+    assert d == Decision(False, "CN-HOUSE-DEAD-NUMBER", "check.dead_number", {"outcome": "wrong_number"})
+    assert check_contact(CN, facts(contacts=(wrong,)), channel="phone", now=NOW).allowed  # the office is left
+    both = (wrong, Contact(sh(26, 11), "phone", "invalid_number", number=OFFICE))
+    assert check_contact(CN, facts(contacts=both), channel="phone", now=NOW) == Decision(
+        False, "CN-HOUSE-DEAD-NUMBER", "check.no_number", {})
+    assert check_contact(CN, facts(contacts=both), channel="sms", now=NOW).allowed
+    bare = replace(CN, suppressions={k: v for k, v in CN.suppressions.items() if k != "wrong_number"})
+    assert check_contact(bare, facts(contacts=both), channel="phone", now=NOW).rule == "HOUSE-DEAD-NUMBER"
+
+
+def test_the_last_word_on_a_number_wins() -> None:
+    back = (Contact(sh(20, 10), "phone", "wrong_number", number=MOBILE), Contact(sh(21, 10), "phone", "rpc", number=MOBILE))
+    assert dead_numbers(facts(contacts=back)) == {}
+    assert dead_numbers(facts(contacts=back[::-1])) == {MOBILE: "wrong_number"}
+    sms = (Contact(sh(20, 10), "sms", "wrong_number", number=MOBILE),)
+    assert dead_numbers(facts(contacts=sms)) == {}
+    third = (Contact(sh(20, 10), "phone", "wrong_number", number=MOBILE),
+             Contact(sh(21, 10), "phone", "third_party", target="third_party", number=MOBILE))
+    assert dead_numbers(facts(contacts=third)) == {MOBILE: "wrong_number"}
+
+
+def test_at_the_moment_a_reached_number_is_reachable_with_its_latest_time() -> None:
+    old = datetime(2026, 11, 1, 2, tzinfo=timezone.utc)
+    f = facts(phones=(Phone(MOBILE, False, last_reached_at=old), Phone(OFFICE, True, last_reached_at=old)),
+              contacts=(Contact(sh(20, 10), "phone", "rpc", number=MOBILE),
+                        Contact(sh(21, 10), "phone", "promise_to_pay", number=MOBILE),
+                        Contact(sh(22, 10), "phone", "no_answer", number=OFFICE)))
+    moved = at_moment(f, date(2026, 11, 27))
+    assert moved.phones == (Phone(MOBILE, True, last_reached_at=sh(21, 10)), Phone(OFFICE, True, last_reached_at=old))
+    later_on_file = replace(f, phones=(Phone(MOBILE, True, last_reached_at=sh(25, 10)),))
+    assert at_moment(later_on_file, date(2026, 11, 27)).phones == (Phone(MOBILE, True, last_reached_at=sh(25, 10)),)
+    dead = replace(f, contacts=(Contact(sh(22, 10), "phone", "invalid_number", number=OFFICE),))
+    assert at_moment(dead, date(2026, 11, 27)).phones[1] == Phone(OFFICE, False, last_reached_at=old)
+    same = facts(dpd=45, overdue_since=date(2026, 10, 13))
+    assert at_moment(same, date(2026, 11, 27)) is same  # nothing moved: the same facts
+
+
+def test_suppressions_from_contacts_and_their_lifts() -> None:
+    dispute = Contact(datetime(2026, 11, 20, 2, tzinfo=timezone.utc), "phone", "dispute", local=True)
+    lift = Suppression("dispute", lifted_at=date(2026, 11, 21), reason="verified")
+    [s] = active_suppressions(facts(contacts=(dispute,)))
+    assert s == Suppression("dispute", None, date(2026, 11, 20), origin="local")
+    assert active_suppressions(facts(contacts=(dispute,), suppressions=(lift,))) == ()
+    email_lift = Suppression("cease_requested", "email", lifted_at=date(2026, 11, 30))
+    ceased = (Suppression("cease_requested", "sms", date(2026, 11, 1)),)
+    assert active_suppressions(facts(suppressions=ceased + (email_lift,))) == ceased  # another channel's lift
+    any_lift = Suppression("cease_requested", None, lifted_at=date(2026, 11, 30))
+    assert active_suppressions(facts(suppressions=ceased + (any_lift,))) == ()
+    undated = (Suppression("bankruptcy"), Suppression("bankruptcy", lifted_at=date(2020, 1, 1)))
+    assert active_suppressions(facts(suppressions=undated)) == ()  # a lift ends one of unknown start
+
+
+def test_consent_refused_for_a_channel() -> None:
+    d = check_contact(CN, facts(consents={"phone": True, "email": False}), channel="email", now=NOW)
+    assert d == Decision(False, "CN-PIPL-CONSENT", "check.no_consent", {"channel": "email"})
+    assert check_contact(CN, facts(consents={}), channel="email", now=NOW).allowed  # not asked is not refused
+
+
+def test_third_parties_when_every_number_is_unreachable() -> None:
+    f = facts(phones=(Phone(MOBILE, False), Phone(OFFICE, False)))
+    assert check_contact(CN, f, channel="phone", now=NOW, target="third_party").allowed
+    half = facts(phones=(Phone(MOBILE, False), Phone(OFFICE, True)))
+    assert check_contact(CN, half, channel="phone", now=NOW, target="third_party") == Decision(
+        False, "CN-THIRD-PARTY", "check.third_party", {"failures": 0, "needed": 3})
+    assert check_contact(CN, facts(phones=()), channel="phone", now=NOW, target="third_party").rule == "CN-THIRD-PARTY"
+    assert check_contact(UK, replace(half, timezone="Europe/London"), channel="phone", target="third_party",
+                         now=datetime(2026, 11, 27, 10, tzinfo=ZoneInfo("Europe/London"))).allowed  # no such rule
+
+
+def test_outside_the_hours_the_decision_names_the_window_and_every_zone() -> None:
+    f = facts(timezone="America/New_York", phones=(Phone("+13105550123", True),))
+    d = check_contact(US, f, channel="phone", now=datetime(2026, 11, 27, 9, tzinfo=NY))
+    assert d == Decision(False, "US-HOURS", "check.hours",
+                         {"start": "08:00", "end": "21:00", "zones": "America/New_York, America/Los_Angeles"},
+                         datetime(2026, 11, 27, 11, tzinfo=NY))
+
+
+def test_of_several_caps_the_latest_reopening_is_named() -> None:
+    # Six reached contacts this month (monthly cap, until 1 December) and three connected calls today (until
+    # tomorrow): the answer is the monthly cap, the later of the two.
+    contacts = tuple(Contact(sh(2 + 4 * i, 10), "sms", "message_left") for i in range(3)) + tuple(
+        Contact(sh(27, 8, i), "phone", "rpc") for i in range(3))
+    d = check_contact(CN, facts(contacts=contacts), channel="phone", now=sh(27, 9))
+    assert (d.rule, d.next_allowed_at) == ("CN-MONTHLY", datetime(2026, 12, 1, 8, tzinfo=SH))
+    assert d.params == {"count": 6, "max": 6}
+
+
+def test_future_contacts_are_not_counted_yet() -> None:
+    later = tuple(Contact(sh(27, 15, i), "phone", "rpc") for i in range(3))
+    assert check_contact(CN, facts(contacts=later), channel="phone", now=sh(27, 9)).allowed
+
+
+def test_unanswered_calls_to_any_number_when_none_is_named() -> None:
+    f = facts(contacts=tuple(Contact(sh(27, 8, i), "phone", "no_answer", number=MOBILE) for i in range(6)))
+    assert check_contact(CN, f, channel="phone", now=sh(27, 9)).rule == "CN-UNANSWERED"
+    unnamed = facts(contacts=tuple(Contact(sh(27, 8, i), "phone", "no_answer") for i in range(6)))
+    assert check_contact(CN, unnamed, channel="phone", now=sh(27, 9), number=OFFICE).rule == "CN-UNANSWERED"
+    texts = facts(contacts=tuple(Contact(sh(27, 8, i), "phone", "no_answer", number=MOBILE) for i in range(6)))
+    assert check_contact(CN, texts, channel="sms", now=sh(27, 9)).allowed
+
+
+def test_naive_times_are_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        check_contact(CN, facts(), channel="phone", now=datetime(2026, 11, 27, 10))
+
+
+# --- the checklist (shared/compliance.md, "The call checklist") ----------------------------------------------
+
+def items(*args: object, **kw: object) -> list[tuple[str, str, bool, bool]]:
+    return [(i.id, i.phase, i.required, i.auto) for i in checklist(*args, **kw)]  # type: ignore[arg-type]
+
+
+def test_the_checklist_of_a_conversation_on_the_phone() -> None:
+    assert items(CN, "phone", "customer", "rpc") == [
+        ("hours_limits", "before", True, True), ("consent", "before", True, True),
+        ("right_party", "during", True, False), ("identified", "during", True, False),
+        ("recording", "during", True, False), ("no_prohibited", "during", True, False)]
+
+
+def test_the_checklist_of_an_unanswered_call_asks_nothing_during_it() -> None:
+    assert items(CN, "phone", "customer", "no_answer") == [
+        ("hours_limits", "before", True, True), ("consent", "before", True, True),
+        ("right_party", "during", False, False), ("identified", "during", False, False),
+        ("recording", "during", False, False), ("no_prohibited", "during", False, False)]
+
+
+@pytest.mark.parametrize("channel", ["sms", "email", "app", "visit"])
+def test_every_message_and_visit_is_free_of_prohibited_content(channel: str) -> None:
+    got = {i[0]: i[2] for i in items(CN, channel, "customer", "message_left")}
+    assert got["no_prohibited"] and not got["recording"] and not got["identified"]
+
+
+def test_a_third_party_never_hears_of_the_debt_and_an_attorney_may() -> None:
+    third = items(CN, "phone", "third_party", "third_party")
+    assert ("no_debt_disclosed", "during", True, False) in third and ("right_party", "during", False, False) in third
+    assert "no_debt_disclosed" not in [i[0] for i in items(CN, "phone", "attorney", "rpc")]
+
+
+def test_pack_and_outcome_items() -> None:
+    assert ("limited_content", "during", True, False) in items(US, "phone", "customer", "voicemail")
+    assert "limited_content" not in [i[0] for i in items(CN, "phone", "customer", "voicemail")]
+    for disposition in ("dispute", "hardship", "complaint", "cease_requested"):
+        assert ("recorded_in_note", "after", True, False) in items(CN, "phone", "customer", disposition)
+    assert "recorded_in_note" not in [i[0] for i in items(CN, "phone", "customer", "refused")]
+    assert ("forbearance_offered", "after", True, False) in items(UK, "phone", "customer", "hardship")
+    assert "forbearance_offered" not in [i[0] for i in items(CN, "phone", "customer", "hardship")]
+    assert "forbearance_offered" not in [i[0] for i in items(UK, "phone", "customer", "complaint")]
+    assert ("opt_out_line", "during", True, False) in items(US, "sms", "customer", "message_left")
+    assert ("opt_out_line", "during", True, False) in items(US, "email", "customer", "message_left")
+    assert "opt_out_line" not in [i[0] for i in items(US, "phone", "customer", "rpc")]
+    assert "opt_out_line" not in [i[0] for i in items(CN, "sms", "customer", "message_left")]
+    assert ("time_barred_disclosure", "during", True, False) in items(US, "phone", "customer", "rpc", time_barred=True)
+    assert "time_barred_disclosure" not in [i[0] for i in items(US, "phone", "customer", "no_answer", time_barred=True)]
+
+
+def test_an_outcome_is_saved_only_with_every_required_item_ticked() -> None:
+    listed = checklist(CN, "phone", "customer", "dispute")
+    assert missing(listed, {}) == ["hours_limits", "consent", "right_party", "identified", "recording",
+                                   "no_prohibited", "recorded_in_note"]
+    ticked = {i.id: True for i in listed}
+    assert missing(listed, ticked) == []
+    assert missing(listed, {**ticked, "recording": False}) == ["recording"]
+    unanswered = checklist(CN, "phone", "customer", "no_answer")
+    assert missing(unanswered, {"hours_limits": True, "consent": True}) == []
+
+
+# --- the lead's figures ---------------------------------------------------------------------------------------
+
+END = date(2026, 11, 27)
+
+
+def contact(collector: str, case_id: str, age: int, disposition: str = "rpc", count: int = 1, channel: str = "phone",
+            target: str = "customer", hour: int = 10) -> TeamContact:
+    return TeamContact(collector, case_id, END - timedelta(days=age), hour, channel, disposition, target, count)
+
+
+def test_team_figures_per_collector() -> None:
+    cases = [TeamCase("C-1", "a", 40, date(2026, 10, 1), datetime(2026, 10, 3, tzinfo=timezone.utc), 2, 1),
+             TeamCase("C-2", "a", 20, date(2026, 11, 1), None, 0, 3),
+             TeamCase("C-3", "a", 10, date(2026, 11, 17), None),
+             TeamCase("C-4", "b", 50, date(2026, 10, 1), datetime(2026, 10, 30, tzinfo=timezone.utc), 1, 0),
+             TeamCase("C-9", "nobody", 50, None, None, 5, 5)]
+    contacts = [contact("a", "C-1", 0, count=7), contact("a", "C-1", 3, "no_answer", 4),
+                contact("a", "C-2", 10, "message_left", 1, "sms"), contact("a", "C-3", 2, hour=23),
+                contact("a", "C-3", 2, "rpc", 2, target="third_party"),
+                contact("b", "C-4", 8, "promise_to_pay", 4), contact("b", "C-4", 40, "rpc", 9),
+                contact("nobody", "C-9", 1, count=50)]
+    a, b = team_figures([("a", "Ann", 3), ("b", "Bo", 1)], cases, contacts, END, CN)
+    assert (a.id, a.name, a.cases) == ("a", "Ann", 3)
+    assert (a.contacts_7d, a.contacts_30d, b.contacts_7d, b.contacts_30d) == (14, 15, 0, 4)
+    # C-3 is still in its golden window (new: no floor); C-4's window was missed before the 30 days began.
+    assert (a.over_cap, a.under_floor, a.golden_misses, b.over_cap, b.under_floor, b.golden_misses) == (
+        ["C-1"], ["C-2"], ["C-2"], [], [], [])
+    assert (a.outside_hours, b.outside_hours) == (1, 0)
+    assert (a.promises_kept, a.promises_broken, b.promises_kept, b.promises_broken) == (2, 4, 1, 0)
+    # Reached contacts of the cases judged by the band: C-1 7, C-2 1 (C-3 is new).
+    assert (a.per_case_median, a.per_case_p25, a.per_case_p75) == (4.0, 2.5, 5.5)
+    assert (b.per_case_median, b.per_case_p25, b.per_case_p75) == (4.0, 4.0, 4.0)
+    # Phone conversations with the debtor over phone attempts to the debtor (the third party's call is neither).
+    assert a.rpc_rate == (7 + 1) / (7 + 4 + 1) and b.rpc_rate == 1.0 and (a.right_party, a.phone_attempts) == (8, 12)
+    assert a.per_day[29] == 7 and a.per_day[26] == 4 and a.per_day[27] == 3 and a.per_day[19] == 1 and sum(a.per_day) == 15
+    assert b.per_day[21] == 4 and sum(b.per_day) == 4
+
+
+def test_a_collector_without_contacts_or_cases() -> None:
+    [c] = team_figures([("c", "Cy", 0)], [], [], END, CN)
+    assert (c.contacts_7d, c.contacts_30d, c.per_case_median, c.rpc_rate, c.per_day) == (0, 0, 0.0, 0.0, [0] * 30)
+
+
+def test_the_monthly_band_is_the_packs_or_the_decks() -> None:
+    assert monthly_band(CN) == (3, 6)
+    assert monthly_band(US) == (3, 6) and monthly_band(US, (1, 2)) == (1, 2)
+
+
+# --- the queue's order and reasons ----------------------------------------------------------------------------
+
+def queued(f: CaseFacts, now: datetime = NOW):  # type: ignore[no-untyped-def]
+    return place_case(f, now, Rules(pack=CN))
+
+
+def contacted(**kw: object) -> CaseFacts:
+    return facts(contacts=(Contact(sh(1, 10), "sms", "message_left"),), **kw)
+
+
+def test_a_promise_due_today_and_a_broken_one_not_followed_up() -> None:
+    due = Promise(sh(20, 10), date(2026, 11, 27), D("500.00"), "outstanding")
+    p = queued(contacted(promises=(due,)))
+    assert (p.group, p.reason, p.params) == ("promise", "queue.reason.promise_due", {"amount": "500.00", "date": "2026-11-27"})
+    lapsed = Promise(sh(10, 10), date(2026, 11, 20), D("300.00"), "outstanding")
+    p = queued(contacted(promises=(lapsed,)))
+    assert (p.reason, p.params) == ("queue.reason.promise_broken", {"amount": "300.00", "date": "2026-11-20"})
+    followed = facts(promises=(lapsed,), contacts=(Contact(sh(21, 10), "phone", "no_answer"),))
+    assert queued(followed).group == "rest"
+    same_day = facts(promises=(lapsed,), contacts=(Contact(sh(20, 12), "phone", "rpc"),))
+    assert queued(same_day).group == "promise"  # a contact on the day it was due is not a follow-up
+    kept = Promise(sh(10, 10), date(2026, 11, 20), D("300.00"), "kept")
+    assert queued(contacted(promises=(kept,))).group == "rest"
+    newest = (Promise(sh(1, 10), date(2026, 11, 5), D("100"), "broken"), Promise(sh(6, 10), date(2026, 11, 12), D("200"), "broken"))
+    assert queued(contacted(promises=newest)).params == {"amount": "200", "date": "2026-11-12"}
+
+
+def test_callbacks_due_today_earliest_first_and_the_rest() -> None:
+    cbs = (sh(27, 16), sh(27, 11, 30), sh(28, 9))
+    p = queued(contacted(callbacks=cbs), sh(27, 11, 20))
+    assert (p.group, p.reason, p.params) == ("callback", "queue.reason.callback", {"at": "11:30"})
+    assert queued(contacted(callbacks=cbs), sh(27, 10)).group == "rest"  # not yet a quarter of an hour before
+    p = queued(contacted())
+    assert (p.group, p.reason, p.params) == ("rest", "queue.reason.rest", {"stage": 3, "tier": "A", "amount": "1000"})
+
+
+def test_a_blocked_case_says_which_rule_until_when_and_what_it_would_be() -> None:
+    p = queued(contacted(), sh(27, 23))
+    assert (p.group, p.callable, p.blocked_by, p.next_allowed_at, p.reason) == (
+        "blocked", False, "CN-HOURS", sh(28, 8), "check.hours")
+    assert p.params == {"start": "08:00", "end": "22:00", "zones": "Asia/Shanghai", "then": "queue.reason.rest"}
+    assert p.valid_until == sh(28, 0)  # the customer's day turns first
+    ceased = queued(contacted(suppressions=(Suppression("cease_requested"),)))
+    assert (ceased.next_allowed_at, ceased.valid_until) == (None, sh(28, 0))
+    assert sort_bytes(ceased.sort_key[:2]) == sort_bytes((4, NEVER))
+
+
+def test_a_placement_holds_until_the_hours_close_or_the_day_turns() -> None:
+    p = queued(contacted(), sh(27, 10))
+    assert (p.valid_until, p.callable, p.blocked_by, p.next_allowed_at) == (sh(27, 22), True, None, None)
+    assert (p.case_id, p.stage, p.dpd, p.risk_level) == ("C-1", 3, 45, "high")
+    us = place_case(replace(contacted(), timezone="America/New_York", phones=(Phone("+12125550123", True),)),
+                    datetime(2026, 11, 27, 23, tzinfo=NY), Rules(pack=US))
+    assert us.valid_until == datetime(2026, 11, 28, 0, tzinfo=NY)
+
+
+def test_the_order_of_the_rest_stage_tier_amount_and_the_id() -> None:
+    rest = [contacted(case_id="C-a", dpd=20, overdue_since=date(2026, 11, 7)),
+            contacted(case_id="C-b", overdue_amount=D("900")),
+            contacted(case_id="C-c", overdue_amount=D("900.5")),
+            contacted(case_id="C-d", dpd=95, overdue_since=date(2026, 8, 24)),
+            facts(case_id="C-e", dpd=10, overdue_since=date(2026, 11, 17),
+                  contacts=(Contact(sh(18, 10), "sms", "message_left"),)),
+            contacted(case_id="C-f", active_lenders=9, emergency_contacts=0, monthly_income=(D("1"), D("100"))),
+            contacted(case_id="C-g", overdue_amount=D("900"))]
+    placed = order([queued(f) for f in rest])
+    assert [p.case_id for p in placed] == ["C-f", "C-c", "C-b", "C-g", "C-a", "C-e", "C-d"]
+
+
+def test_sort_bytes_order_is_the_keys_order() -> None:
+    keys = [(0, D("-5")), (0, D("0")), (0, D("0.0001")), (0, D("1234.5")), (0, 70000), (1, 2), (1, 65535)]
+    assert sorted(keys, key=sort_bytes) == keys
+    moments = [datetime(1969, 12, 31, tzinfo=timezone.utc), datetime(1970, 1, 1, tzinfo=timezone.utc),
+               datetime(2026, 11, 27, 1, 0, 0, 1000, tzinfo=timezone.utc), NEVER]
+    assert sorted(moments[::-1], key=lambda m: sort_bytes((m,))) == moments
+    assert sort_bytes((date(2026, 11, 27),)) < sort_bytes((date(2026, 11, 28),))
+    assert sort_bytes(("C-1",)) < sort_bytes(("C-2",)) and sort_bytes((True,)) != sort_bytes((1,))
+    assert sort_bytes((7,)) == b"\x01\x00\x07" and sort_bytes(("C",)) == b"\x05C"
+    assert sort_bytes((date(1, 1, 2),)) == b"\x04\x00\x00\x00\x02"
+    assert sort_bytes((D("1"),)) == b"\x02" + (10**4 + (1 << 62)).to_bytes(8, "big")
+    assert sort_bytes((datetime(1970, 1, 1, 0, 0, 1, tzinfo=timezone.utc),)) == b"\x03" + (1000 + (1 << 62)).to_bytes(8, "big")
+
+
+# --- plans: the whole preview ---------------------------------------------------------------------------------
+
+INCOME = [D("8000")] * 3
+
+
+def test_a_reinstalment_preview() -> None:
+    plan = reinstalment(D("1000.00"), 3, date(2027, 1, 31), income=INCOME, today=date(2026, 11, 27))
+    assert (plan.type, plan.currency, plan.restructured, plan.waived, plan.messages, plan.ok) == (
+        "reinstalment", "CNY", D("1000.00"), D(0), (), True)
+    assert [(i.seq, i.due_date, i.amount) for i in plan.instalments] == [
+        (1, date(2027, 1, 31), D("333.34")), (2, date(2027, 2, 28), D("333.33")), (3, date(2027, 3, 31), D("333.33"))]
+    assert [m.key for m in reinstalment(D("1000"), 0, date(2027, 1, 5)).messages] == ["plan.months_min"]
+    assert reinstalment(D("1000"), 0, date(2027, 1, 5)).instalments == ()
+
+
+def test_a_deferral_preview() -> None:
+    plan = deferral([(date(2026, 12, 5), D("400")), (date(2026, 11, 5), D("300"))], 2, income=INCOME)
+    assert (plan.type, plan.restructured, plan.waived, plan.ok) == ("deferral", D("700"), D(0), True)
+    assert [(i.seq, i.due_date, i.amount) for i in plan.instalments] == [
+        (1, date(2027, 1, 5), D("300")), (2, date(2027, 2, 5), D("400"))]
+    assert [m.key for m in deferral([], 0).messages] == ["plan.months_min"]
+    assert deferral([(date(2026, 12, 5), D("50"))], 1).messages[0].key == "plan.no_income"
+    assert deferral([(date(2026, 12, 5), D("50"))], 1, currency="USD").currency == "USD"
+
+
+def test_a_reduction_preview() -> None:
+    plan = reduction(D("1000"), D("200"), D("0.25"), 2, date(2026, 12, 5), income=INCOME, currency="USD")
+    assert (plan.type, plan.currency, plan.restructured, plan.waived, plan.total, plan.ok) == (
+        "reduction", "USD", D("1000"), D("50.00"), D("950.00"), True)
+    assert [i.amount for i in plan.instalments] == [D("475.00"), D("475.00")]
+    greedy = reduction(D("1000"), D("200"), D("0.60"), 2, date(2026, 12, 5), income=INCOME,
+                       today=date(2026, 12, 6))
+    assert [(m.level, m.key) for m in greedy.messages] == [("error", "plan.max_waiver"), ("error", "plan.first_due_past")]
+
+
+def test_plan_messages_name_the_figures() -> None:
+    [m] = reinstalment(D("12000"), 2, date(2026, 12, 5), income=INCOME).messages
+    assert (m.level, m.key, m.params) == ("error", "plan.unaffordable", {"amount": "6000.00", "cap": "4000.00", "share": 50})
+    [m] = reinstalment(D("1000"), 2, date(2026, 12, 5)).messages
+    assert (m.level, m.key, m.params) == ("warning", "plan.no_income", {})
+    [m] = deferral([(date(2026, 12, 5), D("100"))], 7, income=INCOME).messages
+    assert (m.level, m.key, m.params) == ("error", "plan.max_extension", {"months": 7, "max": 6})
+
+
+# --- values the collector enters ------------------------------------------------------------------------------
+
+def test_every_bad_contact_value_is_named() -> None:
+    errors = validate_contact("pigeon", "shouted", "neighbour", "long", "x" * 2001)
+    assert [e.field for e in errors] == ["channel", "disposition", "target", "duration_s", "note"]
+    assert errors[0] == FieldError("channel", "form.choose_one", {"choices": "phone, sms, email, app, visit"})
+    assert errors[2] == FieldError("target", "form.choose_one", {"choices": "customer, third_party, attorney"})
+    assert errors[1].key == "form.choose_one" and str(errors[1].params["choices"]).startswith("rpc, third_party, ")
+    assert validate_contact("phone", "third_party", "customer", 0, "") == [
+        FieldError("disposition", "form.third_party_target", {})]
+    assert validate_contact("phone", "third_party", "third_party", 0, "") == []
+    assert [e.field for e in validate_contact("phone", "rpc", "customer", True, "")] == ["duration_s"]
+    assert [e.field for e in validate_contact("phone", "rpc", "customer", 1.5, "")] == ["duration_s"]
+
+
+def test_a_callback_after_now() -> None:
+    assert validate_callback(NOW, NOW) == [FieldError("at", "form.callback_past", {})]
+    assert validate_callback(NOW + timedelta(seconds=1), NOW) == []
+
+
+# --- money ------------------------------------------------------------------------------------------------------
+
+def test_money_in_minor_units() -> None:
+    assert parse_money("2450.205") == D("2450.21") and parse_money("2450.204") == D("2450.20")
+    assert parse_money(1500, "JPY") == D("1500") and parse_money("1500.5", "JPY") == D("1501")
+    assert parse_money(D("1.005"), "XYZ") == D("1.01")  # an unknown currency has two decimals
+    assert to_minor(D("2450.20")) == 245020 and to_minor(D("1500"), "JPY") == 1500 and to_minor(D("1.5"), "USD") == 150
+    assert format_money("1916.675", "USD") == "$1,916.68"
+    assert format_money(D("1234567"), "JPY") == "JPY 1,234,567"
+    assert format_money("12.5", "GBP") == "£12.50" and format_money("0", "EUR") == "€0.00"
+    assert format_money("9", "XYZ") == "XYZ 9.00"
+    for bad in ("abc", "NaN", "Infinity", "-inf", ""):
+        with pytest.raises(ValueError, match="not an amount"):
+            parse_money(bad)
+
+
+def test_time_on_the_customers_clock() -> None:
+    # Unused helper kept honest: sh() builds Shanghai times.
+    assert sh(27, 10) == datetime.combine(date(2026, 11, 27), time(10), SH)

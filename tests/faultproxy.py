@@ -3,16 +3,16 @@
 It counts HTTP requests as they pass and asks `plan(n)` what to do with the n-th: None forwards it;
 "cut" forwards the request and only the first `cut_after` bytes of the answer; "drop_before" closes
 the connection before the server sees the request; "drop_after" lets the server act, then drops the
-answer; "delay" holds the request past the client's timeout; "500", "429", "401", "403", "404" and "422"
-answer for the server; "trickle" lets the server act and passes its headers on at once, then its body one
-byte every `trickle_every` seconds (each read returns in time; only a deadline on the whole request stops it).
+answer; "delay" holds the request until the client gives up on it (its timeout closes the connection), then lets
+the server act on it and drops the answer, so the client always times out, however slow the machine; "500",
+"429", "401", "403", "404" and "422" answer for the server; "trickle" lets the server act and passes its headers
+on at once, then its body one byte every `trickle_every` seconds (each read returns in time; only a deadline on the whole request stops it).
 """
 
 from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 
@@ -37,11 +37,10 @@ CANNED = {
 
 class FaultProxy:
     def __init__(self, upstream_port: int, should_cut: Callable[[int], bool] | None = None, cut_after: int = 300, *,
-                 plan: Callable[[int], str | None] | None = None, delay: float = 2.0, trickle_every: float = 0.2) -> None:
+                 plan: Callable[[int], str | None] | None = None, trickle_every: float = 0.2) -> None:
         self.upstream_port = upstream_port
         self.plan = plan or (lambda n: "cut" if should_cut and should_cut(n) else None)
         self.cut_after = cut_after
-        self.delay = delay
         self.trickle_every = trickle_every
         self.requests = 0
         self.faults: Counter[str] = Counter()
@@ -97,7 +96,10 @@ class FaultProxy:
                         client.sendall(CANNED[fault])
                         break
                     if fault == "delay":
-                        time.sleep(self.delay)
+                        while client.recv(65536):  # until the client closes the connection: its timeout
+                            pass
+                        upstream.sendall(data)
+                        break
                 upstream.sendall(data)
         except OSError:
             pass
@@ -128,7 +130,7 @@ class FaultProxy:
                     # The previous answer was read in full before this request went out (HTTP/1.1).
                     client.sendall(data[: self.cut_after])
                     break
-                if fault == "drop_after":
+                if fault in ("drop_after", "delay"):
                     break
                 client.sendall(data)
         except OSError:

@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 import os
 import random
+import selectors
 import signal
 import subprocess
+import sys
 import threading
-import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select, text
 from sqlmodel import Session
 
@@ -33,6 +35,7 @@ from tests.faultproxy import FaultProxy
 
 AT = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
 FAST = Backoff(base=0.01, cap=0.05, tries=3)
+HELD = [sys.executable, "-m", "tests.held_sync"]  # collector-tui, held where a test kills it (tests/held_sync.py)
 
 
 def record_many(engine, count: int, seed: int = 1) -> list[str]:  # type: ignore[no-untyped-def]
@@ -88,25 +91,36 @@ def test_kill_9_at_many_points_over_push_and_pull(make_server, tmp_path) -> None
         engine.dispose()
 
     new_work(0)
-    started = time.monotonic()
-    subprocess.run([*CLI, "sync"], env=env, capture_output=True, timeout=120, check=True)
-    full = time.monotonic() - started  # one whole push-and-pull, start-up included
+    # One whole push-and-pull, counting its write transactions: the points a kill may land on.
+    counted = subprocess.run([*HELD, "sync"], env=env, capture_output=True, text=True, timeout=120, check=True)
+    writes = int(counted.stdout.rsplit("writes ", 1)[1])
     rng = random.Random(20261127)
     phases: Counter[str] = Counter()
-    kills = 0
-    for round_no in range(1, 25):
+    for round_no in range(1, 13):
         new_work(round_no)
-        proc = subprocess.Popen([*CLI, "sync"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.35, 0.95) * full)
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
-            kills += 1
-        proc.wait(timeout=30)
+        # Every third round dies after the server applied the push and before the answer was recorded; the
+        # others inside a write transaction, before its commit: the process says when it is there.
+        hold = "push" if round_no % 3 == 1 else f"write:{rng.randint(1, writes)}"
+        proc = subprocess.Popen([*HELD, "sync"], env={**env, "HOLD": hold}, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True)
+        assert proc.stdout is not None
+        with selectors.DefaultSelector() as sel:
+            sel.register(proc.stdout, selectors.EVENT_READ)
+            ready = sel.select(timeout=120)  # a bound for a broken run, not a wait: "held" comes, or EOF
+        assert ready and proc.stdout.readline() == "held\n", (hold, proc.poll())
+        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.wait(timeout=30) == -signal.SIGKILL
+        proc.stdout.close()
         engine = open_engine(home / "cache.db")
-        phases["push" if outbox.entries(engine) else "pull"] += 1
+        pending = outbox.entries(engine)
+        with engine.connect() as conn:
+            assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
         engine.dispose()
-    assert kills >= 20, (kills, full)
-    assert phases["push"] >= 2 and phases["pull"] >= 2, phases
+        if hold == "push":
+            # Applied on the server, unknown here: every entry is still pending, to be answered duplicate.
+            assert len(pending) >= 150, len(pending)
+        phases["push" if pending else "pull"] += 1
+    assert phases["push"] >= 4 and phases["pull"] >= 2, phases
     done = subprocess.run([*CLI, "sync"], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     engine = open_engine(home / "cache.db")
@@ -119,7 +133,8 @@ def test_a_lossy_network_converges_with_nothing_lost_or_doubled(make_server, cac
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     rng = random.Random(7)
     kinds = ["drop_before", "drop_after", "delay", "cut", "500", "429"]
-    proxy = FaultProxy(server.port, plan=lambda n: rng.choice(kinds) if rng.random() < 0.4 else None, delay=1.0)
+    # "delay" holds a request until the client's own timeout gives up on it, then lets the server act on it.
+    proxy = FaultProxy(server.port, plan=lambda n: rng.choice(kinds) if rng.random() < 0.4 else None)
     token = server.token()
     ids: list[str] = []
     try:
@@ -145,25 +160,30 @@ def test_a_lossy_network_converges_with_nothing_lost_or_doubled(make_server, cac
 
 def test_the_server_restarted_in_the_middle_of_a_sync(server, cache) -> None:  # type: ignore[no-untyped-def]
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
-    ids = record_many(cache, 3000, seed=3)
+    ids = record_many(cache, 450, seed=3)
     token = server.token()
-    errors: list[Exception] = []
+    down = threading.Event()
 
-    def first_sync() -> None:
-        try:
-            run_sync(cache, server.url, "demo", token, now=lambda: SYNC_AT, timeout=2, backoff=FAST)
-        except SyncError as exc:
-            errors.append(exc)
+    def plan(n: int) -> str | None:
+        # Request 1 is GET /v1/me and 2 the first batch of 200; the server goes down as the second batch comes.
+        if n == 3:
+            server.thread.stop()
+            down.set()
+        return None
 
-    worker = threading.Thread(target=first_sync)
-    worker.start()
-    deadline = time.monotonic() + 30
-    while len(outbox.entries(cache)) == len(ids) and worker.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.002)  # stop the server as soon as the first batch is in
-    server.thread.stop()
-    worker.join(timeout=60)
-    half = len(outbox.entries(cache))
+    proxy = FaultProxy(server.port, plan=plan)
+    with cache.begin() as conn:
+        conn.execute(text("UPDATE syncstate SET api_url = :url"), {"url": proxy.url})
+    try:
+        with pytest.raises(SyncError):
+            run_sync(cache, proxy.url, "demo", token, now=lambda: SYNC_AT, timeout=2, backoff=FAST)
+    finally:
+        proxy.close()
+    assert down.wait(timeout=60)  # the server has shut down (a bound for a broken run, not a wait)
+    # The first batch is in and left the outbox; the rest waits, in order, for the server to come back.
+    assert [e.id for e in outbox.entries(cache)] == ids[200:]
     server.thread = ServerThread(server.engine, port=server.port, admin=True).start()
+    with cache.begin() as conn:
+        conn.execute(text("UPDATE syncstate SET api_url = :url"), {"url": server.url})
     run_sync(cache, server.url, "demo", token, now=lambda: SYNC_AT, backoff=FAST)
-    assert 0 < half < len(ids) or errors, "the restart must land inside the push"
     assert_exactly_once(server, cache, ids)

@@ -191,33 +191,31 @@ def test_the_feed_structs_mirror_the_wire_models(server) -> None:  # type: ignor
 
 def test_the_helper_process_ends_with_a_killed_sync(tmp_path: Path) -> None:
     import os
+    import select
     import signal
     import subprocess
     import sys
-    import time
 
     script = (
-        "import sys, time\n"
+        "import sys, threading\n"
         "from datetime import datetime, timezone\n"
         "from collector_tui.sync.pipeline import Pipeline\n"
         "if __name__ == '__main__':\n"
         "    p = Pipeline(None, parallel=True)\n"
         "    p.submit(b'{\"items\": []}', datetime.now(timezone.utc))()\n"
         "    print(*p.pool._processes, flush=True)\n"
-        "    time.sleep(60)\n"
+        "    threading.Event().wait()\n"
     )
     (tmp_path / "sync_stand_in.py").write_text(script)
     parent = subprocess.Popen([sys.executable, str(tmp_path / "sync_stand_in.py")], stdout=subprocess.PIPE, text=True)
     assert parent.stdout is not None
     helper = int(parent.stdout.readline())
-    os.kill(helper, 0)  # alive while its parent is
-    parent.send_signal(signal.SIGKILL)
-    parent.wait()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.kill(helper, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"helper {helper} outlived its killed parent")
+    exited = os.pidfd_open(helper)  # readable once the helper has exited: an event, not a clock
+    try:
+        assert not select.select([exited], [], [], 0)[0], "the helper must be alive while its parent is"
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        ready, _, _ = select.select([exited], [], [], 60)  # a bound for a broken run, not a wait
+        assert ready, f"helper {helper} outlived its killed parent"
+    finally:
+        os.close(exited)

@@ -238,21 +238,23 @@ async def test_command_palette_jumps_to_a_case(server, synced) -> None:  # type:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*target.id)
-        await pilot.pause(0.5)
+        await app.workers.wait_for_complete()  # the palette gathers its hits in a worker
+        await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ProfileScreen) and app.screen.case_id == target.id
 
 
 async def test_flag_picker_closed_before_its_counts_come_leaves_the_queue_as_it_was(server, synced, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import time
+    import threading
 
     from collector_tui.screens import queue as queue_screen
 
     real = queue_screen.flag_counts
+    closed = threading.Event()
 
     def slow(engine):  # type: ignore[no-untyped-def]  # as on a big cache: the counts come after the Esc
-        time.sleep(0.3)
+        closed.wait(timeout=60)
         return real(engine)
 
     monkeypatch.setattr(queue_screen, "flag_counts", slow)
@@ -260,6 +262,7 @@ async def test_flag_picker_closed_before_its_counts_come_leaves_the_queue_as_it_
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await pilot.press("f", "escape")
+        closed.set()  # the picker is closed: now the counts come
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, QueueScreen) and app.screen.filter.flag is None
@@ -301,16 +304,19 @@ async def test_the_queue_follows_a_write_by_another_process(server, synced) -> N
     from collector_tui.storage.purge import purge_case
 
     app = make_app(synced, server)
-    app.FOLLOW_WRITES_S = 0.1
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         table = app.screen.query_one(CaseTable)
         gone = table.row(0).id  # type: ignore[union-attr]
         assert table.row_count == 60
+        app.follow_writes()  # nothing written since: nothing to re-read
+        assert table.row_count == 60
         other = open_engine(synced.url.database)
         purge_case(other, gone, actor="demo", at=SYNC_AT)
         other.dispose()
-        await pilot.pause(0.5)
+        app.follow_writes()  # what the app's timer calls every FOLLOW_WRITES_S
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         assert table.row_count == 59 and table.row(0).id != gone  # type: ignore[union-attr]
         assert "59" in plain(app.screen.query_one("#queue-title"))
 

@@ -309,6 +309,9 @@ class CollectorApp(App[None]):
         except (phone.NoNumber, phone.UnknownCase):
             self.notify(t("phone.no_number", case=case_id), severity="error", markup=False)
             return
+        except phone.NoUser:
+            self.sign_in(t("login.reason_no_user"))  # sign in, then dial again
+            return
         call = phone.Call(case_id, placed.number, self.clock())
         if placed.argv:
             try:

@@ -207,3 +207,18 @@ def test_a_dial_command_that_is_not_a_command_line_is_refused(tmp_path) -> None:
     (tmp_path / "settings.toml").write_text('dial_command = "linphonecsh \\"dial {number}"\n')
     with pytest.raises(SettingsError, match="dial_command is not a command line"):
         load_settings(tmp_path)
+
+
+async def test_nobody_signed_in_dials_nothing_and_is_asked_to_sign_in(synced, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from collector_tui.screens.login import LoginScreen
+
+    case_id = first_callable_chinese_case(synced)
+    command, record = softphone(tmp_path)
+    app = CollectorApp(synced, settings=Settings(locale="en", dial_command=command), user="", clock=lambda: MORNING)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *case_id, "enter", "d")
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+    assert not record.exists()
+    assert [e for e in audit.entries(synced, case_id) if e.action == "dial"] == []

@@ -25,8 +25,9 @@ from collector_tui.storage import audit
 from collector_tui.storage.actions import UnknownCase
 from collector_tui.work.cases import case_facts
 from collector_tui.work.contact import Blocked, check
+from collector_tui.work.identity import NoUser, require_user
 
-__all__ = ["Blocked", "Call", "Dial", "DialFailed", "NoNumber", "UnknownCase", "command_line", "dial", "launch"]
+__all__ = ["Blocked", "Call", "Dial", "DialFailed", "NoNumber", "NoUser", "UnknownCase", "command_line", "dial", "launch"]
 
 NUMBER = "{number}"  # where the number goes in a command line; at the end when the line does not say
 
@@ -82,10 +83,11 @@ def dial(engine: Engine, rules: Rules, case_id: str, *, now: datetime, actor: st
          number: str | None = None) -> Dial:
     """Check and record a dial; returns what to hand to the softphone.
 
-    Raises UnknownCase, NoNumber (none on the case, or `number` is not one of its numbers) or Blocked (with the
-    rule's decision, as the contact form shows it). The audit entry is written before the dial is returned:
+    Raises UnknownCase, NoNumber (none on the case, or `number` is not one of its numbers), Blocked (with the
+    rule's decision, as the contact form shows it) or NoUser. The audit entry is written before the dial is returned:
     no dial goes unrecorded.
     """
+    require_user(actor)  # no dial is audited under no name
     facts = case_facts(engine, case_id)
     if facts is None:
         raise UnknownCase(case_id)

@@ -39,9 +39,10 @@ def _moment(at: str | None) -> datetime:
     try:
         moment = datetime.fromisoformat(at)
     except ValueError:
-        raise _errors([FieldError("at", "form.date", {})]) from None
-    if moment.tzinfo is None:
-        raise typer.BadParameter("--at needs a time zone offset, such as 2026-11-28T10:00+08:00")
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        # When a contact happened is a moment: a date and a time with the offset of the clock it was read on.
+        raise _errors([FieldError("at", "form.moment", {"value": at})])
     return moment
 
 
@@ -64,11 +65,13 @@ def contact_add(
     """Record a contact attempt; a contact the rule pack blocks is refused with the rule and the reason."""
     from collector_tui.locale.render import check_text, when_text
     from collector_tui.work import contact as recorder
+    from collector_tui.work.cases import known_case_id
     from collector_tui.work.status import collector_zone, me
 
     c = ctx_of(ctx)
     moment = _moment(at)
     engine = open_cache(c)
+    case_id = known_case_id(engine, case_id)  # c-000013 is C-000013
     outcome = recorder.Outcome(channel=channel, disposition=disposition, target=target, number=number,
                                duration_s=duration, note=note, scope=hours if disposition == "inconvenient_time" else "all" if all_channels else "")
     try:
@@ -93,6 +96,7 @@ def promise_add(
     amount: Annotated[str, typer.Option("--amount", help="Amount, such as 1000 or 1000.50")],
 ) -> None:
     """Record a promise to pay an amount by a date."""
+    from collector_tui.work.cases import known_case_id
     from collector_tui.work.contact import Invalid, UnknownCase
     from collector_tui.work.promise import add_promise
 
@@ -103,6 +107,7 @@ def promise_add(
         raise _errors(e1 + e2)
     assert due is not None and value is not None
     engine = open_cache(c)
+    case_id = known_case_id(engine, case_id)  # c-000013 is C-000013
     try:
         entry = add_promise(engine, config.build_rules(c.settings), case_id, due=due, amount=value,
                             now=datetime.now(timezone.utc))

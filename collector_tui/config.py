@@ -18,6 +18,7 @@ from collector_tui.domain.plans import PlanLimits
 from collector_tui.domain.rules import Rules
 from collector_tui.domain.scoring import ScoreWeights
 from collector_tui.domain.stages import StageBounds
+from collector_tui.locale import t
 from collector_tui.policies import load_pack
 
 APP_NAME = "collector-tui"
@@ -63,23 +64,22 @@ class Settings:
     stage_bounds: dict[str, Any] = field(default_factory=dict)  # StageBounds
 
     def validate(self, source: str = SETTINGS_FILE) -> None:
+        # Each message names the file (or option) and the key; the words are the catalogues' (settings.*).
         if self.locale not in LOCALES:
-            raise SettingsError(f"{source}: locale must be one of {', '.join(LOCALES)}, not {self.locale!r}")
+            raise SettingsError(t("settings.one_of", source=source, name="locale", choices=", ".join(LOCALES),
+                                  value=repr(self.locale)))
         if self.policy not in POLICIES:
-            raise SettingsError(f"{source}: policy must be one of {', '.join(POLICIES)}, not {self.policy!r}")
-        if not (1 <= self.page_size <= 1000):
-            raise SettingsError(f"{source}: page_size must be between 1 and 1000, not {self.page_size!r}")
-        if not (1 <= self.request_deadline_s <= 3600):
-            raise SettingsError(f"{source}: request_deadline_s must be between 1 and 3600 seconds, "
-                                f"not {self.request_deadline_s!r}")
-        if not (1 <= self.sync_deadline_s <= 86400):
-            raise SettingsError(f"{source}: sync_deadline_s must be between 1 and 86400 seconds, "
-                                f"not {self.sync_deadline_s!r}")
+            raise SettingsError(t("settings.one_of", source=source, name="policy", choices=", ".join(POLICIES),
+                                  value=repr(self.policy)))
+        for key, low, high in (("page_size", 1, 1000), ("request_deadline_s", 1, 3600), ("sync_deadline_s", 1, 86400)):
+            if not (low <= getattr(self, key) <= high):
+                raise SettingsError(t("settings.between", source=source, name=key, low=low, high=high,
+                                      value=repr(getattr(self, key))))
         for key in ("dial_command", "hangup_command"):
             try:
                 shlex.split(getattr(self, key))
             except ValueError as exc:
-                raise SettingsError(f"{source}: {key} is not a command line: {exc}") from None
+                raise SettingsError(t("settings.not_a_command", source=source, name=key, error=exc)) from None
         build_rules(self, source, load_pack_now=False)
 
 
@@ -101,14 +101,15 @@ def load_settings(home: Path) -> Settings:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+        raise SettingsError(t("settings.not_toml", source=path, error=exc)) from exc
     known = {f.name: f for f in fields(Settings)}
     for key, value in data.items():
         if key not in known:
-            raise SettingsError(f"{path}: unknown key {key!r}")
+            raise SettingsError(t("settings.unknown_key", source=path, name=repr(key)))
         expected = type(getattr(settings, key))
         if not isinstance(value, expected) or isinstance(value, bool) != (expected is bool):
-            raise SettingsError(f"{path}: {key} must be {expected.__name__}, not {value!r}")
+            raise SettingsError(t("settings.wrong_type", source=path, name=key, type=t(f"settings.type_{expected.__name__}"),
+                                  value=repr(value)))
         setattr(settings, key, value)
     settings.validate(str(path))
     return settings
@@ -147,7 +148,7 @@ def _override(cls: Any, values: dict[str, Any], source: str, section: str) -> An
     kwargs: dict[str, Any] = {}
     for key, value in values.items():
         if key not in known:
-            raise SettingsError(f"{source}: unknown key {section}.{key}")
+            raise SettingsError(t("settings.unknown_key", source=source, name=f"{section}.{key}"))
         current = getattr(defaults, key)
         try:
             if isinstance(current, Decimal):
@@ -163,7 +164,8 @@ def _override(cls: Any, values: dict[str, Any], source: str, section: str) -> An
                     raise TypeError
                 kwargs[key] = {**current, **value}
         except (TypeError, InvalidOperation):
-            raise SettingsError(f"{source}: {section}.{key} must be like {current!r}, not {value!r}") from None
+            raise SettingsError(t("settings.like", source=source, name=f"{section}.{key}", example=repr(current),
+                                  value=repr(value))) from None
     try:
         return cls(**kwargs)
     except ValueError as exc:

@@ -50,7 +50,8 @@ def test_serve_login_sync_status_report_exactly_the_assigned_open_cases(server, 
 
 
 def test_bad_password_is_a_one_line_reason_and_a_non_zero_exit(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    out = run(tmp_path / "home", "login", "--api", server.url, "--user", "demo", "--password-stdin", stdin="nope\n")
+    out = run(tmp_path / "home", "--locale", "en", "login", "--api", server.url, "--user", "demo", "--password-stdin",
+              stdin="nope\n")
     assert out.returncode == 1
     assert out.stderr.strip().splitlines() == [
         "auth: wrong username or password (HTTP 401); run collector-tui login"
@@ -79,17 +80,19 @@ def test_sync_against_a_dead_server_fails_with_one_line(server, tmp_path) -> Non
     env = {"COLLECTOR_TUI_API": "http://127.0.0.1:9", "COLLECTOR_TUI_TOKEN": "x", "COLLECTOR_TUI_USER": "demo"}
     out = run(tmp_path / "home", "--locale", "en", "sync", **env)
     assert out.returncode == 1
-    assert out.stderr.strip() == "Sync failed: network: cannot reach http://127.0.0.1:9 (ConnectError)"
+    assert out.stderr.strip() == "Sync failed: network: cannot reach http://127.0.0.1:9 (connection refused or no route to it)"
 
 
 def test_bad_settings_are_refused_naming_the_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
     home = tmp_path / "home"
     home.mkdir()
     (home / "settings.toml").write_text('locale = "fr"\n')
-    out = run(home, "status")
+    out = run(home, "status")  # no --locale: the default language (zh_CN) says it
+    assert out.returncode == 2 and "locale 必须是 zh_CN, en 之一" in out.stderr
+    out = run(home, "--locale", "en", "status")
     assert out.returncode == 2 and "locale must be one of zh_CN, en" in out.stderr
     (home / "settings.toml").write_text('colour = "red"\n')
-    out = run(home, "status")
+    out = run(home, "--locale", "en", "status")
     assert out.returncode == 2 and "unknown key 'colour'" in out.stderr
 
 

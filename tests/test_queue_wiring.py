@@ -78,7 +78,8 @@ def test_the_pack_changes_what_the_queue_allows(home) -> None:  # type: ignore[n
 
 
 def test_a_bad_policy_is_refused(home) -> None:  # type: ignore[no-untyped-def]
-    out = subprocess.run([*CLI, "queue", "--policy", "mars"], capture_output=True, text=True, timeout=60, env=cli_env(home))
+    out = subprocess.run([*CLI, "--locale", "en", "queue", "--policy", "mars"], capture_output=True, text=True, timeout=60,
+                         env=cli_env(home))
     assert out.returncode == 2 and "policy must be one of" in out.stderr
 
 

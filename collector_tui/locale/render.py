@@ -25,6 +25,13 @@ def check_text(reason: str, params: dict[str, object]) -> str:
         shown["channel"] = t("check.all_channels") if shown["channel"] == "*" else code("channel", str(shown["channel"]))
     if "outcome" in shown:
         shown["outcome"] = code("disposition", str(shown["outcome"]))
+    # Codes inside a risk flag's evidence are words in the collector's language too, never raw ids.
+    if "employment" in shown:
+        shown["employment"] = code("employment", str(shown["employment"]))
+    if "status" in shown:
+        shown["status"] = code("study", str(shown["status"]))
+    if shown.get("refused") in ("yes", "no"):
+        shown["refused"] = t(f"profile.{shown['refused']}")
     if reason == "check.suppressed":
         shown["origin"] = t(f"check.origin_{shown.get('origin') or 'server'}", since=shown.get("since", ""))
     try:

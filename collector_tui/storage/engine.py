@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError
 
+from collector_tui.locale import t
 from collector_tui.storage.migrations import migrate
 
 
@@ -55,12 +56,12 @@ def open_engine(path: Path | str, *, migrate_schema: bool = True, key: str | Non
         engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
     else:
         if len(key) != 64 or any(ch not in "0123456789abcdef" for ch in key):
-            raise CacheUnreadable("the cache key must be 64 lowercase hex digits")
+            raise CacheUnreadable(t("cache.bad_key"))
         try:
             # start-up: the optional sqlcipher extra is loaded only for an encrypted cache
             import sqlcipher3  # type: ignore[import-not-found]
         except ImportError:
-            raise CacheUnreadable("cache encryption needs the sqlcipher extra: pip install 'collector-tui[sqlcipher]'") from None
+            raise CacheUnreadable(t("cache.no_sqlcipher")) from None
         engine = create_engine("sqlite://", creator=lambda: sqlcipher3.connect(str(path), check_same_thread=False))
         unreadable += (sqlcipher3.DatabaseError,)
     event.listen(engine, "connect", partial(_on_connect, key=key))
@@ -73,7 +74,7 @@ def open_engine(path: Path | str, *, migrate_schema: bool = True, key: str | Non
         except unreadable as exc:
             engine.dispose()
             reason = getattr(exc, "orig", None) or exc
-            raise CacheUnreadable(f"cannot open {path}: wrong key, or not a collector-tui cache ({reason})") from None
+            raise CacheUnreadable(t("cache.unreadable", path=path, reason=reason)) from None
     return engine
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from collector_tui.locale import t
 from collector_tui.storage.engine import read, write
 from collector_tui.storage.models import Case, Collector, OutboxEntry, SyncState
 
@@ -31,9 +32,7 @@ def bind_home(engine: Engine, api_url: str, user: str) -> None:
         # A home bound to no user (an old sync that could not say whose it was) takes the user the token names.
         known = bool(row["user"])
         if has_data and known and (row["user"], row["api_url"]) != (user, api_url):
-            raise HomeInUse(
-                f"this home holds {row['user']}'s cache from {row['api_url']}; use another --home for {user} at {api_url}"
-            )
+            raise HomeInUse(t("cache.home_in_use", holder=row["user"], held_api=row["api_url"], user=user, api=api_url))
         if (row["user"], row["api_url"]) != (user, api_url):
             conn.execute(T_STATE.update().values(api_url=api_url, user=user, cursor=None))
 

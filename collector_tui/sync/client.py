@@ -44,6 +44,13 @@ class _Limit:
     error: SyncError  # what to raise when it is not
 
 
+def _why(exc: httpx.HTTPError) -> str:
+    """Why a request failed, in words: the common transport errors have their own, the rest keep httpx's name."""
+    key = f"sync.transport.{type(exc).__name__}"
+    text = t(key)
+    return type(exc).__name__ if text == key else text
+
+
 def _seconds(value: float) -> str:
     return f"{value:g}"
 
@@ -110,17 +117,18 @@ class ApiClient:
         except httpx.TimeoutException:
             if limit is not None and time.monotonic() >= limit.ends:
                 raise limit.error from None
-            raise NetworkError(f"network: {self.base_url} did not answer in time") from None
+            raise NetworkError(t("sync.no_answer", api=self.base_url)) from None
         except httpx.HTTPError as exc:
-            raise NetworkError(f"network: cannot reach {self.base_url} ({type(exc).__name__})") from None
+            raise NetworkError(t("sync.cannot_reach", api=self.base_url, why=_why(exc))) from None
+        # The server's own message is shown as it sent it; the words around it are the collector's language.
         if response.status_code == 403:
-            raise Forbidden(f"auth: {self._error_message(response)} (HTTP 403)")
+            raise Forbidden(t("sync.forbidden", message=self._error_message(response)))
         if response.status_code == 401:
-            raise AuthError(f"auth: {self._error_message(response)} (HTTP {response.status_code}); run collector-tui login")
+            raise AuthError(t("sync.unauthorized", message=self._error_message(response)))
         if response.status_code >= 400:
             retry = response.headers.get("Retry-After")
             raise ServerError(
-                f"server: {self._error_message(response)} (HTTP {response.status_code})",
+                t("sync.server_error", message=self._error_message(response), status=response.status_code),
                 response.status_code,
                 float(retry) if retry and retry.isdigit() else None,
             )
@@ -137,7 +145,7 @@ class ApiClient:
         try:
             return model.model_validate_json(response.content)
         except ValidationError as exc:
-            raise MalformedResponse(f"malformed response from {response.url.path}: {_validation_summary(exc)}") from None
+            raise MalformedResponse(t("sync.malformed", path=response.url.path, detail=_validation_summary(exc))) from None
 
     def login(self, username: str, password: str) -> api.Token:
         response = self._request("POST", "/v1/auth/token", json={"username": username, "password": password})
@@ -162,14 +170,14 @@ class ApiClient:
         try:
             return page_head(content)
         except FeedError as exc:
-            raise MalformedResponse(f"malformed response from /v1/cases: {exc}") from None
+            raise MalformedResponse(t("sync.malformed", path="/v1/cases", detail=exc)) from None
 
     @staticmethod
     def decode_cases(content: bytes) -> FeedPage:
         try:
             return decode_page(content)
         except FeedError as exc:
-            raise MalformedResponse(f"malformed response from /v1/cases: {exc}") from None
+            raise MalformedResponse(t("sync.malformed", path="/v1/cases", detail=exc)) from None
 
     def team_stats(self, start: str, end: str) -> api.TeamStats:
         response = self._request("GET", "/v1/team/contact-stats", params={"from": start, "to": end})

@@ -62,7 +62,7 @@ def cache_key(home: str, *, create: bool) -> str:
             key = secrets.token_hex(32)
             keyring.set_password(CACHE_SERVICE, home, key)
     except (NoKeyringError, KeyringError, RuntimeError) as exc:
-        raise NoCredentialStore(f"cache encryption needs an OS keyring for its key ({type(exc).__name__})") from None
+        raise NoCredentialStore(t("cache.needs_keyring", error=type(exc).__name__)) from None
     if key is None:
-        raise NoCredentialStore("this cache is encrypted but its key is not in the keyring")
+        raise NoCredentialStore(t("cache.key_missing"))
     return key

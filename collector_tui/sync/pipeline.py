@@ -18,6 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
 from collector_tui.domain.rules import Rules
+from collector_tui.locale import t
 from collector_tui.storage.rows import PreparedPage
 from collector_tui.sync.errors import MalformedResponse
 from collector_tui.sync.feed import FeedError
@@ -43,7 +44,7 @@ def _prepare(content: bytes, now: datetime, rules: Rules | None) -> PreparedPage
     try:
         return prepare_page(content, now, rules)
     except FeedError as exc:
-        raise MalformedResponse(f"malformed response from /v1/cases: {exc}") from None
+        raise MalformedResponse(t("sync.malformed", path="/v1/cases", detail=exc)) from None
 
 
 class Pipeline:

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from collector_tui.domain.rules import Rules
+from collector_tui.locale import t
 from collector_tui.storage import state
 from collector_tui.storage.page_writer import write_page
 from collector_tui.storage.rows import PreparedPage
@@ -87,14 +88,14 @@ def pull(engine: Engine, client: ApiClient, *, now: Callable[[], datetime], page
             # server filtered out, a scan that ran out of time): only a cursor that does not move on is wrong,
             # since a server that says "more" without moving on, or back to where it was, would keep us here.
             if page.has_more and (page.next_cursor is None or page.next_cursor == cursor or page.next_cursor in seen):
-                raise MalformedResponse("malformed page: has_more without a new cursor")
+                raise MalformedResponse(t("sync.no_new_cursor"))
             seen.add(page.next_cursor or "")
             fetch_ahead(2 if pipeline.parallel else 0)
             try:
                 applied = write_page(engine, page, page.next_cursor or cursor, now(), rules)
             except IntegrityError as exc:
                 # The transaction rolled back: the cache is still at the previous page.
-                raise MalformedResponse(f"malformed page: rows clash ({exc.orig})") from None
+                raise MalformedResponse(t("sync.rows_clash", detail=exc.orig)) from None
             cursor = page.next_cursor or cursor
             result.pages += 1
             result.upserted += applied.upserted

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
+from collector_tui.locale import t
 from collector_tui.sync.errors import InsecureTransport
 
 
@@ -21,9 +22,6 @@ def check_url(url: str, *, allow_insecure_http: bool = False) -> None:
     """Refuse a URL the token must not travel over; loopback http is fine (the reference server, tests)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InsecureTransport(f"not an http(s) URL: {url!r}")
+        raise InsecureTransport(t("sync.not_a_url", url=repr(url)))
     if parts.scheme == "http" and not is_loopback(parts.hostname) and not allow_insecure_http:
-        raise InsecureTransport(
-            f"refusing plain http:// to {parts.hostname}: the token and debtors' personal data would cross the "
-            "network unencrypted; use https://, or pass --insecure-http to accept that risk"
-        )
+        raise InsecureTransport(t("sync.plain_http", host=parts.hostname))

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from collector_tui.domain.assessment import Assessment, assess
 from collector_tui.domain.facts import CaseFacts
 from collector_tui.domain.rules import Rules
+from collector_tui.storage.case_ids import known_case_id
 from collector_tui.storage.facts import load_facts
 from collector_tui.storage.queries import (
     CaseDetail,
@@ -29,7 +30,7 @@ from collector_tui.storage.queue_build import place_all
 
 __all__ = ["CaseDetail", "CaseSummary", "QueueFilter", "QueueRow", "case_detail", "case_position", "case_summaries",
            "flag_counts", "queue_group_counts", "queue_count", "queue_page", "place_all", "CaseView", "assess_case", "case_facts",
-           "next_case", "outstanding"]
+           "next_case", "outstanding", "known_case_id"]
 
 
 @dataclass(frozen=True)

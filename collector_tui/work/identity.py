@@ -14,5 +14,5 @@ class NoUser(RuntimeError):
 def require_user(user: str | None) -> str:
     """`user`, or NoUser when it is empty."""
     if not user or not user.strip():
-        raise NoUser("no user is signed in on this home")
+        raise NoUser  # the screen or command that asked says so, in the collector's language
     return user

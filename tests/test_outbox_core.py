@@ -333,5 +333,33 @@ def test_retrying_gives_up_after_the_last_try_without_waiting_again() -> None:
     with pytest.raises(NetworkError):
         retrying(down, ONCE, rng=Top(), sleep=sleeps.append)
     assert len(calls) == 3 and sleeps == [1]
-    with pytest.raises(AssertionError, match="at least 1"):
+    with pytest.raises(AssertionError, match="^Backoff.tries must be at least 1$"):
         retrying(down, Backoff(tries=0), rng=Top(), sleep=sleeps.append)
+
+
+def test_the_push_draws_its_waits_from_the_given_random_and_stops_at_the_time_left(engine: Engine) -> None:
+    add(engine, 1)
+    sleeps: list[float] = []
+    client = Scripted(NetworkError("down"), NetworkError("down"), all_("applied"))
+    push(engine, client, backoff=Backoff(base=0.5, cap=4, tries=3), rng=Top(), sleep=sleeps.append)
+    assert sleeps == [0.5, 1.0]
+    add(engine, 1)
+    sleeps.clear()
+    short = Scripted(NetworkError("down"), all_("applied"), time_left=0.2)
+    push(engine, short, backoff=Backoff(base=0.5, cap=4, tries=3), rng=Top(), sleep=sleeps.append)
+    assert sleeps == [0.2]  # never past the sync's own bound
+    add(engine, 1)
+    sleeps.clear()
+    push(engine, Scripted(NetworkError("down"), all_("applied")), backoff=Backoff(base=0.01, cap=0.01, tries=2),
+         sleep=sleeps.append)  # no random given: one of its own
+    assert len(sleeps) == 1 and 0 <= sleeps[0] <= 0.01 and outbox.entries(engine) == []
+
+
+def test_entries_come_in_the_order_they_were_recorded_whatever_their_state(engine: Engine) -> None:
+    ids = add(engine, 4)
+    outbox.settle(engine, [], {ids[0]: "rejected: a", ids[2]: "rejected: b"}, [ids[0], ids[2]])
+    assert [e.id for e in outbox.entries(engine)] == ids
+    assert [e.id for e in outbox.entries(engine, ("failed", "pending"))] == ids
+    assert [(e.id, e.state) for e in outbox.entries(engine, limit=3)] == [
+        (ids[0], "failed"), (ids[1], "pending"), (ids[2], "failed")]
+    assert {e.state for e in outbox.entries(engine, ("pending",))} == {"pending"}

@@ -494,3 +494,200 @@ def test_money_in_minor_units() -> None:
 def test_time_on_the_customers_clock() -> None:
     # Unused helper kept honest: sh() builds Shanghai times.
     assert sh(27, 10) == datetime.combine(date(2026, 11, 27), time(10), SH)
+
+
+# --- rule packs: every refusal names the file and the key -------------------------------------------------------
+
+MINIMAL = {"pack": {"id": "x", "name": "X"}, "hours": {"rule": "H", "start": "08:00", "end": "21:00"},
+           "golden_window": {"rule": "G", "days": 15}, "consent": {"rule": "C"}, "suppressions": {"dispute": "D"}}
+
+
+def with_(section: str, body: object) -> dict[str, object]:
+    return {**MINIMAL, section: body}
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (with_("bogus", {}), "p.toml: unknown section 'bogus'"),
+    (with_("hours", "08:00-21:00"), "p.toml: hours must be a table"),
+    (with_("pack", {"id": "x", "name": "X", "colour": "red"}), "p.toml: unknown key pack.colour"),
+    (with_("hours", {"rule": "H", "start": "8am", "end": "21:00"}), "p.toml: hours.start must be a time as HH:MM, not '8am'"),
+    (with_("hours", {"rule": "H", "start": "08:00:00", "end": "21:00"}), "p.toml: hours.start must be a time as HH:MM, not '08:00:00'"),
+    (with_("hours", {"rule": "H", "start": "25:00", "end": "21:00"}), "p.toml: hours.start must be a time as HH:MM, not '25:00'"),
+    (with_("hours", {"rule": "H", "start": "21:00", "end": "21:00"}), "p.toml: hours.start must be before hours.end"),
+    (with_("golden_window", {"rule": "G", "days": -1}), "p.toml: golden_window.days must be a whole number of 0 or more, not -1"),
+    (with_("golden_window", {"rule": "G", "days": True}), "p.toml: golden_window.days must be a whole number of 0 or more, not True"),
+    (with_("golden_window", {"rule": "G", "days": "15"}), "p.toml: golden_window.days must be a whole number of 0 or more, not '15'"),
+    (with_("golden_window", {"rule": 7, "days": 15}), "p.toml: golden_window.rule must be str, not 7"),
+    (with_("pack", {"id": "x", "name": "X", "opt_out_required": "yes"}), "p.toml: pack.opt_out_required must be bool, not 'yes'"),
+    (with_("golden_window", {"rule": "G"}), "p.toml: golden_window is missing a key"),
+    ({k: v for k, v in MINIMAL.items() if k != "consent"}, "p.toml: missing section 'consent'"),
+    (with_("pack", {"id": "x"}), "p.toml: missing key 'name'"),
+    (with_("consent", {}), "p.toml: missing key 'rule'"),
+])
+def test_a_bad_pack_is_refused_with_the_file_and_the_key(data: dict[str, object], message: str) -> None:
+    from collector_tui.domain.policy import PackError, parse_pack
+
+    with pytest.raises(PackError) as err:
+        parse_pack(data, "p.toml")
+    assert str(err.value).startswith(message), str(err.value)
+
+
+def test_a_minimal_pack_and_its_defaults() -> None:
+    from collector_tui.domain.policy import Hours, parse_pack
+
+    pack = parse_pack({**MINIMAL, "sources": {"H": "somewhere"}, "per_week": {"rule": "W", "max": 3}}, "p.toml")
+    assert (pack.id, pack.name, pack.opt_out_required, pack.consent_rule) == ("x", "X", False, "C")
+    assert pack.hours == Hours("H", time(8, 0), time(21, 0)) and pack.golden_window.days == 15
+    assert pack.suppressions == {"dispute": "D"} and pack.sources == {"H": "somewhere"}
+    assert (pack.per_week.min, pack.per_week.from_dpd, pack.per_week.to_dpd) == (0, 0, 100000)  # type: ignore[union-attr]
+    assert pack.per_month is None and pack.seven_in_seven is None and pack.third_party is None
+    assert parse_pack({**MINIMAL, "pack": {"id": "x", "name": "X", "opt_out_required": True}}, "p").opt_out_required
+
+
+# --- value checks: the whole refusal ---------------------------------------------------------------------------
+
+def test_amounts_and_days_as_typed() -> None:
+    from collector_tui.domain.actions import parse_amount, parse_day, validate_amount
+
+    assert parse_amount(" 1,234.50 ") == (D("1234.50"), [])
+    assert parse_amount("0", field="x") == (None, [FieldError("x", "form.amount", {})])
+    assert parse_amount("1,23") == (None, [FieldError("amount", "form.amount", {})])
+    assert parse_day(" 2026-11-30 ") == (date(2026, 11, 30), [])
+    assert parse_day("30/11/2026", field="due") == (None, [FieldError("due", "form.date", {})])
+    assert parse_day(None) == (None, [FieldError("date", "form.date", {})])  # type: ignore[arg-type]
+    assert validate_amount(D("100"), "CNY", given_currency="USD", field="x") == [
+        FieldError("currency", "form.currency", {"currency": "CNY", "given": "USD"})]
+    assert validate_amount(D("0"), "CNY", field="x") == [FieldError("x", "form.amount", {})]
+    assert validate_amount(D("1E+2"), "CNY") == [FieldError("amount", "form.amount", {})]
+    assert validate_amount(D("1.005"), "USD", field="x") == [FieldError("x", "form.amount_minor", {"currency": "USD", "digits": 2})]
+    assert validate_amount(D("101"), "CNY", outstanding=D("100"), field="x") == [
+        FieldError("x", "form.amount_over", {"max": "100", "currency": "CNY"})]
+    assert validate_amount(D("100"), "CNY", outstanding=D("100"), given_currency="CNY") == []
+
+
+def test_a_promise_names_each_fault() -> None:
+    from collector_tui.domain.actions import validate_promise
+
+    today = date(2026, 11, 27)
+    assert validate_promise(today - timedelta(days=1), D("0"), today) == [
+        FieldError("date", "form.date_past", {}), FieldError("amount", "form.amount", {})]
+    assert validate_promise(today + timedelta(days=11), D("5"), today, max_days=10) == [
+        FieldError("date", "form.date_far", {"days": 10})]
+    assert validate_promise(today, D("5"), today, currency="JPY", outstanding=D("4")) == [
+        FieldError("amount", "form.amount_over", {"max": "4", "currency": "JPY"})]
+
+
+@pytest.mark.parametrize(("disposition", "scope", "errors"), [
+    ("cease_requested", "", []), ("cease_requested", "all", []), ("rpc", "", []),
+    ("rpc", "all", [FieldError("scope", "form.choose_one", {"choices": "all"})]),
+    ("cease_requested", "some", [FieldError("scope", "form.choose_one", {"choices": "all"})]),
+    ("inconvenient_time", "12:00-14:00", []), ("inconvenient_time", "00:00-23:59", []),
+    ("inconvenient_time", "14:00-12:00", [FieldError("hours", "form.hours_range", {})]),
+    ("inconvenient_time", "12:00-12:00", [FieldError("hours", "form.hours_range", {})]),
+    ("inconvenient_time", "12:30-12:29", [FieldError("hours", "form.hours_range", {})]),
+    ("inconvenient_time", "12:29-12:30", []),
+    ("inconvenient_time", "24:00-25:00", [FieldError("hours", "form.hours_range", {})]),
+    ("inconvenient_time", "9:00-10:00", [FieldError("hours", "form.hours_range", {})]),
+    ("inconvenient_time", "", [FieldError("hours", "form.hours_range", {})]),
+])
+def test_a_scope_and_the_inconvenient_hours(disposition: str, scope: str, errors: list[FieldError]) -> None:
+    from collector_tui.domain.actions import validate_scope
+
+    assert validate_scope(disposition, scope) == errors
+
+
+# --- inconvenient hours, callbacks, messages a day ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("local", "blocked_until"), [((11, 59), None), ((12, 0), (14, 0)), ((13, 59), (14, 0)),
+                                                      ((14, 0), None)])
+def test_the_hours_the_customer_named_are_honoured_like_the_allowed_hours(local: tuple[int, int],
+                                                                          blocked_until: tuple[int, int] | None) -> None:
+    said = Contact(sh(20, 10), "phone", "inconvenient_time", scope="12:00-14:00")
+    d = check_contact(CN, facts(contacts=(said,)), channel="phone", now=sh(27, *local))
+    if blocked_until is None:
+        assert d.allowed
+    else:
+        assert d == Decision(False, "CN-HOURS", "check.inconvenient", {"hours": "12:00-14:00", "origin": "contact"},
+                             sh(27, *blocked_until))
+    garbled = Contact(sh(20, 10), "phone", "inconvenient_time", scope="noon")
+    assert check_contact(CN, facts(contacts=(garbled,)), channel="phone", now=sh(27, 12, 30)).allowed
+
+
+@pytest.mark.parametrize(("minutes", "state"), [
+    (-16, "due"), (-15, "done"), (0, "done"), (30, "done"), (31, "late")])
+def test_a_callback_is_made_from_15_minutes_before_to_30_after(minutes: int, state: str) -> None:
+    from collector_tui.domain.callbacks import callback_state
+
+    at = sh(27, 15)
+    attempt = at + timedelta(minutes=minutes)
+    now = max(at + timedelta(minutes=10), attempt + timedelta(minutes=1))
+    assert callback_state(at, [attempt], now) == state
+    assert callback_state(at, [attempt], attempt - timedelta(minutes=1)) != "done"  # not made before it happens
+
+
+@pytest.mark.parametrize(("now_minutes", "state"), [(-1, "upcoming"), (0, "due"), (30, "due"), (31, "missed")])
+def test_a_callback_not_made_is_due_then_missed_30_minutes_after(now_minutes: int, state: str) -> None:
+    from collector_tui.domain.callbacks import callback_state, needs_a_call, was_missed
+
+    at = sh(27, 15)
+    got = callback_state(at, [at - timedelta(hours=1), at + timedelta(hours=2)], at + timedelta(minutes=now_minutes))
+    assert got == state
+    assert needs_a_call(got) is (state in ("due", "missed")) and was_missed(got) is (state == "missed")
+    assert was_missed("late") and not needs_a_call("late") and not was_missed("done")
+
+
+@pytest.mark.parametrize(("pack", "channel", "limit"), [(CN, "sms", 2), (CN, "email", 2), (US, "sms", 1), (US, "email", 2),
+                                                        (UK, "sms", 2), (UK, "email", 2)])
+def test_messages_a_channel_a_day(pack, channel: str, limit: int) -> None:  # type: ignore[no-untyped-def]
+    from collector_tui.domain.messages import check_message
+
+    zone = {"cn": SH, "us-regf": NY, "uk-conc": ZoneInfo("Europe/London")}[pack.id]
+    number = {"cn": MOBILE, "us-regf": "+12125550123", "uk-conc": "+447700900000"}[pack.id]
+    f = facts(timezone=str(zone), phones=(Phone(number, True),), dpd=45)
+
+    def sent(n: int) -> CaseFacts:
+        return replace(f, contacts=tuple(Contact(datetime(2026, 11, 27, 9, i, tzinfo=zone), channel, "message_left")
+                                         for i in range(n)))
+
+    now = datetime(2026, 11, 27, 12, tzinfo=zone)
+    assert check_message(pack, sent(limit - 1), channel=channel, now=now, to=number).allowed
+    d = check_message(pack, sent(limit), channel=channel, now=now, to=number)
+    assert d == Decision(False, pack.messages_per_day.rule, "check.messages_per_day",
+                         {"count": limit, "max": limit, "channel": channel}, datetime(2026, 11, 28, 8, tzinfo=zone))
+    assert check_message(pack, sent(limit), channel=channel, now=datetime(2026, 11, 28, 8, tzinfo=zone), to=number).allowed
+    other = "email" if channel == "sms" else "sms"
+    assert check_message(pack, sent(limit), channel=other, now=now, to=number).allowed
+
+
+def test_a_message_the_contact_check_refuses_is_refused_first() -> None:
+    from collector_tui.domain.messages import check_message
+
+    f = facts(consents={"sms": False})
+    assert check_message(CN, f, channel="sms", now=NOW, to=MOBILE).reason == "check.no_consent"
+    later = facts(contacts=tuple(Contact(sh(27, 15, i), "sms", "message_left") for i in range(2)))
+    assert check_message(CN, later, channel="sms", now=NOW, to=MOBILE).allowed  # not sent yet at 10:00
+    bare = replace(CN, messages_per_day=None)
+    two = facts(contacts=tuple(Contact(sh(27, 9, i), "sms", "message_left") for i in range(2)))
+    assert check_message(bare, two, channel="sms", now=NOW, to=MOBILE).allowed
+    assert check_message(CN, two, channel="sms", now=NOW, to=MOBILE).rule == "CN-HOUSE-MESSAGES"
+
+
+def test_masks_of_an_email_an_id_and_a_name() -> None:
+    from collector_tui.domain.masking import mask_email, mask_id_number, mask_name, mask_phone
+
+    assert mask_email("wang.ming@example.com") == "w*******g@example.com"
+    assert mask_email("ab@example.com") == "a*@example.com" and mask_email("a@x.cn") == "a*@x.cn"
+    assert mask_email("not-an-address") == "not-********ss"
+    assert mask_id_number("123456") == "******" and mask_id_number("1234567") == "1234*67"
+    assert mask_name("  ") == "" and mask_name("王") == "王" and mask_name("Li Bo") == "Li B*" and mask_name("X Y") == "X Y*"
+    assert mask_phone("+447700900123") == "+44 770***0123" and mask_phone("+85212345678") == "+852****5678"
+    assert mask_phone("+861234567") == "*******" and mask_phone("13812341234") == "138****1234"
+
+
+def test_the_rules_fingerprint_changes_with_any_rule() -> None:
+    from collector_tui.domain.flags import FlagThresholds
+    from collector_tui.domain.rules import fingerprint
+
+    base = fingerprint(Rules(pack=CN))
+    assert base == fingerprint(Rules(pack=load_pack("cn"))) and len(base) == 16
+    assert base != fingerprint(Rules(pack=US)) and base != fingerprint(Rules(pack=CN, thresholds=FlagThresholds(many_lenders=5)))

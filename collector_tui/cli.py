@@ -42,6 +42,8 @@ def main_callback(
         logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if locale in config.LOCALES:
         set_locale(locale)  # a settings file that cannot be read is refused in the language asked for
+    if locale in config.LOCALES:
+        set_locale(locale)  # a settings file that cannot be read is refused in the language asked for
     try:
         home_dir = config.resolve_home(home)
         settings = config.load_settings(home_dir)
@@ -116,7 +118,8 @@ def serve(
     engine, accounts = prepare(target, spec)
     url = f"http://{host}:{port}"
     typer.echo(t("cli.serve_ready", url=url, cases=cases, seed=seed))
-    typer.echo(t("cli.serve_accounts", accounts=", ".join(f"{u} ({role})" for u, _, role in accounts)))
+    if accounts:
+        typer.echo(t("cli.serve_accounts", accounts=", ".join(f"{u} ({role})" for u, _, role in accounts)))
     if not is_sqlite(engine) or workers > 1:
         typer.echo(t("cli.serve_database", url=shown, workers=workers))
     if workers == 1:
@@ -259,11 +262,16 @@ def pop(
 @app.command()
 def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False) -> None:
     """What the cache holds and when it last synced."""
-    from collector_tui.work.status import status as cache_status
+    from collector_tui.work.peek import status_fields
 
     c = ctx_of(ctx)
-    st = cache_status(open_cache(c))
-    data = {k: v for k, v in asdict(st).items() if k not in ("last_error", "timezone")}
+    # Read with sqlite3 alone where it can answer; an encrypted or new cache takes the full open.
+    fields = None if c.settings.encrypt_cache else status_fields(c.home / config.CACHE_FILE)
+    if fields is None:
+        from collector_tui.work.status import status as cache_status
+
+        fields = asdict(cache_status(open_cache(c)))
+    data = {k: v for k, v in fields.items() if k not in ("last_error", "timezone")}
     data["api"] = data["api"] or config.api_url(c.settings)
     data["user"] = data["user"] or c.settings.user
     if as_json:
@@ -271,48 +279,8 @@ def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", h
         return
     for key, value in data.items():
         typer.echo(f"{key:>15}: {value}")
-    if st.last_error:
-        typer.echo(f"{'last_error':>15}: {st.last_error}")
-
-
-@app.command()
-def today(
-    ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
-    at: Annotated[Optional[str], typer.Option("--at", help="As at this moment (ISO date-time; no zone = the collector's)")] = None,
-) -> None:
-    """My day: attempts, right-party contacts, promises, callbacks and untouched cases, against the team's targets."""
-    # start-up: each command imports what it uses (a dialer or cron job should not pay for the workbench)
-    from datetime import datetime, timezone
-    from zoneinfo import ZoneInfo
-
-    from rich.console import Console
-
-    from collector_tui.widgets.day_table import figures_table, team_table
-    from collector_tui.work.status import collector_zone, me
-    from collector_tui.work.today import my_day
-
-    c = ctx_of(ctx)
-    engine = open_cache(c)
-    moment = datetime.now(timezone.utc)
-    if at:
-        try:
-            moment = datetime.fromisoformat(at)
-        except ValueError:
-            raise fail(f"--at: {t('form.moment_local', value=at)}", 2) from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=ZoneInfo(collector_zone(me(engine))))
-    day = my_day(engine, moment)
-    if as_json:
-        typer.echo(json.dumps(day.as_json(), ensure_ascii=False))
-        return
-    console = Console()
-    console.print(t("today.title", day=day.day.isoformat(), tz=day.zone, at=f"{moment.astimezone(ZoneInfo(day.zone)):%H:%M}"),
-                  markup=False, highlight=False)
-    console.print(figures_table(day))
-    if day.collectors:
-        console.print(t("today.team"), markup=False, highlight=False)
-        console.print(team_table(day.collectors))
+    if fields["last_error"]:
+        typer.echo(f"{'last_error':>15}: {fields['last_error']}")
 
 
 @app.command()

@@ -6,10 +6,11 @@ import json
 import sqlite3
 import subprocess
 from datetime import datetime, timezone
+from decimal import Decimal
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
@@ -174,41 +175,124 @@ def hostile():  # type: ignore[no-untyped-def]
     h.server.close()
 
 
+def _dump(cache) -> dict[str, list[tuple]]:  # type: ignore[no-untyped-def,type-arg]
+    """Every row of every table of the cache."""
+    with cache.connect() as conn:
+        tables = [r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))]
+        return {t: sorted((tuple(r) for r in conn.exec_driver_sql(f'SELECT * FROM "{t}"')), key=repr) for t in tables}
+
+
+def _case_columns(cache) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Each table's column that says which case a row belongs to."""
+    with cache.connect() as conn:
+        tables = [r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))]
+        out = {}
+        for t in tables:
+            names = [r[1] for r in conn.exec_driver_sql(f'PRAGMA table_info("{t}")')]
+            if "case_id" in names:
+                out[t] = names.index("case_id")
+        out["case"] = 0
+        return out
+
+
+def _assert_written_exactly(cache, page: dict, before: dict[str, list[tuple]]) -> None:  # type: ignore[no-untyped-def,type-arg]
+    """The cache holds each case of the page as the page gives it, every other case as it was, and the page's cursor."""
+    items = {i["id"]: i for i in page["items"]}  # the last of one id wins, as the server's newer copy would
+    with cache.connect() as conn:
+        def rows(sql: str, case_id: str) -> list[tuple]:  # type: ignore[type-arg]
+            return [tuple(r) for r in conn.exec_driver_sql(sql, (case_id,))]
+
+        for case_id, item in items.items():
+            loan, customer = item["loan"], item["customer"]
+            [(version, status, assigned, name, dpd, overdue)] = rows(
+                'SELECT version, status, assigned_to, customer_name, dpd, overdue_amount FROM "case" WHERE id = ?', case_id)
+            assert (version, status, assigned, name, dpd) == (item["version"], "open", item["assigned_to"],
+                                                              customer["name"], loan["dpd"])
+            assert Decimal(overdue) == Decimal(loan["overdue_amount"])
+            [(loan_dpd, loan_overdue, outstanding)] = rows(
+                "SELECT dpd, overdue_amount, outstanding FROM loan WHERE case_id = ?", case_id)
+            assert (loan_dpd, Decimal(loan_overdue), Decimal(outstanding)) == (
+                loan["dpd"], Decimal(loan["overdue_amount"]), Decimal(loan["outstanding"]))
+            assert rows("SELECT id, name, timezone FROM customer WHERE case_id = ?", case_id) == [
+                (customer["id"], customer["name"], customer["timezone"])]
+            assert sorted(rows("SELECT number, reachable FROM phone WHERE case_id = ?", case_id)) == sorted(
+                (p["number"], p["reachable"]) for p in customer.get("phones", []))
+            assert [(n, Decimal(a), Decimal(paid), st) for n, a, paid, st in rows(
+                "SELECT seq, amount, paid, status FROM scheduleitem WHERE case_id = ? ORDER BY seq", case_id)] == sorted(
+                (x["seq"], Decimal(x["amount"]), Decimal(x["paid"]), x["status"]) for x in item.get("schedule", []))
+            assert sorted(r[0] for r in rows(
+                "SELECT id FROM contactattempt WHERE case_id = ? AND origin = 'server'", case_id)) == sorted(
+                x["id"] for x in item.get("contacts", []))
+        assert conn.exec_driver_sql("SELECT cursor FROM syncstate").scalar() == page["next_cursor"]
+    after = _dump(cache)
+    for table, column in _case_columns(cache).items():
+        untouched = [r for r in before[table] if r[column] not in items]
+        assert [r for r in after[table] if r[column] not in items] == untouched, table
+
+
+def _valid(path: str, value: object, other: dict) -> st.SearchStrategy[object]:  # type: ignore[type-arg]
+    """Values the API allows at `path` other than `value`: another case's part, a prefix of a list, a new figure."""
+    if isinstance(value, list):
+        return st.integers(0, len(value)).map(lambda k: value[:k])  # type: ignore[index]
+    return {
+        "id": st.from_regex(r"C-[0-9]{6}", fullmatch=True) | st.just(other["id"]),
+        "version": st.integers(0, 2**31),
+        "customer": st.just(other["customer"]),
+        "loan": st.just(other["loan"]),
+        "customer.name": st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=30),
+        "loan.dpd": st.integers(0, 1000),
+        "loan.overdue_amount": st.decimals(0, 10**7, places=2).map(str),
+    }[path]
+
+
 def test_malformed_pages_never_crash_and_never_half_apply(server, cache, hostile) -> None:  # type: ignore[no-untyped-def]
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     with ApiClient(server.url, server.token()) as client:
         good = json.loads(client.http.get("/v1/cases", params={"limit": 2}).content)
-    with cache.connect() as conn:
-        before = conn.execute(text('SELECT id, version FROM "case" ORDER BY id')).all()
+    good["has_more"] = False  # the one page there is: a page that can be written is written, and the pull ends
+    outcomes: list[str] = []
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=60, deadline=None)  # each example is a real pull over loopback: no per-example deadline
     @given(st.data())
     def attack(data: st.DataObject) -> None:
         page = json.loads(json.dumps(good))
         item = data.draw(st.integers(0, len(page["items"]) - 1))
         path = data.draw(st.sampled_from(["id", "version", "customer", "loan", "contacts", "customer.name",
                                           "loan.dpd", "loan.overdue_amount", "schedule", "customer.phones"]))
+        other = page["items"][1 - item]
         target = page["items"][item]
         *parents, leaf = path.split(".")
         for p in parents:
             target = target[p]
-        if data.draw(st.booleans()):
+        change = data.draw(st.sampled_from(["drop", "hostile", "valid"]))
+        if change == "drop":
             target.pop(leaf, None)
-        else:
+        elif change == "hostile":
             target[leaf] = data.draw(json_values)
+        else:  # another value the API allows: the page must then be written as it is
+            target[leaf] = data.draw(_valid(path, target[leaf], other))
         body = json.dumps(page).encode()
-        if data.draw(st.booleans()):
-            body = body[: data.draw(st.integers(0, len(body)))]
+        cut = data.draw(st.integers(0, 3)) == 0
+        if cut:
+            body = body[: data.draw(st.integers(0, len(body) - 1))]
         hostile.answer(body)
+        before = _dump(cache)
         with ApiClient(hostile.server.url, "t") as client:
             try:
-                pull(cache, client, now=lambda: SYNC_AT)
+                result = pull(cache, client, now=lambda: SYNC_AT)
             except SyncError as exc:
                 assert isinstance(exc, MalformedResponse) and str(exc)
-                with cache.connect() as conn:
-                    assert conn.execute(text('SELECT id, version FROM "case" ORDER BY id')).all() == before
+                assert _dump(cache) == before  # nothing half-applied: not a row, not the cursor
+                outcomes.append("refused")
+                return
+        assert not cut, "a page cut short was taken"
+        assert (result.pages, result.upserted) == (1, len({i["id"] for i in page["items"]}))
+        _assert_written_exactly(cache, page, before)
+        outcomes.append("written")
 
     attack()
+    # Both ways out were taken many times: the writer's success path is tested, not only the guard.
+    assert outcomes.count("written") >= 5 and outcomes.count("refused") >= 5, outcomes
 
 
 def test_audit_entries_reach_the_server(server, cache) -> None:  # type: ignore[no-untyped-def]

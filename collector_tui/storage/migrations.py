@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 from collector_tui.locale import t
+from collector_tui.locale import t
 from collector_tui.storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from collector_tui.storage.search import CREATE, REFRESH_ALL
 
@@ -108,12 +109,17 @@ def _v12_plan_decisions(conn: Connection) -> None:
     _add_column(conn, "repaymentplan", "reason", "VARCHAR NOT NULL DEFAULT ''")
 
 
+def _v13_messages(conn: Connection) -> None:
+    # SMS and e-mail sent through the server, with the state it reports.
+    SQLModel.metadata.create_all(conn)  # creates message; existing tables are left alone
+
+
 # Each entry moves the schema from version i to i+1. Append only; never edit a shipped step.
 MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_queue, _v3_team, _v4_append_only_audit,
                                                   _v5_indexed_queue, _v6_case_search, _v7_case_text,
                                                   _v8_rules_digest, _v9_drop_first_order,
                                                   _v10_placed_dpd, _v11_targets,
-                                                  _v12_plan_decisions]
+                                                  _v12_plan_decisions, _v13_messages]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -42,8 +42,6 @@ def main_callback(
         logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if locale in config.LOCALES:
         set_locale(locale)  # a settings file that cannot be read is refused in the language asked for
-    if locale in config.LOCALES:
-        set_locale(locale)  # a settings file that cannot be read is refused in the language asked for
     try:
         home_dir = config.resolve_home(home)
         settings = config.load_settings(home_dir)

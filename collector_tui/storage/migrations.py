@@ -8,7 +8,6 @@ from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 from collector_tui.locale import t
-from collector_tui.locale import t
 from collector_tui.storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from collector_tui.storage.search import CREATE, REFRESH_ALL
 

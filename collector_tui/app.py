@@ -9,7 +9,7 @@ to import (the sign-in screen's keyring alone about 50 ms, the contact form 10 t
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -452,6 +453,23 @@ class CollectorApp(App[None]):
 
         if not isinstance(self.screen, OutboxScreen):
             self.push_screen(OutboxScreen())
+
+    # --- the command palette (Ctrl+P) ---------------------------------------------------------------
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=t("palette.placeholder"), id="--command-palette"))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The workbench's own commands by name, in the collector's language (Textual's are English)."""
+        yield SystemCommand(t("palette.cmd_sync"), t("palette.cmd_sync_help"), self.action_sync)
+        yield SystemCommand(t("palette.cmd_outbox"), t("palette.cmd_outbox_help"), self.action_outbox)
+        yield SystemCommand(t("palette.cmd_callbacks"), t("palette.cmd_callbacks_help"), self.action_callbacks)
+        yield SystemCommand(t("palette.cmd_today"), t("palette.cmd_today_help"), self.action_today)
+        yield SystemCommand(t("palette.cmd_team"), t("palette.cmd_team_help"),
+                            self.action_team if self.is_lead else self.action_team_refused)
+        yield SystemCommand(t("palette.cmd_help"), t("palette.cmd_help_help"), self.action_help)
+        yield SystemCommand(t("palette.cmd_theme"), t("palette.cmd_theme_help"), self.action_change_theme)
+        yield SystemCommand(t("palette.cmd_quit"), t("palette.cmd_quit_help"), self.action_quit)
 
     # --- help -------------------------------------------------------------------------------------
     def action_help(self) -> None:

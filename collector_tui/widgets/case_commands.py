@@ -27,12 +27,13 @@ class CaseCommands(Provider):
 
     async def search(self, query: str) -> Hits:
         text = query.strip()
-        if len(text) < 2:
+        # One Chinese character is a surname, worth a search; one Latin letter would match half the queue.
+        if not text or (len(text) < 2 and text.isascii()):
             return
         # SQLite work off the event loop: the palette keeps answering keys while it runs.
         rows = await asyncio.to_thread(queue_page, self.workbench.engine, 0, LIMIT, QueueFilter(text=text))
         for rank, row in enumerate(rows):
-            label = f"{t('palette.open')} {row.id} · {mask_name(row.customer_name)} · DPD {row.dpd}"
+            label = f"{t('palette.open')} {row.id} · {mask_name(row.customer_name)} · {t('palette.dpd', dpd=row.dpd)}"
             # A name from the cache is text, not markup: the palette reads a str prompt as markup.
             yield Hit(1.0 - rank / (LIMIT * 2), Text(label), partial(self.workbench.open_case, row.id), text=label,
                       help=t(f"stage_long.{row.stage}"))

@@ -416,8 +416,13 @@ def demo(
     locale: Annotated[Optional[str], typer.Option("--locale", help="zh_CN or en")] = None,
     cases: Annotated[int, typer.Option(help="Cases in the demo portfolio")] = 300,
     seed: Annotated[int, typer.Option(help="Portfolio seed")] = 7,
+    user: Annotated[str, typer.Option("--user", help="Whom to sign in as: demo or demo2 (collectors), lead (their team "
+                                                     "lead: T opens the Team review)")] = "demo",
 ) -> None:
-    """Start the reference server on loopback with a demo portfolio, sign in as `demo`, sync, open the workbench."""
+    """Start the reference server on loopback with a demo portfolio, sign in as `demo` (or --user), sync, open the
+    workbench. Everything it made (the server's database, the demo's home) is removed when it ends."""
+    import shutil
+
     from collector_tui.server.runner import ServerThread, prepare
     from collector_tui.server.store import SeedSpec
     from collector_tui.storage.engine import open_engine
@@ -433,20 +438,28 @@ def demo(
             raise fail(str(exc), 2) from None
         set_locale(locale)
     workdir = Path(tempfile.mkdtemp(prefix="collector-demo-"))
-    server_engine, _ = prepare(workdir / "server.db", SeedSpec(seed=seed, cases=cases, collectors=2))
-    server = ServerThread(server_engine, admin=True).start()
+    server = server_engine = None
     try:
+        server_engine, accounts = prepare(workdir / "server.db", SeedSpec(seed=seed, cases=cases, collectors=2))
+        if user not in {name for name, _, _ in accounts}:
+            raise fail(t("cli.demo_user", user=user, users=", ".join(name for name, _, _ in accounts)), 2)
+        server = ServerThread(server_engine, admin=True).start()
         # The demo keeps its token in memory: it must run on machines without a keyring.
         with ApiClient(server.url) as client:
-            token = client.login("demo", "demo").access_token
+            token = client.login(user, user).access_token
         demo_home = Ctx(config.resolve_home(workdir / "home"), c.settings)
-        c.settings.api_url, c.settings.user = server.url, "demo"
+        c.settings.api_url, c.settings.user = server.url, user
         engine = open_engine(demo_home.home / config.CACHE_FILE)
-        run_sync(engine, server.url, "demo", token)
+        run_sync(engine, server.url, user, token)
         engine.dispose()
-        _open_workbench(demo_home, api=server.url, user="demo", token=token)
+        _open_workbench(demo_home, api=server.url, user=user, token=token)
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
+        if server_engine is not None:
+            server_engine.dispose()
+        # Nothing of the demo outlives it: the server's database and the demo home (a cache of made-up debtors).
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 app.add_typer(contact_app, name="contact")

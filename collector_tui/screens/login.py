@@ -52,12 +52,12 @@ class LoginScreen(ModalScreen[bool]):
             # Only what is not known yet is asked for: the server's address, the user name, then the password.
             if not app.api:
                 yield Label(t("login.api"))
-                yield Input(placeholder="https://", id="api")
+                yield Input(placeholder="https://", id="api", compact=True)
             if not app.user:
                 yield Label(t("login.user"))
-                yield Input(id="user")
+                yield Input(id="user", compact=True)
             yield Label(t("login.password"))
-            yield Input(password=True, id="password")
+            yield Input(password=True, id="password", compact=True)
             yield Label("", id="login-error", classes="error")
             yield Label(Text(t("login.offline_hint")), id="login-hint")
 

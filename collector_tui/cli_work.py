@@ -125,11 +125,14 @@ def outbox_list(ctx: typer.Context) -> None:
         return
     from rich.console import Console
 
+    from collector_tui.locale.render import entry_what, entry_when
     from collector_tui.work import outbox
+    from collector_tui.work.status import collector_zone, me
     from collector_tui.widgets.plain import TextTable
 
     c = ctx_of(ctx)
-    items = outbox.entries(open_cache(c))
+    engine = open_cache(c)
+    items = outbox.entries(engine)
     if not items:
         typer.echo(t("cli.outbox_empty"))
         return
@@ -140,11 +143,14 @@ def outbox_list(ctx: typer.Context) -> None:
         return
     table = TextTable(show_edge=False)  # the server's reasons are printed as text, never read as markup
     table.add_column("id", no_wrap=True, min_width=36)  # ids are copied into `outbox retry`: never cut them
-    for head in ("type", "case", "state", "tries"):
+    tz = collector_zone(me(engine))
+    for head in (t("outbox.col_when", tz=tz), t("outbox.col_what"), t("outbox.col_case"), t("outbox.col_state"),
+                 t("outbox.col_tries")):
         table.add_column(head, no_wrap=True)
-    table.add_column("reason", overflow="fold")
+    table.add_column(t("outbox.col_reason"), overflow="fold")
     for e in items:
-        table.add_row(e.id, e.type, e.case_id, e.state, str(e.attempts), e.last_error or "")
+        table.add_row(e.id, entry_when(e.occurred_at, tz), entry_what(e.type, e.payload), e.case_id,
+                      t(f"outbox.state_{e.state}"), str(e.attempts), e.last_error or "")
     Console().print(table)
 
 
@@ -165,7 +171,9 @@ def outbox_discard(
     entry_id: Annotated[str, typer.Argument(help="Outbox entry id")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
 ) -> None:
-    """Drop an entry and its local record for good (asks first; written to the audit log)."""
+    """Drop an entry and its local record for good (asks first; written to the audit log). A contact takes the
+    checklist made with it along."""
+    from collector_tui.locale.render import entry_what
     from collector_tui.work import outbox
 
     c = ctx_of(ctx)
@@ -173,7 +181,9 @@ def outbox_discard(
     entry = outbox.get(engine, entry_id)
     if entry is None:
         raise fail(t("cli.outbox_unknown", id=entry_id), 2)
-    if not yes and not typer.confirm(t("cli.outbox_confirm", type=entry.type, case=entry.case_id), default=False):
+    question = (t("outbox.discard_contact", case=entry.case_id) if entry.type == "contact.logged"
+                else t("cli.outbox_confirm", type=entry_what(entry.type, entry.payload), case=entry.case_id))
+    if not yes and not typer.confirm(question, default=False):
         raise typer.Exit(1)
     outbox.discard(engine, entry_id, actor=local_user(c), at=datetime.now(timezone.utc))
     typer.echo(t("cli.outbox_discarded", id=entry_id))

@@ -36,7 +36,7 @@ async def test_fix_and_resubmit_a_refused_entry_from_the_app(server, cache) -> N
         await pilot.pause()
         assert isinstance(app.screen, OutboxScreen)
         table = app.screen.query_one(DataTable)
-        assert table.row_count == 1 and "rejected" in str(table.get_row_at(0)[4])
+        assert table.row_count == 1 and "rejected" in str(table.get_row_at(0)[-1])  # the reason: the last column
         await pilot.press("e")
         await pilot.pause()
         assert isinstance(app.screen, EntryEditor)

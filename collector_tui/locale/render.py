@@ -63,3 +63,31 @@ def plan_message_text(key: str, params: dict[str, object], currency: str) -> str
     """A plan limit message with its money shown as money."""
     shown = {k: format_money(str(v), currency) if k in ("amount", "cap", "min") else v for k, v in params.items()}
     return t(key, **shown)
+
+
+def entry_when(occurred_at: str, tz: str) -> str:
+    """When an outbox entry was made, on the collector's clock (the column header names the zone)."""
+    return datetime.fromisoformat(occurred_at).astimezone(ZoneInfo(tz)).strftime("%m-%d %H:%M")
+
+
+def entry_what(kind: str, payload: dict[str, object]) -> str:
+    """What an outbox entry records, in words: the outcome of a contact, the amount and day of a promise..."""
+    if kind == "contact.logged":
+        return t("outbox.what_contact", channel=code("channel", str(payload.get("channel", ""))),
+                 outcome=code("disposition", str(payload.get("disposition", ""))))
+    if kind == "promise.created":
+        return t("outbox.what_promise", amount=format_money(str(payload.get("amount", "0")), str(payload.get("currency") or "CNY")),
+                 due=payload.get("due_date", ""))
+    if kind == "callback.scheduled":
+        return t("outbox.what_callback", at=str(payload.get("at", ""))[:16].replace("T", " "))
+    if kind == "plan.submitted":
+        instalments = payload.get("instalments")
+        return t("outbox.what_plan", plan=t(f"plan.type_{payload.get('type', '')}"),
+                 count=len(instalments) if isinstance(instalments, list) else 0)
+    if kind == "message.requested":
+        return t("outbox.what_message", channel=code("channel", str(payload.get("channel", ""))))
+    if kind == "audit.recorded":
+        return t("outbox.what_audit", action=code("audit", str(payload.get("action", ""))))
+    if kind in ("checklist.completed", "customer.contact_corrected"):
+        return t(f"outbox.what_{kind.split('.')[0]}")
+    return kind

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static, TextArea
 
 from collector_tui.locale import t
+from collector_tui.locale.render import entry_what, entry_when
 from collector_tui.screens.base import WorkbenchScreen
 from collector_tui.screens.confirm import ConfirmScreen
 from collector_tui.work import outbox
@@ -91,7 +92,9 @@ class OutboxScreen(WorkbenchScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns(t("outbox.col_type"), t("outbox.col_case"), t("outbox.col_state"), t("outbox.col_tries"),
+        # When (on the collector's clock, named), what in words, and who: never the bare type ids.
+        table.add_columns(t("outbox.col_when", tz=self.workbench.display_tz), t("outbox.col_what"),
+                          t("outbox.col_case"), t("outbox.col_who"), t("outbox.col_state"), t("outbox.col_tries"),
                           t("outbox.col_reason"))
         self.follow_status()
         self.reload()
@@ -104,8 +107,9 @@ class OutboxScreen(WorkbenchScreen[None]):
         table = self.query_one(DataTable)
         table.clear()
         for e in self.items:
-            table.add_row(*cells(e.type, e.case_id, t(f"outbox.state_{e.state}"), str(e.attempts), e.last_error or ""),
-                          key=e.id)
+            table.add_row(*cells(entry_when(e.occurred_at, self.workbench.display_tz), entry_what(e.type, e.payload),
+                                 e.case_id, outbox.who(e, self.workbench.user), t(f"outbox.state_{e.state}"),
+                                 str(e.attempts), e.last_error or ""), key=e.id)
         rows = [e.id for e in self.items]
         if kept in rows:
             table.move_cursor(row=rows.index(kept))
@@ -160,4 +164,6 @@ class OutboxScreen(WorkbenchScreen[None]):
                 return
             self.reload()
 
-        self.app.push_screen(ConfirmScreen(t("cli.outbox_confirm", type=entry.type, case=entry.case_id)), answered)
+        question = (t("outbox.discard_contact", case=entry.case_id) if entry.type == "contact.logged"
+                    else t("cli.outbox_confirm", type=entry_what(entry.type, entry.payload), case=entry.case_id))
+        self.app.push_screen(ConfirmScreen(question), answered)

@@ -10,12 +10,25 @@ from collector_tui.storage import outbox
 from collector_tui.storage.outbox import Entry, entries, get, retry
 from collector_tui.work.identity import require_user
 
-__all__ = ["Entry", "discard", "entries", "get", "retry", "states_for"]
+__all__ = ["Entry", "discard", "entries", "get", "retry", "states_for", "who"]
 
 
 def discard(engine: Engine, entry_id: str, *, actor: str, at: datetime) -> Entry | None:
-    """Drop an entry and its local record for good, audited under `actor` (NoUser when empty)."""
-    return outbox.discard(engine, entry_id, actor=require_user(actor), at=at)
+    """Drop an entry and its local record for good, audited under `actor` (NoUser when empty). A contact takes
+    the checklist made with it along (each discard audited): a checklist without its contact means nothing."""
+    actor = require_user(actor)
+    dropped = outbox.discard(engine, entry_id, actor=actor, at=at)
+    if dropped is not None and dropped.type == "contact.logged":
+        for e in entries(engine):
+            if e.type == "checklist.completed" and e.payload.get("contact_id") == entry_id:
+                outbox.discard(engine, e.id, actor=actor, at=at)
+    return dropped
+
+
+def who(entry: Entry, user: str) -> str:
+    """Who made an entry: the actor an audit entry names, else this home's user (its entries are all theirs)."""
+    actor = entry.payload.get("actor") if entry.type == "audit.recorded" else None
+    return str(actor or user)
 
 
 def states_for(items: list[Entry], case_id: str) -> dict[str, str]:

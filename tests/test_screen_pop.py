@@ -22,7 +22,7 @@ from collector_tui.screens.profile import ProfileScreen
 from collector_tui.storage.engine import open_engine
 from collector_tui.sync.service import run_sync
 from collector_tui.work.cases import case_facts
-from collector_tui.work.screen_pop import SOCKET_NAME, send_line
+from collector_tui.work.screen_pop import SOCKET_NAME
 from tests.conftest import CLI, cli_env
 from tests.test_phone import notices, until
 from tests.test_tui import plain
@@ -105,29 +105,32 @@ async def test_a_socket_left_by_a_dead_workbench_is_replaced(home) -> None:  # t
         assert code == 0
 
 
-def _as_nobody(sock: Path, line: bytes) -> bytes:
-    """Send `line` from a child process that runs as the user nobody; its answer (or its error)."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: no exec (the interpreter lives where nobody may not go), just the socket
-        try:
-            os.setgid(65534)
-            os.setuid(65534)
-            os.write(write_end, send_line(sock, line))
-        except BaseException as exc:  # noqa: BLE001 - reported to the parent
-            os.write(write_end, repr(exc).encode())
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    try:
-        with os.fdopen(read_end, "rb") as answer:
-            return answer.read()
-    finally:
-        os.waitpid(pid, 0)
+SYSTEM_PYTHON = next((p for p in ("/usr/bin/python3", "/usr/local/bin/python3") if os.access(p, os.X_OK)), None)
+CLIENT = """
+import socket, sys
+sock = socket.socket(socket.AF_UNIX)
+try:
+    sock.connect(sys.argv[1])
+except OSError as exc:
+    print(type(exc).__name__)
+    sys.exit(0)
+sock.sendall(sys.argv[2].encode() + b"\\n")
+print(sock.makefile("rb").readline().decode().strip())
+"""
 
 
-@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0 or sys.platform != "linux",
-                    reason="needs root to run a process as another user")
+async def _as_nobody(sock: Path, line: bytes) -> str:
+    """Send `line` from a process that runs as the user nobody (a system interpreter: the project's lives where
+    nobody may not go); its answer, or the name of the error it met."""
+    assert SYSTEM_PYTHON is not None
+    proc = await asyncio.create_subprocess_exec(SYSTEM_PYTHON, "-c", CLIENT, str(sock), line.decode(), user=65534,
+                                                group=65534, stdout=asyncio.subprocess.PIPE, cwd="/")
+    out, _ = await proc.communicate()
+    return out.decode().strip()
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0 or sys.platform != "linux" or SYSTEM_PYTHON is None,
+                    reason="needs root (and a system python3) to run a process as another user")
 async def test_another_user_is_refused(server) -> None:  # type: ignore[no-untyped-def]
     top = Path(tempfile.mkdtemp(prefix="pop-", dir="/tmp"))
     try:
@@ -141,15 +144,12 @@ async def test_another_user_is_refused(server) -> None:  # type: ignore[no-untyp
         async with app.run_test(size=(80, 24)) as pilot:
             sock = folder / SOCKET_NAME
             await until(pilot, sock.exists)
-            loop = asyncio.get_running_loop()
             # As made: the home (0700) and the socket (0600) keep another user out.
-            answer = await loop.run_in_executor(None, _as_nobody, sock, line)
-            assert b"PermissionError" in answer
+            assert await _as_nobody(sock, line) == "PermissionError"
             # Opened up by mistake: the workbench still asks the kernel who is calling, and refuses.
             folder.chmod(0o755)
             sock.chmod(0o777)
-            answer = await loop.run_in_executor(None, _as_nobody, sock, line)
-            assert json.loads(answer) == {"ok": False, "error": "other_user"}
+            assert json.loads(await _as_nobody(sock, line)) == {"ok": False, "error": "other_user"}
             await pilot.pause()
             assert not isinstance(app.screen, ContactScreen)
         engine.dispose()

@@ -114,18 +114,20 @@ async def listen(home: Path, handle: Callable[[Pop], Awaitable[str | None]]) -> 
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            if not _same_user(writer.get_extra_info("socket")):
-                writer.write(_reply("other_user"))
-                return
+            # The request is read first, whoever sends it: a socket closed with unread data resets the
+            # connection, and the caller would never read the answer.
             try:
                 line = await asyncio.wait_for(reader.readline(), READ_TIMEOUT_S)
             except (asyncio.TimeoutError, ValueError):  # silent, or a line over the limit
                 line = b""
-            if not line.strip():
-                return  # a probe (another workbench asking whether this one is alive)
-            pop = parse(line)
-            writer.write(_reply("bad_request" if pop is None else await handle(pop)))
+            if not _same_user(writer.get_extra_info("socket")):
+                writer.write(_reply("other_user"))
+            elif line.strip():  # an empty line is a probe (another workbench asking whether this one is alive)
+                pop = parse(line)
+                writer.write(_reply("bad_request" if pop is None else await handle(pop)))
             await writer.drain()
+        except (ConnectionError, OSError):
+            pass  # the caller went away: nothing to answer
         finally:
             writer.close()
 

@@ -28,6 +28,7 @@ from collector_tui.locale.render import check_text, when_text
 from collector_tui.screens.base import WorkbenchScreen
 from collector_tui.screens.confirm import ConfirmScreen
 from collector_tui.widgets.key_bar import KeyBar
+from collector_tui.widgets.mark_box import MarkBox
 from collector_tui.widgets.status_bar import StatusBar
 from collector_tui.widgets.talk_track import TalkTrack
 from collector_tui.work import contact as recorder
@@ -85,7 +86,7 @@ class ContactScreen(WorkbenchScreen[bool]):
                 yield Label(t("field.disposition"))
                 yield Select([(code("disposition", d), d) for d in DISPOSITIONS], prompt=t("contact.choose"), compact=True, id="disposition")
                 yield Label("", id="disposition-error", classes="error")
-                yield Checkbox(t("contact.scope_all"), id="scope-all", compact=True)
+                yield MarkBox(t("contact.scope_all"), id="scope-all", compact=True)
                 with Vertical(id="hours-fields"):
                     yield Label(t("contact.inconvenient_hours"))
                     yield Input(placeholder="12:00-14:00", compact=True, id="inconvenient-hours")
@@ -214,7 +215,7 @@ class ContactScreen(WorkbenchScreen[bool]):
             for item in (i for i in items if i.phase == phase):
                 label = t(f"checklist.{item.id}") + ("" if item.required else f" ({t('checklist.optional')})")
                 value = self._auto(item.id) if item.auto else self.ticks.get(item.id, False)
-                boxes.append(Checkbox(label, value=value, name=item.id, disabled=item.auto))
+                boxes.append(MarkBox(label, value=value, name=item.id, disabled=item.auto))
             await box.mount_all(boxes)
 
     def _auto(self, item_id: str) -> bool:

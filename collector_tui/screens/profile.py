@@ -134,7 +134,7 @@ class ProfileScreen(WorkbenchScreen[None]):
         hint = t("profile.revealed_hint") if self.revealed else t("profile.masked_hint")
         self.query_one("#profile-title", Static).update(
             Text.assemble((t("profile.title", case=d.case.id), "bold"), " · ", self._display_name(d), "  ·  ",
-                          t(f"stage_long.{stage}"), f"  ·  DPD {dpd}  ·  ",
+                          t(f"stage_long.{stage}"), f"  ·  {t('palette.dpd', dpd=dpd)}  ·  ",
                           (format_money(loan.overdue_amount, loan.currency), "bold"), "\n", (hint, "dim"))
         )
         phones = TextTable.grid(padding=(0, 1))

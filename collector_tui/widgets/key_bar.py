@@ -9,9 +9,29 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.screen import Screen
 from textual.widgets import Static
+
+
+HELP_ACTIONS = ("help", "app.help")
+
+
+def fit(items: list[tuple[str, str]], width: int, keep: int = 2) -> list[tuple[str, str]]:
+    """The keys with their descriptions while they fit in `width` cells; past that the last keys go on without
+    theirs (a key alone still works and `?` explains it), so no key is cut off a common terminal (80 columns).
+    The first `keep` (help, and the screen's own first key) always keep their words."""
+    cost = [cell_len(f" {key} ") + cell_len(f" {description}  ") for key, description in items]
+    bare = [cell_len(f" {key} ") for key, _ in items]
+    total = sum(cost)
+    out = list(items)
+    for i in reversed(range(keep, len(items))):
+        if width <= 0 or total <= width:
+            break
+        total -= cost[i] - bare[i]
+        out[i] = (items[i][0], "")
+    return out
 
 
 class KeyBar(Static):
@@ -45,12 +65,19 @@ class KeyBar(Static):
         for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
             if binding.show and enabled and binding.action not in keys:
                 keys[binding.action] = (self.app.get_key_display(binding), binding.description)
-        shown = (tuple(keys.values()), key_style, text_style)
+        # Help comes first: whatever else the width leaves out, `?` is always there to list it.
+        items = sorted(keys.items(), key=lambda item: item[0] not in HELP_ACTIONS)
+        width = self.size.width
+        shown = (tuple(items), key_style, text_style, width)
         if shown == self._shown:
             return  # Textual announces a focus change twice: the second would cost a frame of its own
         self._shown = shown
         line = Text(no_wrap=True, overflow="ellipsis")
-        for key, description in keys.values():
+        for key, description in fit([pair for _, pair in items], width):
             line.append(f" {key} ", key_style)
-            line.append(f" {description}  ", text_style)
+            if description:
+                line.append(f" {description}  ", text_style)
         self.update(line, layout=False)  # one line, always: no layout pass when the keys change
+
+    def on_resize(self) -> None:
+        self.show_keys()

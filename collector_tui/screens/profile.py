@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
@@ -41,10 +41,6 @@ def _local_time(iso: str | None, tz: str) -> str:
     if not iso:
         return ""
     return datetime.fromisoformat(iso).astimezone(ZoneInfo(tz)).strftime("%m-%d %H:%M")
-
-
-def _when(iso: str | None) -> str:
-    return (iso or "")[:16].replace("T", " ")
 
 
 # Every table here is a TextTable: names, numbers, addresses and notes are shown as text, never as markup.
@@ -124,6 +120,13 @@ class ProfileScreen(WorkbenchScreen[None]):
     def _display_name(self, d: CaseDetail) -> str:
         return d.customer.name if self.revealed else mask_name(d.customer.name)
 
+    def _customer_clock(self, zone: str) -> str:
+        """The customer's zone, their time now and when their day ends (a promise due today ends with it)."""
+        now = self.workbench.clock().astimezone(ZoneInfo(zone))
+        left = datetime.combine(now.date() + timedelta(days=1), time(0), ZoneInfo(zone)) - now
+        hours, minutes = divmod(int(left.total_seconds()) // 60, 60)
+        return t("profile.customer_clock", zone=zone, now=f"{now:%H:%M}", hours=hours, minutes=minutes)
+
     def render_detail(self, d: CaseDetail) -> None:
         loan, c = d.loan, d.customer
         # As the rules see the case now: days past due run on, and recorded outcomes have taken effect.
@@ -159,7 +162,7 @@ class ProfileScreen(WorkbenchScreen[None]):
             _kv([
                 (t("profile.name"), self._display_name(d)),
                 (t("profile.id_number"), c.id_number if self.revealed else mask_id_number(c.id_number)),
-                (t("profile.timezone"), c.timezone),
+                (t("profile.timezone"), self._customer_clock(c.timezone)),
                 (t("profile.employment"), employment),
                 (t("profile.address"), address),
                 (t("profile.consents"), consents),
@@ -198,17 +201,22 @@ class ProfileScreen(WorkbenchScreen[None]):
             Text(t("profile.schedule"), style="bold underline"), schedule,
             Text(t("profile.payments"), style="bold underline"), payments,
         ))
-        contacts = _table(t("field.at"), t("field.channel"), t("field.disposition"), t("field.note"))
+        # Every time in the history is on the customer's clock, and the header says so (the server sends them
+        # with the customer's offset, local work is stored in UTC: neither is shown as it was stored).
+        contacts = _table(t("profile.col_at_customer", zone=c.timezone), t("field.channel"), t("field.disposition"),
+                          t("field.note"))
         states = outbox.states_for(outbox.entries(self.workbench.engine), d.case.id)
         for ct in d.contacts:
             # Local work is marked until the server holds it: pending, or failed with a reason in the outbox.
             mark = f" ({t('outbox.state_' + states.get(ct.id, 'pending'))})" if ct.origin == "local" else ""
-            contacts.add_row(_when(ct.at), code("channel", ct.channel), code("disposition", ct.disposition) + mark, ct.note)
-        promises = _table(t("field.made"), t("field.due"), t("field.amount"), t("field.status"))
+            contacts.add_row(_local_time(ct.at, c.timezone), code("channel", ct.channel),
+                             code("disposition", ct.disposition) + mark, ct.note)
+        promises = _table(t("profile.col_made_customer", zone=c.timezone), t("field.due"), t("field.amount"),
+                          t("field.status"))
         for pr in d.promises:
             # As the server reports it (kept, broken...); one recorded here is marked until the server has it.
             mark = f" ({t('outbox.state_' + states.get(pr.id, 'pending'))})" if pr.origin == "local" else ""
-            promises.add_row(_when(pr.made_at), pr.due_date, money(pr.amount),
+            promises.add_row(_local_time(pr.made_at, c.timezone), pr.due_date, money(pr.amount),
                              Text(code("promise", pr.status) + mark, style=PROMISE_STYLE.get(pr.status, "")))
         self.query_one("#contacts", Static).update(Group(
             Text(t("profile.contacts"), style="bold underline"),

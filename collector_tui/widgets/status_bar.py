@@ -13,6 +13,14 @@ from collector_tui.locale import t
 from collector_tui.work.status import Status
 
 
+def zone_label(at: datetime) -> str:
+    """Whose clock a time is on, short enough for the footer: its offset from UTC (UTC+8, UTC-5)."""
+    offset = at.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+    return f"UTC{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
+
+
 def describe(status: Status | None, *, syncing_cases: int | None = None, signed_in: bool = True) -> str:
     """One line of sync state in the collector's language."""
     if status is None:
@@ -25,7 +33,7 @@ def describe(status: Status | None, *, syncing_cases: int | None = None, signed_
     elif status.last_sync_at:
         # Shown in the collector's own time zone (from the server), not the machine's.
         at = datetime.fromisoformat(status.last_sync_at).astimezone(ZoneInfo(status.timezone))
-        parts.append(t("footer.synced", at=f"{at:%Y-%m-%d %H:%M}"))
+        parts.append(t("footer.synced", at=f"{at:%Y-%m-%d %H:%M}", zone=zone_label(at)))
     else:
         parts.append(t("footer.never"))
     parts.append(t("footer.outbox", pending=status.outbox_pending, failed=status.outbox_failed))

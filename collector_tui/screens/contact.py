@@ -22,7 +22,7 @@ from collector_tui.domain.assessment import assess
 from collector_tui.domain.checklist import PHASES, checklist, missing
 from collector_tui.domain.contact_rules import Decision
 from collector_tui.domain.facts import CaseFacts
-from collector_tui.domain.masking import mask_name, mask_phone
+from collector_tui.domain.masking import mask_email, mask_name, mask_phone
 from collector_tui.locale import code, t
 from collector_tui.locale.render import check_text, when_text
 from collector_tui.screens.base import WorkbenchScreen
@@ -34,6 +34,7 @@ from collector_tui.widgets.talk_track import TalkTrack
 from collector_tui.work import contact as recorder
 from collector_tui.work.cases import case_detail, case_facts
 from collector_tui.work.identity import NoUser
+from collector_tui.work.message import recipients
 from collector_tui.work.phone import Call
 
 
@@ -71,6 +72,10 @@ class ContactScreen(WorkbenchScreen[bool]):
         name = mask_name(detail.customer.name) if detail else "?"
         # Names and numbers come from the cache: shown as text, never read as markup.
         numbers = [(Text(mask_phone(p.number)), p.number) for p in detail.phones] if detail else []
+        # The e-mail channel writes to the customer's addresses, not to a phone number.
+        self._numbers = numbers
+        self._emails = [(Text(mask_email(a)), a) for a in recipients(detail, "email")] if detail else []
+        self._address_kind = "phone"
         yield Static(Text(t("contact.title", case=self.case_id, name=name)), classes="title", id="contact-title")
         yield Static(id="call-timer")
         with Horizontal(id="contact-body"):
@@ -80,7 +85,7 @@ class ContactScreen(WorkbenchScreen[bool]):
                 yield Label(t("contact.target"))
                 yield Select([(t(f"contact.{who}"), who) for who in TARGETS],
                              value="customer", allow_blank=False, compact=True, id="target")
-                yield Label(t("contact.number"))
+                yield Label(t("contact.number"), id="number-label")
                 chosen = self.number if self.number in {n for _, n in numbers} else numbers[0][1] if numbers else Select.NULL
                 yield Select(numbers, value=chosen, allow_blank=not numbers, compact=True, id="number")
                 yield Label(t("field.disposition"))
@@ -102,7 +107,7 @@ class ContactScreen(WorkbenchScreen[bool]):
                     yield Label(t("contact.callback_at"))
                     yield Input(placeholder="YYYY-MM-DD HH:MM", compact=True, id="callback-at")
                     yield Label("", id="at-error", classes="error")
-                yield Label(t("contact.duration"))
+                yield Label(t("contact.duration"), id="duration-label")
                 yield Input("0", id="duration", restrict=r"[0-9]*", compact=True)
                 yield Label("", id="duration_s-error", classes="error")
                 yield Label(t("field.note"))
@@ -176,6 +181,22 @@ class ContactScreen(WorkbenchScreen[bool]):
         if event.checkbox.name:
             self.ticks[event.checkbox.name] = event.value
 
+    def _follow_channel(self, channel: str) -> None:
+        """An e-mail goes to an address and lasts no seconds: the form offers the addresses and no duration."""
+        kind = "email" if channel == "email" else "phone"
+        for widget in ("#duration", "#duration-label"):
+            self.query_one(widget).display = channel in ("phone", "visit")
+        if kind == self._address_kind:
+            return
+        self._address_kind = kind
+        options = self._emails if kind == "email" else self._numbers
+        select = self.query_one("#number", Select)
+        with select.prevent(Select.Changed):
+            select.set_options(options)
+            if options:
+                select.value = options[0][1]
+        self.query_one("#number-label", Label).update(t("contact.address" if kind == "email" else "contact.number"))
+
     async def refresh_form(self) -> None:
         channel, target, disposition = self._value("channel"), self._value("target"), self._value("disposition")
         self.query_one("#promise-fields").display = disposition == "promise_to_pay"
@@ -183,6 +204,7 @@ class ContactScreen(WorkbenchScreen[bool]):
         self.query_one("#scope-all").display = disposition == "cease_requested"
         self.query_one("#hours-fields").display = disposition == "inconvenient_time"
         self.query_one(TalkTrack).show(channel or "phone", disposition)
+        self._follow_channel(channel or "phone")
         check = self.query_one("#rule-check", Static)
         if self.facts is None:
             check.update(t("profile.missing"))
@@ -190,7 +212,8 @@ class ContactScreen(WorkbenchScreen[bool]):
             return
         self.decision = recorder.check(self.workbench.rules, self.facts, channel=channel or "phone",
                                        now=self.workbench.clock(), target=target or "customer",
-                                       number=self._value("number") or None, disposition=disposition or None)
+                                       number=(self._value("number") or None) if self._address_kind == "phone" else None,
+                                       disposition=disposition or None)
         if self.decision.allowed:
             check.update(Text(f"✓ {t('contact.allowed')}", style="bold green"))
         else:
@@ -231,6 +254,9 @@ class ContactScreen(WorkbenchScreen[bool]):
             label.update("")  # type: ignore[attr-defined]
             label.display = False
         for e in errors:
+            if e.field == "disposition" and not self._value("disposition"):
+                # Nothing chosen: say so in words; the list of codes is for a command line, not this form.
+                e = FieldError("disposition", "contact.outcome_missing", {})
             for widget in self.query(f"#{e.field}-error"):
                 widget.update(Text(t(e.key, **e.params)))  # type: ignore[attr-defined]
                 widget.display = True

@@ -58,7 +58,7 @@ class PlanScreen(WorkbenchScreen[bool]):
                 yield Label(t("plan.base"), id="base-label")
                 yield Select([(t("plan.base_arrears"), "arrears"), (t("plan.base_balance"), "balance")],
                              value=saved.get("base", "arrears"), allow_blank=False, compact=True, id="base")
-                yield Label(t("plan.first_due"))
+                yield Label(t("plan.first_due"), id="first_due-label")
                 yield Input(first, placeholder="YYYY-MM-DD", compact=True, id="first_due")
                 yield Label(t("plan.waiver"), id="waiver-label")
                 yield Input(saved.get("waiver", "0"), restrict=r"[0-9.]*", compact=True, id="waiver")
@@ -104,7 +104,8 @@ class PlanScreen(WorkbenchScreen[bool]):
         v = self.values()
         if save:
             plans.save_draft(self.workbench.engine, self.case_id, v, self.workbench.clock())
-        for widget in ("#base", "#base-label"):
+        # A deferral moves the instalments there are: it has no base and no first due date of its own.
+        for widget in ("#base", "#base-label", "#first_due", "#first_due-label"):
             self.query_one(widget).display = v["type"] != "deferral"
         for widget in ("#waiver", "#waiver-label"):
             self.query_one(widget).display = v["type"] == "reduction"

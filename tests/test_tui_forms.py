@@ -82,3 +82,20 @@ async def test_a_deferral_has_no_first_due_date(synced) -> None:  # type: ignore
         plan.query_one("#type", Select).value = "deferral"
         await pilot.pause()
         assert not plan.query_one("#first_due").display and not plan.query_one("#first_due-label").display
+
+
+@pytest.mark.parametrize("locale, count", [("en", "24 / 2000 characters"), ("zh_CN", "24 / 2000 字")])
+async def test_the_note_takes_several_lines_and_shows_its_length(synced, locale, count) -> None:  # type: ignore[no-untyped-def]
+    app = CollectorApp(synced, settings=Settings(locale=locale), user="demo", clock=lambda: MORNING)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ContactScreen)
+        form.query_one("#note").focus()
+        await pilot.press(*"asked for a quiet", "enter", *"q call")  # q is a letter in the note
+        await pilot.pause()
+        assert isinstance(app.screen, ContactScreen)
+        assert form.query_one("#note").value == "asked for a quiet\nq call"  # type: ignore[attr-defined]
+        assert plain(form.query_one("#note-count")).strip() == count

@@ -19,6 +19,7 @@ from collector_tui.screens.queue import QueueScreen
 from collector_tui.storage import outbox
 from collector_tui.storage.queries import queue_page
 from collector_tui.sync.service import run_sync
+from collector_tui.widgets.note_area import NoteArea
 from tests.test_tui import plain
 
 pytestmark = pytest.mark.anyio
@@ -43,7 +44,7 @@ async def open_form_with_a_note(app, pilot, note: str = "asked to call back afte
     await pilot.pause()
     screen = app.screen
     assert isinstance(screen, ContactScreen)
-    screen.query_one("#note", Input).focus()
+    screen.query_one("#note", NoteArea).focus()
     await pilot.press(*note)
     screen.query_one("#disposition", Select).focus()  # `q` is a key here, not a letter of the note
     await pilot.pause()
@@ -65,7 +66,7 @@ async def test_q_with_a_note_typed_asks_and_keeps_the_note(synced, locale) -> No
         assert len([s for s in app.screen_stack if isinstance(s, ConfirmScreen)]) == 1
         await pilot.press("n")
         await pilot.pause()
-        assert app.screen is form and form.query_one("#note", Input).value == "asked to call back after payday"
+        assert app.screen is form and form.query_one("#note", NoteArea).value == "asked to call back after payday"
         assert app.is_running
 
 
@@ -112,7 +113,7 @@ async def test_escape_from_a_form_with_typed_work_asks_first(synced, locale) -> 
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("escape")  # no: back to the form, the note intact
         await pilot.pause()
-        assert app.screen is form and form.query_one("#note", Input).value
+        assert app.screen is form and form.query_one("#note", NoteArea).value
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("y")  # yes: leave, and the note goes

@@ -17,7 +17,15 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from collector_tui.domain.actions import CHANNELS, DISPOSITIONS, TARGETS, FieldError, parse_amount, parse_day
+from collector_tui.domain.actions import (
+    CHANNELS,
+    DISPOSITIONS,
+    NOTE_MAX,
+    TARGETS,
+    FieldError,
+    parse_amount,
+    parse_day,
+)
 from collector_tui.domain.assessment import assess
 from collector_tui.domain.checklist import PHASES, checklist, missing
 from collector_tui.domain.contact_rules import Decision
@@ -29,6 +37,7 @@ from collector_tui.screens.base import WorkbenchScreen
 from collector_tui.screens.confirm import ConfirmScreen
 from collector_tui.widgets.key_bar import KeyBar
 from collector_tui.widgets.mark_box import MarkBox
+from collector_tui.widgets.note_area import NoteArea
 from collector_tui.widgets.status_bar import StatusBar
 from collector_tui.widgets.talk_track import TalkTrack
 from collector_tui.work import contact as recorder
@@ -111,7 +120,9 @@ class ContactScreen(WorkbenchScreen[bool]):
                 yield Input("0", id="duration", restrict=r"[0-9]*", compact=True)
                 yield Label("", id="duration_s-error", classes="error")
                 yield Label(t("field.note"))
-                yield Input(id="note", compact=True)
+                # Several lines, with what is left of the limit shown as it is typed.
+                yield NoteArea(id="note", compact=True, soft_wrap=True, show_line_numbers=False)
+                yield Label(t("contact.note_count", count=0, max=NOTE_MAX), id="note-count")
                 yield Label("", id="note-error", classes="error")
                 yield Button(t("contact.save"), variant="primary", compact=True, id="save")
             with VerticalScroll(id="contact-side"):
@@ -180,6 +191,12 @@ class ContactScreen(WorkbenchScreen[bool]):
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if event.checkbox.name:
             self.ticks[event.checkbox.name] = event.value
+
+    def on_text_area_changed(self, event: NoteArea.Changed) -> None:
+        length = len(event.text_area.text)
+        count = self.query_one("#note-count", Label)
+        count.update(t("contact.note_count", count=length, max=NOTE_MAX))
+        count.set_class(length > NOTE_MAX, "error-count")
 
     def _follow_channel(self, channel: str) -> None:
         """An e-mail goes to an address and lasts no seconds: the form offers the addresses and no duration."""
@@ -275,7 +292,7 @@ class ContactScreen(WorkbenchScreen[bool]):
             return
         channel, target, disposition = self._value("channel"), self._value("target"), self._value("disposition")
         duration_text = self.query_one("#duration", Input).value or "0"
-        note = self.query_one("#note", Input).value
+        note = self.query_one("#note", NoteArea).value
         errors: list[FieldError] = []
         now = self.workbench.clock()
         promise = callback = None
@@ -346,6 +363,7 @@ class ContactScreen(WorkbenchScreen[bool]):
         values: dict[str, object] = {w: self._value(w) for w in ("channel", "target", "number", "disposition")}
         for widget in self.query(Input):
             values[f"input.{widget.id}"] = widget.value
+        values["note"] = self.query_one("#note", NoteArea).value
         values["scope"] = self.query_one("#scope-all", Checkbox).value
         values["ticks"] = sorted(name for name, on in self.ticks.items() if on)
         return values

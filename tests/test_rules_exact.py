@@ -691,3 +691,327 @@ def test_the_rules_fingerprint_changes_with_any_rule() -> None:
     base = fingerprint(Rules(pack=CN))
     assert base == fingerprint(Rules(pack=load_pack("cn"))) and len(base) == 16
     assert base != fingerprint(Rules(pack=US)) and base != fingerprint(Rules(pack=CN, thresholds=FlagThresholds(many_lenders=5)))
+
+
+# --- every flag's evidence: the figure and the threshold it names ---------------------------------------------
+
+def test_every_flag_names_its_figure_and_threshold() -> None:
+    from collector_tui.domain.facts import ContactChange, Payment, SpendingMonth
+    from collector_tui.domain.flags import compute_flags
+
+    today = date(2026, 11, 27)
+    f = facts(
+        employment_type="temporary", has_contract=False, income_sources=1,
+        monthly_income=(D("5000"), D("15000")), contact_info_confirmed_at=date(2025, 3, 10),
+        address_mismatch_at=date(2026, 11, 1), emergency_contacts=0,
+        student_status="dropped_out", student_completed_study=False, school_changes_12m=3, due_day=10,
+        payments=(Payment(date(2026, 6, 10), D("100"), False), Payment(date(2026, 7, 25), D("50"), True),
+                  Payment(date(2026, 8, 25), D("50"), True), Payment(date(2026, 9, 25), D("50"), True)),
+        deferral_requests=(date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1)),
+        contact_changes=(ContactChange(date(2026, 10, 1), "phone", True), ContactChange(date(2026, 11, 1), "email", False)),
+        phones=(Phone(MOBILE, False, date(2026, 11, 17)),),
+        spending=(SpendingMonth("2026-08", D("900"), D("100"), D("0")), SpendingMonth("2026-09", D("1000"), D("100"), D("0")),
+                  SpendingMonth("2026-10", D("3000"), D("12000"), D("0.45"))),
+        active_lenders=5, total_debt=D("180000"),
+        promises=tuple(Promise(sh(1, 10), date(2026, 11, d), D("100"), "broken") for d in (5, 9)),
+        contacts=(Contact(sh(20, 10), "phone", "refused"), Contact(sh(21, 10), "phone", "complaint"),
+                  Contact(sh(22, 10), "sms", "hardship")),
+    )
+    got = [(fl.id, fl.group, fl.evidence, fl.params) for fl in compute_flags(f, today)]
+    assert got == [
+        ("income.swing", "income", "flag.income.swing", {"swing": 100, "months": 2, "threshold": 30}),
+        ("income.no_contract", "income", "flag.income.no_contract", {"employment": "temporary"}),
+        ("income.single_source", "income", "flag.income.single_source", {"sources": 1}),
+        ("income.unstable_group", "income", "flag.income.unstable_group", {"employment": "temporary"}),
+        ("info.stale_contact", "info", "flag.info.stale_contact", {"months": 20, "threshold": 6}),
+        ("info.address_mismatch", "info", "flag.info.address_mismatch", {"since": "2026-11-01"}),
+        ("info.no_emergency_contact", "info", "flag.info.no_emergency_contact", {}),
+        ("study.incomplete", "study", "flag.study.incomplete", {}),
+        ("study.dropped", "study", "flag.study.dropped", {"status": "dropped_out"}),
+        ("study.school_changes", "study", "flag.study.school_changes", {"changes": 3, "threshold": 2}),
+        ("repay.minimum_run", "repay", "flag.repay.minimum_run", {"run": 3, "threshold": 3}),
+        ("repay.irregular", "repay", "flag.repay.irregular", {"days": 11, "threshold": 7}),
+        ("repay.deferrals", "repay", "flag.repay.deferrals", {"count": 3, "months": 6, "threshold": 3}),
+        ("contact.changes", "contact", "flag.contact.changes", {"count": 2, "months": 3, "threshold": 2}),
+        ("contact.new_unreachable", "contact", "flag.contact.new_unreachable", {}),
+        ("contact.unreported_change", "contact", "flag.contact.unreported_change", {"count": 1}),
+        ("funds.spending_jump", "funds", "flag.funds.spending_jump", {"ratio": "3.0", "threshold": "2.0"}),
+        ("funds.large_spend", "funds", "flag.funds.large_spend", {"amount": "12000", "income": "10000"}),
+        ("funds.investment", "funds", "flag.funds.investment", {"share": 45, "threshold": 30}),
+        ("lost_contact", "lost_contact", "flag.lost_contact", {"days": "?", "threshold": 30}),
+        ("debt.many_lenders", "debt", "flag.debt.many_lenders", {"lenders": 5, "threshold": 4}),
+        ("debt.high", "debt", "flag.debt.high", {"ratio": "1.5", "threshold": "1.0"}),
+        ("willingness.low", "willingness", "flag.willingness.low", {"broken": 2, "refused": "yes"}),
+        ("care.complaint", "care", "flag.care.complaint", {"day": "2026-11-21"}),
+        ("care.hardship", "care", "flag.care.hardship", {"day": "2026-11-22"}),
+    ]
+
+
+def test_flag_evidence_without_a_date_and_the_quiet_branches() -> None:
+    from collector_tui.domain.facts import Payment, SpendingMonth
+    from collector_tui.domain.flags import compute_flags
+
+    today = date(2026, 11, 27)
+
+    def flags(**kw: object) -> dict[str, dict[str, object]]:
+        return {fl.id: fl.params for fl in compute_flags(facts(**kw), today)}
+
+    assert flags()["info.stale_contact"] == {"months": "?", "threshold": 6}
+    reached = datetime(2026, 10, 18, 3, tzinfo=timezone.utc)
+    assert flags(phones=(Phone(MOBILE, False, last_reached_at=reached),))["lost_contact"] == {"days": 40, "threshold": 30}
+    promises = tuple(Promise(sh(1, 10), date(2026, 11, d), D("100"), "broken") for d in (5, 9))
+    assert flags(promises=promises)["willingness.low"] == {"broken": 2, "refused": "no"}
+    assert "income.no_contract" not in flags(employment_type="unemployed", has_contract=False)
+    assert flags(employment_type="freelance")["income.unstable_group"] == {"employment": "freelance"}
+    assert "study.dropped" not in flags(student_status="enrolled")
+    assert flags(student_status="suspended")["study.dropped"] == {"status": "suspended"}
+    # Nothing to divide by: no income, no spending the month before, no payments' due day.
+    quiet = flags(monthly_income=(D("0"), D("0")), total_debt=D("5"),
+                  spending=(SpendingMonth("2026-09", D("0"), D("0"), D("0")), SpendingMonth("2026-10", D("50"), D("50"), D("0"))),
+                  payments=tuple(Payment(date(2026, m, 28), D("1"), False) for m in (6, 7, 8)))
+    assert not {"income.swing", "debt.high", "funds.large_spend", "funds.spending_jump", "repay.irregular"} & set(quiet)
+    assert "debt.high" not in flags(monthly_income=(), total_debt=D("5"))
+    tiny = flags(monthly_income=(D("0.01"),), total_debt=D("0.5"),
+                 spending=(SpendingMonth("2026-09", D("0.5"), D("0"), D("0")), SpendingMonth("2026-10", D("1"), D("0"), D("0"))))
+    assert tiny["debt.high"] == {"ratio": "4.2", "threshold": "1.0"} and tiny["funds.spending_jump"]["ratio"] == "2.0"
+    assert "income.swing" not in flags(monthly_income=(D("9000"),))  # one month has no swing
+    assert flags(monthly_income=(D("9000"), D("11000"), D("10000"), D("10000")), income_sources=2).get("income.swing") is None
+
+
+def test_the_time_barred_flag_whole() -> None:
+    from collector_tui.domain.assessment import assess
+
+    f = facts(timezone="America/New_York", phones=(Phone("+12125550123", True),), overdue_since=date(2019, 1, 10))
+    [flag] = [fl for fl in assess(f, datetime(2026, 1, 1, 12, tzinfo=NY), Rules(pack=US)).flags if fl.id == "debt.time_barred"]
+    assert (flag.group, flag.severity, flag.evidence) == ("debt", "high", "flag.debt.time_barred")
+
+
+# --- what else the answers carry -------------------------------------------------------------------------------
+
+def test_plan_previews_in_other_currencies_and_with_other_limits() -> None:
+    from collector_tui.domain.plans import PlanLimits, split
+
+    assert split(D("0.015"), 1, "CNY") == [D("0.01")]
+    assert split(D("10"), 3, "XYZ") == [D("3.34"), D("3.33"), D("3.33")]
+    yen = reduction(D("10001"), D("1001"), D("0.5"), 2, date(2026, 12, 5), currency="JPY", income=[D("900000")])
+    assert (yen.waived, [i.amount for i in yen.instalments]) == (D("500"), [D("4751"), D("4750")])
+    [m] = reinstalment(D("9000"), 1, date(2026, 12, 5), currency="JPY", income=[D("8001")]).messages
+    assert m.params == {"amount": "9000", "cap": "4000", "share": 50}
+    [m] = reinstalment(D("9000"), 1, date(2026, 12, 5), income=[D("8000.03")]).messages
+    assert m.params["cap"] == "4000.01"  # rounded down, never up
+    [m] = deferral([(date(2026, 12, 5), D("9000"))], 1, currency="JPY", income=[D("8001")]).messages
+    assert m.params["cap"] == "4000"
+    odd = PlanLimits(max_waiver_share=D("0.995"), affordability_share=D("0.995"))
+    greedy = reduction(D("1000"), D("100"), D("1"), 1, date(2026, 12, 5), income=[D("100")], limits=odd)
+    assert [m.params for m in greedy.messages][:2] == [{"share": 100, "max": 99}, {"amount": "900.00", "cap": "99.50", "share": 99}]
+    for share in ("0", "1"):
+        plan = reduction(D("1000"), D("100"), D(share), 2, date(2026, 12, 5), income=INCOME,
+                         limits=PlanLimits(max_waiver_share=D(1)))
+        assert plan.ok and plan.waived == D("100") * D(share)
+    [m] = reduction(D("1000"), D("100"), D("2"), 2, date(2026, 12, 5), income=INCOME).messages
+    assert (m.level, m.key) == ("error", "plan.waiver_range")
+    none = reinstalment(D("1000"), 0, date(2026, 12, 5), currency="USD", waived=D("5"))
+    assert (none.type, none.currency, none.restructured, none.waived, none.instalments) == ("reinstalment", "USD", D("1000"), D("5"), ())
+    assert [(m.level, m.key) for m in none.messages] == [("error", "plan.months_min")]
+    finer = reinstalment(D("1000.005"), 3, date(2027, 1, 31), income=INCOME)
+    assert [(i.seq, i.due_date) for i in finer.instalments] == [(1, date(2027, 1, 31)), (2, date(2027, 2, 28)), (3, date(2027, 3, 31))]
+    both = reinstalment(D("37000"), 37, date(2026, 11, 1), income=INCOME, today=date(2026, 11, 27))
+    assert [m.key for m in both.messages] == ["plan.max_instalments", "plan.first_due_past"]
+    late = deferral([(date(2026, 1, 5), D("100"))], 9, income=INCOME, today=date(2026, 11, 27))
+    assert [m.key for m in late.messages] == ["plan.max_extension", "plan.first_due_past"]
+
+
+def test_score_weights_from_settings() -> None:
+    from collector_tui.domain.flags import RiskFlag
+    from collector_tui.domain.scoring import ScoreWeights, score_case
+    from collector_tui.domain.stages import Stage, StageBounds
+
+    custom = ScoreWeights(stage_points={1: 50}, flag_points={"x.mine": 20})
+    assert score_case(Stage.ESCALATION, [], custom).value == 0  # a stage without points adds none
+    flags = [RiskFlag("x.mine", "x", "low", "flag.x.mine"), RiskFlag("x.odd", "x", "unheard-of", "flag.x.odd")]
+    assert [c.points for c in score_case(Stage.CURRENT, flags, custom).contributions] == [20, 0, 0]
+    assert StageBounds(1, 2, 3).early_warning_last == 1
+    with pytest.raises(ValueError, match="^stage bounds must grow: early_warning_last < escalation_last < severe_last$"):
+        StageBounds(0, 2, 3)
+
+
+def test_zones_of_numbers() -> None:
+    from collector_tui.domain.zones import candidate_zones, zone_of_number
+
+    assert zone_of_number("+1212") == "America/New_York" and zone_of_number("+121") is None
+    assert zone_of_number("+447700900000") == "Europe/London" and zone_of_number("+85291234567") == "Asia/Hong_Kong"
+    assert zone_of_number("+19995550123") is None and zone_of_number("12125550123") is None
+    assert candidate_zones("America/New_York", ["+12125550123", "+13105550123", "+14155550123"]) == (
+        "America/New_York", "America/Los_Angeles")
+
+
+def test_money_defaults_and_unknown_currencies() -> None:
+    assert to_minor(D("1.5"), "XYZ") == 150 and to_minor(D("1.5")) == 150
+    assert format_money("1500.5", "JPY") == "JPY 1,501"
+    assert parse_money("1.005") == D("1.01") and format_money("1") == "¥1.00"
+
+
+def test_more_value_checks() -> None:
+    from collector_tui.domain.actions import validate_amount, validate_promise
+    from collector_tui.domain.entry import validate_callback_hours, validate_moment
+
+    assert validate_amount(D("0.50"), "CNY") == [] and validate_amount(D("1E+1"), "CNY") == [FieldError("amount", "form.amount", {})]
+    assert validate_amount(D("1.005"), "XYZ") == [FieldError("amount", "form.amount_minor", {"currency": "XYZ", "digits": 2})]
+    assert validate_promise(date(2026, 11, 28), D("1.005"), date(2026, 11, 27)) == [
+        FieldError("amount", "form.amount_minor", {"currency": "CNY", "digits": 2})]
+    [e] = validate_callback_hours(CN, ("Asia/Shanghai",), sh(27, 23), field="cb")
+    assert (e.field, e.key, e.params) == ("cb", "form.callback_hours", {
+        "start": "08:00", "end": "22:00", "zones": "Asia/Shanghai", "rule": "CN-HOURS", "next": "2026-11-28 08:00"})
+    from collector_tui.domain.policy import Hours
+
+    narrow = replace(CN, hours=Hours("CN-HOURS", time(8, 0), time(9, 0)))
+    [e] = validate_callback_hours(narrow, ("Asia/Shanghai", "America/New_York"), sh(27, 23), field="cb")
+    assert (e.field, e.key, e.params) == ("cb", "form.callback_never", {
+        "start": "08:00", "end": "09:00", "zones": "Asia/Shanghai, America/New_York", "rule": "CN-HOURS"})
+    assert validate_moment(datetime(2026, 11, 27, 10), NOW, None, field="x") == [FieldError("x", "form.zone_needed", {})]
+    assert validate_moment(sh(1, 10), NOW, sh(2, 0), field="x") == [FieldError("x", "form.at_before_case", {"day": "2026-11-02"})]
+
+
+def test_windows_that_never_meet_and_a_late_window() -> None:
+    from collector_tui.domain.contact_rules import next_window_open
+    from collector_tui.domain.policy import Hours
+
+    narrow = replace(CN, hours=Hours("H", time(8, 0), time(9, 0)))
+    with pytest.raises(ValueError, match="^the allowed hours never hold in all of Asia/Shanghai, America/New_York at once$"):
+        next_window_open(narrow, ("Asia/Shanghai", "America/New_York"), NOW)
+    late = replace(US, hours=Hours("H", time(22, 0), time(23, 59)))
+    at = datetime(2026, 11, 27, 21, 0, tzinfo=NY)  # already the 28th in UTC
+    assert next_window_open(late, ("America/New_York",), at) == datetime(2026, 11, 27, 22, 0, tzinfo=NY)
+
+
+def test_caps_name_their_reason_and_count_a_contact_made_this_very_moment() -> None:
+    unanswered = facts(contacts=tuple(Contact(sh(27, 9, i), "phone", "no_answer") for i in range(6)))
+    assert check_contact(CN, unanswered, channel="phone", now=sh(27, 10)).reason == "check.unanswered_per_day"
+    connected = facts(contacts=tuple(Contact(sh(27, 9, i), "phone", "rpc") for i in range(3)))
+    assert check_contact(CN, connected, channel="phone", now=sh(27, 10)).reason == "check.connected_per_day"
+    monthly = facts(contacts=tuple(Contact(sh(2 + 4 * i, 10), "sms", "message_left") for i in range(6)))
+    assert check_contact(CN, monthly, channel="sms", now=sh(27, 10)).reason == "check.per_month"
+    us = replace(facts(), timezone="America/New_York", phones=(Phone("+12125550123", True),),
+                 contacts=tuple(Contact(datetime(2026, 11, 20 + i, 10, tzinfo=NY), "phone", "no_answer") for i in range(7)))
+    d = check_contact(US, us, channel="phone", now=datetime(2026, 11, 26, 12, tzinfo=NY))
+    assert (d.reason, d.params) == ("check.seven_in_seven", {"count": 7, "max": 7, "days": 7})
+    at_now = facts(contacts=tuple(Contact(sh(27, 9, i), "phone", "rpc") for i in range(2)) + (Contact(sh(27, 10), "phone", "rpc"),))
+    assert check_contact(CN, at_now, channel="phone", now=sh(27, 10)).rule == "CN-CONNECTED"
+    # The later of two caps wins whatever the rules' names: CN-MONTHLY (1 December) over CN-UNANSWERED (tomorrow).
+    both = facts(contacts=tuple(Contact(sh(2 + 4 * i, 10), "sms", "message_left") for i in range(6))
+                 + tuple(Contact(sh(27, 9, i), "phone", "no_answer") for i in range(6)))
+    assert check_contact(CN, both, channel="phone", now=sh(27, 10)).rule == "CN-MONTHLY"
+    from collector_tui.domain.policy import Hours
+
+    always = replace(CN, hours=Hours("CN-HOURS", time(0, 0), time(23, 59)))
+    assert check_contact(always, unanswered, channel="phone", now=sh(27, 10)).next_allowed_at == sh(28, 0)
+
+
+def test_a_check_early_in_the_customers_morning_uses_their_day() -> None:
+    # 07:30 in Shanghai on the 26th is the 25th in UTC: 16 days past due there, the weekly cap applies.
+    f = facts(dpd=0, overdue_since=date(2026, 11, 10),
+              contacts=tuple(Contact(sh(20 + i, 10), "sms", "message_left") for i in range(3)))
+    always = replace(CN, hours=replace(CN.hours, start=time(0, 0)))
+    assert check_contact(always, f, channel="sms", now=sh(26, 7, 30)).rule == "CN-STAGE2-WEEKLY"
+
+
+def test_one_suppression_let_through_leaves_the_next_one_to_block() -> None:
+    ceased = Suppression("cease_requested")
+    for first, kw in ((Suppression("attorney"), {"target": "attorney"}),
+                      (Suppression("dispute"), {"disposition": "verification_sent"}),
+                      (Suppression("workplace_prohibited"), {}),
+                      (Suppression("inconvenient_time", hours="01:00-02:00"), {})):
+        f = facts(suppressions=(first, ceased))
+        assert check_contact(US, replace(f, timezone="America/New_York", phones=(Phone("+12125550123", True),)),
+                             channel="email", now=datetime(2026, 11, 27, 10, tzinfo=NY), **kw).rule == "US-CEASE", first
+    bare = replace(CN, suppressions={k: v for k, v in CN.suppressions.items() if k != "inconvenient_time"})
+    named = facts(suppressions=(Suppression("inconvenient_time", hours="09:00-11:00"),))
+    assert check_contact(bare, named, channel="phone", now=NOW).allowed  # a pack without the rule
+    with pytest.raises(ValueError, match="^now must be timezone-aware$"):
+        check_contact(CN, facts(), channel="phone", now=datetime(2026, 11, 27, 10))
+
+
+def test_messages_to_a_number_elsewhere_and_on_the_customers_day() -> None:
+    from collector_tui.domain.messages import check_message
+
+    f = facts(timezone="America/New_York", phones=(Phone("+12125550123", True),))
+    nine = datetime(2026, 11, 27, 9, tzinfo=NY)  # 06:00 in Los Angeles
+    assert check_message(US, f, channel="sms", now=nine, to="+13105550123").rule == "US-HOURS"
+    assert check_message(US, f, channel="email", now=nine, to="+13105550123").allowed
+    sent = replace(f, contacts=(Contact(datetime(2026, 11, 27, 12, tzinfo=NY), "sms", "message_left"),))
+    d = check_message(US, sent, channel="sms", now=datetime(2026, 11, 27, 12, tzinfo=NY), to="+13105550123")
+    assert (d.rule, d.next_allowed_at) == ("US-HOUSE-MESSAGES", datetime(2026, 11, 28, 11, tzinfo=NY))
+    evening = datetime(2026, 11, 27, 20, 30, tzinfo=NY)  # the 28th in UTC
+    morning = replace(f, contacts=(Contact(datetime(2026, 11, 27, 10, tzinfo=NY), "sms", "message_left"),))
+    assert check_message(US, morning, channel="sms", now=evening).rule == "US-HOUSE-MESSAGES"
+    yesterday = replace(f, contacts=(Contact(datetime(2026, 11, 26, 23, 30, tzinfo=NY), "sms", "message_left"),))
+    assert check_message(US, yesterday, channel="sms", now=datetime(2026, 11, 27, 10, tzinfo=NY)).allowed
+    app = facts(contacts=(Contact(sh(27, 9), "app", "message_left"),))
+    assert check_message(CN, app, channel="app", now=NOW).allowed  # no cap on that channel
+    refused = facts(consents={"sms": False}, contacts=tuple(Contact(sh(27, 9, i), "sms", "message_left") for i in range(2)))
+    assert check_message(CN, refused, channel="sms", now=NOW).reason == "check.no_consent"
+
+
+def test_more_of_the_queue() -> None:
+    missed = queued(contacted(callbacks=(sh(26, 9),)), sh(27, 10))
+    assert (missed.group, missed.reason, missed.params) == ("callback", "queue.reason.callback_missed", {"at": "11-26 09:00"})
+    today = queued(contacted(callbacks=(sh(27, 9),)), sh(27, 10))
+    assert (today.reason, today.params) == ("queue.reason.callback", {"at": "09:00"})
+    texted = facts(callbacks=(sh(27, 10),), contacts=(Contact(sh(1, 10), "sms", "message_left"), Contact(sh(27, 10, 5), "sms", "message_left")))
+    assert queued(texted, sh(27, 10, 10)).group == "callback"  # a message does not make a callback
+    assert queued(contacted(callbacks=(sh(27, 11, 30),)), sh(27, 11, 15)).group == "callback"
+    rising = queued(contacted(callbacks=(sh(27, 15),)), sh(27, 10))
+    assert rising.valid_until == sh(27, 14, 45)  # re-placed when the callback rises
+    assert queued(contacted(callbacks=(sh(27, 15),)), sh(27, 14, 45)).valid_until == sh(27, 22)
+    early = queued(contacted(promises=(Promise(sh(20, 10), date(2026, 11, 27), D("5"), "outstanding"),)), sh(27, 7, 30))
+    assert (early.blocked_by, early.params["then"], early.valid_until) == ("CN-HOURS", "queue.reason.promise_due", sh(27, 8))
+    lapsed = Promise(sh(10, 10), date(2026, 11, 20), D("300.00"), "outstanding")
+    followed = facts(promises=(lapsed,), contacts=(Contact(sh(21, 7, 30), "phone", "no_answer"),))
+    assert queued(followed).group == "rest"  # the 21st in Shanghai, the 20th in UTC
+    first_day = facts(dpd=5, overdue_since=date(2026, 11, 22), contacts=(Contact(sh(22, 7, 30), "phone", "rpc"),))
+    assert queued(first_day).group == "rest"
+    golden = queued(facts(dpd=5, overdue_since=date(2026, 11, 22)))
+    assert golden.reason == "queue.reason.golden"
+    from collector_tui.domain.assessment import assess
+
+    p = queued(contacted(active_lenders=6))
+    a = assess(contacted(active_lenders=6), NOW, Rules(pack=CN))
+    assert (p.tier, p.score, p.flags) == (a.score.tier, a.score.value, tuple(fl.id for fl in a.flags)) and "debt.many_lenders" in p.flags
+    assert sort_bytes((65536,)) == b"\x02" + (65536 * 10**4 + (1 << 62)).to_bytes(8, "big")
+
+
+def test_more_of_the_moment_and_the_review() -> None:
+    from collector_tui.domain.callbacks import callback_state
+    from collector_tui.domain.contact_review import band_counts, case_figures, golden_miss, in_band
+    from collector_tui.domain.masking import mask_email
+
+    ceased = Contact(datetime(2026, 11, 20, 2, tzinfo=timezone.utc), "phone", "cease_requested", scope="all")
+    assert active_suppressions(facts(contacts=(Contact(sh(19, 10), "phone", "no_answer"), ceased))) == (
+        Suppression("cease_requested", None, date(2026, 11, 20), origin="contact"),)
+    assert callback_state(sh(27, 15), [sh(27, 15)], sh(27, 15)) == "done"
+    assert mask_email("abc@example.com") == "a*c@example.com" and mask_email("ab@cd@example.com") == "a*@cd@example.com"
+    case = TeamCase("C-1", "a", 40, date(2026, 11, 1), None)
+    assert in_band(case, 15, date(2026, 11, 17)) and not in_band(case, 15, date(2026, 11, 16))
+    assert not in_band(TeamCase("C-1", "a", 15, None, None), 15, END) and in_band(TeamCase("C-1", "a", 16, None, None), 15, END)
+    assert not in_band(TeamCase("C-1", "a", 99, date(2026, 11, 20), None), 15, END)  # the date decides, not the dpd
+    assert golden_miss(case, 15, date(2026, 11, 20), start=date(2026, 11, 17))
+    assert not golden_miss(case, 15, date(2026, 11, 20), start=date(2026, 11, 18))
+    day = date(2026, 11, 20)
+    contacts = [TeamContact("a", "C-1", day, 23, "phone", "no_answer", "customer", 2),
+                TeamContact("a", "C-1", day, 6, "phone", "no_answer", "customer", 3),
+                TeamContact("a", "C-1", day, 10, "phone", "rpc", "third_party", 4)]
+    [fig] = case_figures([case], contacts, END, CN, start=day)
+    assert (fig.outside_hours, fig.reached_30d, fig.attempts_30d) == (5, 0, 9)
+    assert band_counts([fig, replace(fig, status="new", reached_30d=7)]) == [0]
+
+
+def test_the_teams_range_and_its_edges() -> None:
+    cases = [TeamCase("C-1", "a", 40, date(2026, 10, 1), None, 1, 0, 2)]
+    start = date(2026, 11, 20)
+    contacts = [contact("ghost", "C-9", 0), contact("a", "C-1", 7, hour=22), contact("a", "C-1", 7, hour=8),
+                contact("a", "C-1", 8, hour=23), contact("a", "C-1", 0, "rpc", 2, hour=23)]
+    [a] = team_figures([("a", "Ann", 1)], cases, contacts, END, CN, start=start)
+    assert (a.outside_hours, a.phone_attempts, a.right_party, a.promises_partly_kept) == (3, 4, 4, 2)
+    assert a.contacts_30d == 5 and a.golden_misses == []
+    [b] = team_figures([("a", "Ann", 1)], cases, contacts, END, CN)
+    assert b.golden_misses == [] and b.outside_hours == 4

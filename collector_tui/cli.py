@@ -21,7 +21,7 @@ from collector_tui import config, crash
 from collector_tui.cli_common import Ctx, credentials, ctx_of, fail, local_user, open_cache
 from collector_tui.cli_report import report_app
 from collector_tui.cli_work import contact_app, outbox_app, promise_app
-from collector_tui.locale import set_locale, t
+from collector_tui.locale import code, set_locale, t
 
 # Locals are never shown in a crash report: they can hold the token or a debtor's data.
 app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions_show_locals=False,
@@ -177,9 +177,10 @@ def login(
     if print_token:
         # The token alone on standard output (for `export COLLECTOR_TUI_TOKEN=$(...)`); the warning on stderr.
         typer.echo(issued.access_token)
-        typer.echo(t("cli.token_printed", api=api, user=user, role=me.role, minutes=issued.expires_in // 60), err=True)
+        typer.echo(t("cli.token_printed", api=api, user=user, role=code("role", me.role),
+                     minutes=issued.expires_in // 60), err=True)
         return
-    typer.echo(t("cli.login_ok", api=api, user=user, role=me.role))
+    typer.echo(t("cli.login_ok", api=api, user=user, role=code("role", me.role)))
 
 
 @app.command()

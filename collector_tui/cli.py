@@ -88,7 +88,7 @@ def serve(
     cases: Annotated[int, typer.Option(help="Cases to generate")] = 300,
     collectors: Annotated[int, typer.Option(help="Collectors to spread the cases over")] = 2,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Reference date of the portfolio (YYYY-MM-DD)")] = None,
-    admin: Annotated[bool, typer.Option("--admin", help="Enable POST /v1/admin/churn to change the portfolio over time")] = False,
+    admin: Annotated[bool, typer.Option("--admin", help="Enable the servicer's endpoints for tests and demos: /v1/admin/churn (change the portfolio over time), /v1/admin/plans (approve or reject), /v1/admin/promises (kept or broken), /v1/admin/messages (delivery)")] = False,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Server processes on one PostgreSQL database; they share nothing else")] = 1,
     migrate_only: Annotated[bool, typer.Option("--migrate-only", help="Create or upgrade the database's schema, then exit")] = False,
 ) -> None:

@@ -222,3 +222,21 @@ async def test_nobody_signed_in_dials_nothing_and_is_asked_to_sign_in(synced, tm
         assert isinstance(app.screen, LoginScreen)
     assert not record.exists()
     assert [e for e in audit.entries(synced, case_id) if e.action == "dial"] == []
+
+
+async def test_the_phone_keys_can_be_remapped(synced, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    case_id = first_callable_chinese_case(synced)
+    command, _record = softphone(tmp_path)
+    settings = Settings(locale="en", dial_command=command, keys={"queue.dial": "x", "contact.hang_up": "f8"})
+    app = CollectorApp(synced, settings=settings, user="demo", clock=lambda: MORNING)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *case_id, "enter", "x")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ContactScreen) and screen.call is not None
+        assert "f8 hangs up" in plain(screen.query_one("#call-timer"))
+        await pilot.press("f8")
+        await pilot.pause()
+        assert not screen.call.running
+    assert [e.action for e in audit.entries(synced, case_id)] == ["dial"]

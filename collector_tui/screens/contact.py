@@ -155,8 +155,9 @@ class ContactScreen(WorkbenchScreen[bool]):
             return
         seconds = call.seconds(self.workbench.clock())
         length = f"{seconds // 60:02d}:{seconds % 60:02d}"
-        key = next((self.app.get_key_display(b) for bs in self._bindings.key_to_bindings.values() for b in bs
-                    if b.action == "hang_up"), "")
+        # The key as the collector has it (a remapped one too).
+        key = next((self.app.get_key_display(active.binding) for active in self.active_bindings.values()
+                    if active.binding.action == "hang_up"), "")
         if call.running:
             text = t("phone.on_call", number=call.masked, length=length, keys=key)
         else:

@@ -74,6 +74,7 @@ class CollectorApp(App[None]):
                  token: str | None = None, clock: Callable[[], datetime] = utc_now, home: Path | None = None,
                  check_sign_in: bool = False) -> None:
         set_locale(settings.locale)
+        settings.validate()  # a bad setting (a key binding of 5) is refused here, before any screen is built
         super().__init__()
         localize_bindings(self)
         self.engine = engine

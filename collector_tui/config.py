@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import tomllib
+import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -80,7 +82,49 @@ class Settings:
                 shlex.split(getattr(self, key))
             except ValueError as exc:
                 raise SettingsError(t("settings.not_a_command", source=source, name=key, error=exc)) from None
+        _check_keys(self.keys, source)
         build_rules(self, source, load_pack_now=False)
+
+
+BINDING_ID = re.compile(r"[a-z][a-z_]*\.[a-z][a-z_]*")  # a screen's binding id, such as queue.stage
+MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
+
+
+def _is_key(name: str) -> bool:
+    """One key as Textual names it: a character, a named key (f1, escape, pageup) or a character's name
+    (question_mark, slash), after any modifiers (ctrl+s)."""
+    *mods, key = name.split("+")
+    if not key or any(m not in MODIFIERS for m in mods):
+        return False
+    if len(key) == 1:
+        return key.isprintable() and not key.isspace()
+    # start-up: Textual's own key names, read only when a remap is set (status never loads Textual otherwise).
+    from textual.keys import KEY_TO_UNICODE_NAME, REPLACED_KEYS, Keys
+
+    if key in {k.value for k in Keys}:
+        return True
+    original = REPLACED_KEYS.get(key, key)
+    try:
+        unicodedata.lookup(KEY_TO_UNICODE_NAME.get(original, original))
+    except KeyError:
+        return False
+    return True
+
+
+def _check_keys(keys: object, source: str) -> None:
+    """`keys`: binding id -> one key or several, comma-separated; anything else is refused with the id named."""
+    if not isinstance(keys, dict):
+        raise SettingsError(t("settings.wrong_type", source=source, name="keys", type=t("settings.type_dict"),
+                              value=repr(keys)))
+    for binding, value in keys.items():
+        name = f"keys.{json.dumps(binding, ensure_ascii=False)}"
+        if not isinstance(binding, str) or not BINDING_ID.fullmatch(binding):
+            raise SettingsError(t("settings.not_a_binding", source=source, name=name))
+        if not isinstance(value, str):
+            raise SettingsError(t("settings.wrong_type", source=source, name=name, type=t("settings.type_str"),
+                                  value=repr(value)))
+        if not value.strip() or not all(_is_key(part.strip()) for part in value.split(",")):
+            raise SettingsError(t("settings.not_a_key", source=source, name=name, value=repr(value)))
 
 
 def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:

@@ -394,13 +394,17 @@ def purge(
     from datetime import datetime, timezone
 
     from collector_tui.work.cases import known_case_id
-    from collector_tui.work.privacy import purge_all, purge_case
+    from collector_tui.work.privacy import purge_all, purge_case, unpushed
 
     c = ctx_of(ctx)
     if bool(case_id) == everything:
         raise fail(t("cli.purge_which"), 2)
     engine = open_cache(c)
     case_id = known_case_id(engine, case_id) if case_id else None  # c-000013 is C-000013
+    pending, failed = unpushed(engine, case_id)
+    if pending or failed:  # said before the question (and with --yes too): the purge keeps this work
+        typer.echo(t("cli.purge_pending", what=case_id or t("cli.purge_everything"), pending=pending, failed=failed),
+                   err=True)
     if not yes and not typer.confirm(t("cli.purge_confirm", what=case_id or t("cli.purge_everything")), default=False):
         raise typer.Exit(1)
     now = datetime.now(timezone.utc)

@@ -105,6 +105,10 @@ def discard(engine: Engine, entry_id: str, *, actor: str, at: datetime) -> Entry
     return entry
 
 
-def counts(engine: Engine) -> dict[str, int]:
+def counts(engine: Engine, case_id: str | None = None) -> dict[str, int]:
+    """Entries by state: every case's, or one case's."""
+    stmt = select(T_OUTBOX.c.state, func.count()).group_by(T_OUTBOX.c.state)
+    if case_id is not None:
+        stmt = stmt.where(T_OUTBOX.c.case_id == case_id)
     with read(engine) as conn:
-        return dict(conn.execute(select(T_OUTBOX.c.state, func.count()).group_by(T_OUTBOX.c.state)).all())  # type: ignore[arg-type]
+        return dict(conn.execute(stmt).all())  # type: ignore[arg-type]

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from collector_tui.storage import audit, purge
+from collector_tui.storage import audit, outbox, purge
 from collector_tui.work.identity import require_user
 
-__all__ = ["REVEALED", "purge_all", "purge_case", "reveal"]
+__all__ = ["REVEALED", "purge_all", "purge_case", "reveal", "unpushed"]
 
 REVEALED = "phones,id_number,name,address"  # what a reveal shows, as the audit records it
 
@@ -28,3 +28,10 @@ def purge_case(engine: Engine, case_id: str, *, actor: str, at: datetime) -> int
 def purge_all(engine: Engine, *, actor: str, at: datetime) -> int:
     """Erase every case's personal data (audited under `actor`; NoUser when empty); how many were erased."""
     return purge.purge_all(engine, actor=require_user(actor), at=at)
+
+
+def unpushed(engine: Engine, case_id: str | None = None) -> tuple[int, int]:
+    """The work a purge keeps because the server does not have it yet: (waiting to be pushed, refused by the
+    server and waiting for a fix), for one case or for every case."""
+    states = outbox.counts(engine, case_id)
+    return states.get("pending", 0), states.get("failed", 0)

@@ -1015,3 +1015,62 @@ def test_the_teams_range_and_its_edges() -> None:
     assert a.contacts_30d == 5 and a.golden_misses == []
     [b] = team_figures([("a", "Ann", 1)], cases, contacts, END, CN)
     assert b.golden_misses == [] and b.outside_hours == 4
+
+
+def test_the_assessment_uses_the_rules_it_is_given() -> None:
+    from collector_tui.domain.assessment import assess
+    from collector_tui.domain.flags import FlagThresholds
+    from collector_tui.domain.scoring import ScoreWeights
+    from collector_tui.domain.stages import Stage, StageBounds
+
+    rules = Rules(pack=CN, bounds=StageBounds(10, 20, 30), thresholds=FlagThresholds(many_lenders=2),
+                  weights=ScoreWeights(stage_points={4: 99}))
+    a = assess(facts(active_lenders=2), NOW, rules)
+    assert a.stage == Stage.LONG_TERM and "debt.many_lenders" in {fl.id for fl in a.flags}
+    assert a.score.contributions[0].points == 99
+
+
+def test_flag_guards_for_tiny_figures_and_other_shares() -> None:
+    from collector_tui.domain.facts import SpendingMonth
+    from collector_tui.domain.flags import FlagThresholds, compute_flags
+
+    def ids(th: FlagThresholds = FlagThresholds(), **kw: object) -> set[str]:
+        return {fl.id for fl in compute_flags(facts(**kw), date(2026, 11, 27), th)}
+
+    assert "income.swing" in ids(monthly_income=(D("0.5"), D("1.5")))
+    month = (SpendingMonth("2026-10", D("1"), D("0.6"), D("0")),)
+    assert "funds.large_spend" in ids(monthly_income=(D("0.5"),), spending=month)
+    big = (SpendingMonth("2026-10", D("15000"), D("15000"), D("0")),)
+    assert "funds.large_spend" not in ids(FlagThresholds(large_spend_income_share=D("2")), monthly_income=(D("10000"),),
+                                          spending=big)
+
+
+def test_more_edges_of_the_review() -> None:
+    from collector_tui.domain.contact_review import case_figures, monthly_band
+    from collector_tui.domain.policy import Monthly
+
+    assert monthly_band(replace(CN, per_month=Monthly("M", 5, 2))) == (2, 5)
+    case = TeamCase("C-1", "a", 40, date(2026, 11, 1), None)
+    before = [TeamContact("a", "C-1", date(2026, 11, 19), 23, "phone", "no_answer", "customer", 1)]
+    [fig] = case_figures([case], before, END, CN, start=date(2026, 11, 20))
+    assert fig.outside_hours == 0  # before the range
+    cases = [TeamCase("C-0", "ghost", 40, None, None, 0, 0, 9), TeamCase("C-1", "a", 40, date(2026, 11, 1), None, 0, 0, 1),
+             TeamCase("C-2", "a", 40, date(2026, 11, 1), None, 0, 0, 2)]
+    [a] = team_figures([("a", "Ann", 2)], cases, [], END, CN, start=date(2026, 11, 20))
+    # Both windows closed on 16 November: missed on the 17th, before the range began.
+    assert (a.golden_misses, a.under_floor, a.promises_partly_kept) == ([], ["C-1", "C-2"], 3)
+
+
+def test_more_of_suppressions_packs_plans_and_callbacks() -> None:
+    from collector_tui.domain.policy import parse_pack
+
+    verified = (Contact(sh(10, 10), "phone", "dispute"), Contact(sh(11, 10), "email", "verification_sent"),
+                Contact(sh(12, 10), "phone", "cease_requested", scope="all"))
+    assert [s.type for s in active_suppressions(facts(contacts=verified))] == ["cease_requested"]
+    pack = parse_pack({**MINIMAL, "hours": {"rule": "H", "start": "08:30", "end": "21:15"},
+                       "golden_window": {"rule": "G", "days": 0}}, "p.toml")
+    assert (pack.hours.start, pack.hours.end, pack.golden_window.days, pack.sources) == (time(8, 30), time(21, 15), 0, {})
+    assert (deferral([(date(2026, 12, 5), D("1"))], 1).currency, reduction(D("1"), D("0"), D("0"), 1, date(2026, 12, 5)).currency) == (
+        "CNY", "CNY")
+    made = facts(callbacks=(sh(27, 10),), contacts=(Contact(sh(1, 10), "sms", "message_left"), Contact(sh(27, 10, 5), "phone", "rpc")))
+    assert queued(made, sh(27, 10, 10)).group == "rest"  # a call made the callback

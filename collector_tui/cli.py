@@ -474,4 +474,14 @@ app.add_typer(report_app, name="report")
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as exc:
+        # A cache found damaged after it opened (a corrupt page hit by a query), in any command: the same one
+        # message as damage found at open, with the way to recover, not a traceback. Looked up, not imported:
+        # a command that never opened the cache has not loaded the storage layer, and cannot have hit it.
+        engine = sys.modules.get("collector_tui.storage.engine")
+        if engine is not None and isinstance(exc, engine.CacheUnreadable):
+            typer.echo(str(exc), err=True)
+            sys.exit(1)
+        raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -187,3 +188,31 @@ def outbox_discard(
         raise typer.Exit(1)
     outbox.discard(engine, entry_id, actor=local_user(c), at=datetime.now(timezone.utc))
     typer.echo(t("cli.outbox_discarded", id=entry_id))
+
+
+@outbox_app.command("rescue")
+def outbox_rescue(
+    ctx: typer.Context,
+    damaged: Annotated[Path, typer.Argument(help="The damaged cache file (kept, never written)")],
+) -> None:
+    """Take what a damaged cache's outbox still holds into this home's outbox: the next sync pushes it (the
+    server knows each entry by its id, so nothing is recorded twice). Run it in a new home, signed in and synced."""
+    import sqlite3
+
+    from collector_tui.work import outbox
+
+    c = ctx_of(ctx)
+    here = c.home / config.CACHE_FILE
+    if not damaged.is_file():
+        raise fail(t("cli.rescue_no_file", path=damaged), 2)
+    if here.exists() and damaged.resolve() == here.resolve():
+        raise fail(t("cli.rescue_same_home", path=damaged), 2)
+    engine = open_cache(c)
+    try:
+        done = outbox.rescue(engine, damaged, user=local_user(c))
+    except outbox.OtherUsersWork as exc:
+        raise fail(t("cli.rescue_other_user", path=damaged, owner=exc.owner), 2) from None
+    except sqlite3.DatabaseError as exc:
+        raise fail(t("cli.rescue_unreadable", path=damaged, reason=exc)) from None
+    typer.echo(t("cli.rescued", path=damaged, added=done.added, pending=done.pending, failed=done.failed,
+                 already=done.already, lost=done.lost))

@@ -20,6 +20,34 @@ class CacheUnreadable(RuntimeError):
     """The cache cannot be opened: a wrong encryption key, or a file that is not a cache."""
 
 
+class CacheDamaged(CacheUnreadable):
+    """A page of the cache is damaged, found by a query after the cache opened. Raised in place of SQLAlchemy's
+    error by every read and write on an engine from `open_engine`, its message saying how to recover."""
+
+
+# SQLite's result codes for a damaged file: SQLITE_CORRUPT ("database disk image is malformed") and SQLITE_NOTADB.
+DAMAGE_CODES = (11, 26)
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether a DB-API error says the file is damaged (not busy, not locked, not full)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in DAMAGE_CODES
+    text = str(exc)  # a driver without error codes (sqlcipher3)
+    return "malformed" in text or "not a database" in text
+
+
+def damaged(path: Path | str, reason: object) -> str:
+    """The one message a damaged cache gives, at open or later: what, and how to recover."""
+    return f"{t('cache.damaged', path=path, reason=reason)} {t('cache.recover', path=path)}"
+
+
+def _on_error(path: Path, context) -> None:  # type: ignore[no-untyped-def]
+    if is_damage(context.original_exception):
+        raise CacheDamaged(damaged(path, context.original_exception)) from None
+
+
 def _on_connect(dbapi_conn, _record, key: str | None = None) -> None:  # type: ignore[no-untyped-def]
     # We issue BEGIN ourselves (see _on_begin); pysqlite's own transaction handling would defer it.
     dbapi_conn.isolation_level = None
@@ -66,15 +94,20 @@ def open_engine(path: Path | str, *, migrate_schema: bool = True, key: str | Non
         unreadable += (sqlcipher3.DatabaseError,)
     event.listen(engine, "connect", partial(_on_connect, key=key))
     event.listen(engine, "begin", _on_begin)
+    event.listen(engine, "handle_error", partial(_on_error, path))
     _logs[id(engine)] = f"{path}-wal"
     if migrate_schema:
         try:
             with write(engine) as conn:
                 migrate(conn)
-        except unreadable as exc:
+        except (CacheDamaged, *unreadable) as exc:
             engine.dispose()
+            if key is None and isinstance(exc, CacheDamaged):
+                raise  # damage found at open: the same message as damage found later
+            # A wrong key reads as "not a database": said as such (the file itself may be sound).
             reason = getattr(exc, "orig", None) or exc
-            raise CacheUnreadable(t("cache.unreadable", path=path, reason=reason)) from None
+            message = t("cache.unreadable", path=path, reason=reason)
+            raise CacheUnreadable(message if key is not None else f"{message} {t('cache.recover', path=path)}") from None
     return engine
 
 

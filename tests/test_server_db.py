@@ -25,6 +25,7 @@ from sqlalchemy import func, select, text
 from sqlmodel import Session
 
 from collector_tui.domain.contact_rules import NOT_A_CONTACT
+from collector_tui.server.facts import case_facts
 from collector_tui.server.models import AppliedMutation, CaseContact, CaseDoc, server_registry
 from collector_tui.server.runner import free_port, prepare
 from collector_tui.server.schema import FIRST, head, migrate
@@ -173,6 +174,20 @@ def figures_from_documents(engine: Any, team: str, start: date, end: date) -> di
     }
 
 
+def assert_facts_follow_the_documents(engine: Any) -> None:
+    """Every case's contact and promise rows and fact columns are what its document says, however they were
+    written (in full, or only the rows a change touched)."""
+    with Session(engine) as s:
+        cases = s.execute(select(CaseDoc)).scalars().all()
+        rows = {(r.case_id, r.n): r.model_dump() for r in s.execute(select(CaseContact)).scalars()}
+    want: dict[tuple[str, int], dict[str, Any]] = {}
+    for row in cases:
+        f = case_facts(row.id, row.team_id, row.assigned_to, row.status, json.loads(row.doc))
+        assert {k: getattr(row, k) for k in f.columns} == f.columns, row.id
+        want.update({(c["case_id"], c["n"]): c for c in f.contacts})
+    assert rows == want
+
+
 def test_team_figures_in_sql_equal_those_worked_out_from_the_documents(make_server) -> None:  # type: ignore[no-untyped-def]
     server = make_server(cases=90, collectors=3, teams=2)
     start, end = date(2026, 8, 1), AS_OF
@@ -188,9 +203,12 @@ def test_team_figures_in_sql_equal_those_worked_out_from_the_documents(make_serv
                            headers=auth(server, lead))
             assert r.status_code == 200
             got, want = r.json(), figures_from_documents(server.engine, team, start, end)
+            got["contacts"].sort(key=lambda c: tuple(c.values()))  # both come in no particular order
+            got["cases"].sort(key=lambda c: c["case_id"])
             assert got["collectors"] == want["collectors"] and got["contacts"] == want["contacts"]
             assert got == want
             assert sum(c["count"] for c in got["contacts"]) > 50 if team == "T1" else True
+    assert_facts_follow_the_documents(server.engine)
     with Session(server.engine) as s:  # the facts follow the documents: none for a closed case
         closed = s.execute(select(func.count()).select_from(CaseContact).join(CaseDoc, CaseDoc.id == CaseContact.case_id)
                            .where(CaseDoc.status != "open")).scalar_one()
@@ -302,6 +320,7 @@ def test_the_same_mutations_pushed_at_once_to_two_workers_are_stored_exactly_onc
             ids = [c["id"] for c in json.loads(s.get(CaseDoc, case_id).doc)["contacts"]]  # type: ignore[union-attr]
             assert sorted(i for i in ids if i.startswith("x-")) == sorted(m["id"] for m in mutations
                                                                         if m["case_id"] == case_id)
+    assert_facts_follow_the_documents(engine)
     # A feed read while all this was committing missed nothing: one more pull and it equals the assignment.
     with httpx.Client(timeout=30) as client:
         follower.pull(client)

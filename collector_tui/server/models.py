@@ -48,6 +48,7 @@ class CaseDoc(ServerModel, table=True):
         Index("ix_casedoc_assignee_seq", "assigned_to", "seq"),
         Index("ix_casedoc_team_seq", "team_id", "seq"),
         Index("ix_casedoc_team_status", "team_id", "status", "assigned_to"),
+        Index("ix_casedoc_team_card", "team_id", "status", postgresql_include=["id", "card"]),
     )
 
     id: str = Field(primary_key=True)
@@ -64,6 +65,8 @@ class CaseDoc(ServerModel, table=True):
                           sa_column=Column(String, nullable=False, server_default="Asia/Shanghai"))
     # the first reached contact on or after overdue_since, in the customer's zone (ISO 8601), if any
     first_contact_at: str | None = Field(default=None, sa_column=Column(String, nullable=True))
+    # its entry in the team figures' `cases`, as JSON without the promises' counts and the closing brace
+    card: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
 class Tombstone(ServerModel, table=True):
@@ -101,14 +104,16 @@ class Counter(ServerModel, table=True):
 
 
 class CaseContact(ServerModel, table=True):
-    """One logged contact of an open case, as the team figures count it: the customer's local day and hour,
-    and whether the customer was reached. Rewritten with its case (server/facts.py)."""
+    """The logged contacts of an open case as the team figures count them: one row per collector, customer's
+    local day and hour, channel, outcome and target, with how many and its JSON entry (`item`). Rewritten
+    with its case (server/facts.py). On PostgreSQL the team-and-day index carries `item`, so the figures are
+    read from the index alone."""
 
     __tablename__ = "case_contact"
-    __table_args__ = (Index("ix_case_contact_team_day", "team_id", "day"),)
+    __table_args__ = (Index("ix_case_contact_team_day", "team_id", "day", postgresql_include=["item"]),)
 
     case_id: str = Field(primary_key=True)
-    n: int = Field(primary_key=True)  # its place in the case's contact list
+    n: int = Field(primary_key=True)  # its place among the case's rows
     team_id: str
     collector: str
     day: date
@@ -117,6 +122,8 @@ class CaseContact(ServerModel, table=True):
     disposition: str
     target: str
     reached: bool = Field(sa_column=Column(Boolean, nullable=False))
+    count: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+    item: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
 class CasePromise(ServerModel, table=True):

@@ -255,13 +255,15 @@ class _Batch:
     def finish(self) -> None:
         for case_id, doc in self.docs.items():
             finish_doc(self.rows[case_id], doc)
+        if self.applied:
+            self.db.execute(insert(AppliedMutation), self.applied)  # writes the cases (and their facts) first
         if self.bumped:
-            # Places are taken last: the counter's lock is held from here to the commit, and no longer.
+            # Places are taken last: the counter's lock is held from here to the commit (setting the places
+            # and committing), so every push of every server waits on it as briefly as can be.
+            self.db.flush()
             last = take_seqs(self.db, len(self.bumped))
             for place, row in enumerate(self.bumped, start=last - len(self.bumped) + 1):
                 row.seq = place
-        if self.applied:
-            self.db.execute(insert(AppliedMutation), self.applied)
 
 
 def apply_batch(db: Session, mutations: list[Mutation], account: Account,

@@ -138,7 +138,8 @@ class SeedSpec:
 
 
 def seed_portfolio(engine: Engine, spec: SeedSpec) -> list[tuple[str, str, str]]:
-    """Create the demo accounts and a portfolio, once; returns (username, password, role) of the accounts."""
+    """Create the demo accounts and a portfolio, once; returns (username, password, role) of the demo accounts
+    (none when the database holds other accounts)."""
     names = collectors_for(spec.collectors)
     accounts = [(u, u, "collector") for u in names] + [("lead", "lead", "lead")]
     team_of = {u: TEAM_ID for u, _, _ in accounts}
@@ -151,6 +152,8 @@ def seed_portfolio(engine: Engine, spec: SeedSpec) -> list[tuple[str, str, str]]
             session.execute(select(func.pg_advisory_xact_lock(SEED_LOCK)))
         if session.get(Account, "lead") is not None:
             return accounts
+        if session.execute(select(Account.username).limit(1)).first() is not None:
+            return []  # accounts of its own (a team's, a load test's): nothing demo is added
         display = {"demo": "演示催收员", "lead": "演示组长"}
         # One scrypt per distinct password; demo passwords equal usernames.
         for username, password, role in accounts:
@@ -238,23 +241,60 @@ def finish_doc(row: CaseDoc, doc: dict[str, Any]) -> None:
     row.doc = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
 
+class Places:
+    """Changes of one transaction whose feed places are given together, just before it commits: the counter's
+    lock is then held only from `give` to the commit, not while the changes are worked out."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.waiting: list[CaseDoc | Tombstone] = []
+
+    def bump(self, row: CaseDoc, doc: dict[str, Any]) -> None:
+        """A new version of the case, its document written; its place comes with `give`."""
+        row.version += 1
+        finish_doc(row, doc)
+        self.session.add(row)
+        self.waiting.append(row)
+
+    def tombstone(self, case_id: str, collector: str, version: int, reason: str) -> None:
+        """Tell `collector` at their next pull that the case has left them."""
+        tomb = self.session.get(Tombstone, (case_id, collector))
+        if tomb is None:
+            tomb = Tombstone(case_id=case_id, collector=collector, version=version, seq=0, reason=reason)
+            self.session.add(tomb)
+        else:
+            tomb.version, tomb.reason = version, reason
+        self.waiting.append(tomb)
+
+    def give(self) -> None:
+        if not self.waiting:
+            return
+        self.session.flush()
+        last = take_seqs(self.session, len(self.waiting))
+        for place, row in enumerate(self.waiting, start=last - len(self.waiting) + 1):
+            row.seq = place
+
+
 def churn(engine: Engine, *, seed: int, payments: int = 0, reassign: int = 0, close: int = 0) -> dict[str, list[str]]:
     """Change the portfolio as time would: new payments, reassignment between collectors, closed cases."""
     rng = random.Random(seed)
     changed: dict[str, list[str]] = {"payments": [], "reassigned": [], "closed": []}
     with writing(engine), Session(engine) as session:
         open_ids = list(session.execute(select(CaseDoc.id).where(CaseDoc.status == "open").order_by(CaseDoc.id)).scalars())
-        collectors = list(
-            session.execute(select(Account.username).where(Account.role == "collector").order_by(Account.username)).scalars()
-        )
+        team_of = dict(session.execute(select(Account.username, Account.team_id).where(Account.role == "collector")
+                                       .order_by(Account.username)).all())  # type: ignore[arg-type]
+        collectors = list(team_of)
         picks = rng.sample(open_ids, min(len(open_ids), payments + reassign + close))
         locked = lock_cases(session, picks)  # every case first, then the counter: the order all writers keep
+        places = Places(session)
         for n, case_id in enumerate(picks):
-            row = locked[case_id]
+            row = locked.get(case_id)
+            if row is None or row.status != "open":
+                continue  # closed by another writer since the ids were read
             doc = json.loads(row.doc)
             if n < payments:
                 record_payment(doc, f"PM-churn-{seed}-{n}", date.today())
-                save_doc(session, row, doc)
+                places.bump(row, doc)
                 changed["payments"].append(case_id)
             elif n < payments + reassign:
                 previous = row.assigned_to
@@ -263,13 +303,15 @@ def churn(engine: Engine, *, seed: int, payments: int = 0, reassign: int = 0, cl
                 if not peers:
                     continue  # nobody else works this market: the case stays where it is
                 row.assigned_to = rng.choice(peers)
-                save_doc(session, row, doc)
-                add_tombstone(session, case_id, previous, row.version, "reassigned")
+                row.team_id = team_of[row.assigned_to]  # the case goes to the new collector's team and lead
+                places.bump(row, doc)
+                places.tombstone(case_id, previous, row.version, "reassigned")
                 changed["reassigned"].append(case_id)
             else:
                 row.status = "closed"
-                save_doc(session, row, doc)
+                places.bump(row, doc)
                 changed["closed"].append(case_id)
+        places.give()
         session.commit()
     return changed
 

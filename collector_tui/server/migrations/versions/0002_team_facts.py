@@ -1,7 +1,7 @@
 """Team figures in SQL: the counted facts of each case as columns and rows; 64-bit change numbers.
 
 casedoc gains dpd, overdue_since, timezone and first_contact_at; case_contact and case_promise hold each open
-case's contacts and promises; every existing case is indexed here. The change sequence (casedoc.seq,
+case's contacts and promises; existing cases are indexed by 0003. The change sequence (casedoc.seq,
 tombstone.seq, counter.value) becomes BIGINT on PostgreSQL (SQLite's integers are 64-bit already). The dedupe
 records get an index on received_at, which their pruning filters on.
 
@@ -12,19 +12,13 @@ Create Date: 2026-11-29
 
 from __future__ import annotations
 
-import json
-
 import sqlalchemy as sa
 from alembic import op
-
-from collector_tui.server.facts import case_facts, write_facts
 
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
-
-_BATCH = 2000
 
 
 def upgrade() -> None:
@@ -63,26 +57,7 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for table, column in (("casedoc", "seq"), ("tombstone", "seq"), ("counter", "value")):
             op.alter_column(table, column, type_=sa.BigInteger(), existing_type=sa.Integer(), existing_nullable=False)
-    _index_existing_cases()
-
-
-def _index_existing_cases() -> None:
-    conn = op.get_bind()
-    casedoc = sa.table("casedoc", sa.column("id"), sa.column("team_id"), sa.column("assigned_to"),
-                       sa.column("status"), sa.column("doc"), sa.column("dpd"), sa.column("overdue_since"),
-                       sa.column("timezone"), sa.column("first_contact_at"))
-    after = ""
-    while True:
-        rows = conn.execute(sa.select(casedoc.c.id, casedoc.c.team_id, casedoc.c.assigned_to, casedoc.c.status,
-                                      casedoc.c.doc).where(casedoc.c.id > after).order_by(casedoc.c.id)
-                            .limit(_BATCH)).all()
-        if not rows:
-            return
-        facts = [case_facts(r.id, r.team_id, r.assigned_to, r.status, json.loads(r.doc)) for r in rows]
-        for f in facts:
-            conn.execute(sa.update(casedoc).where(casedoc.c.id == f.case_id).values(**f.columns))
-        write_facts(conn, facts, fresh=True)
-        after = rows[-1].id
+    # Existing cases are indexed by 0003, which writes every case's facts in their final form.
 
 
 def downgrade() -> None:

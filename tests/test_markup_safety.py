@@ -114,17 +114,12 @@ async def drive_collector(app: CollectorApp, case_id: str, v: dict[str, str]) ->
         await pilot.press("enter", "escape")
         # The palette finds the case by its id and shows the name, masked.
         await pilot.press("ctrl+p", *case_id)
-        for _ in range(50):
-            await pilot.pause(0.05)
-            if app.screen.query("CommandList") and mask_name(v["name"]) in shown(app.screen.query_one("CommandList")):
-                break
-        else:
-            raise AssertionError("the palette did not show the case")
+        await app.workers.wait_for_complete()  # the palette gathers its hits in a worker
+        await pilot.pause()
+        assert app.screen.query("CommandList") and mask_name(v["name"]) in shown(app.screen.query_one("CommandList"))
         await pilot.press("enter")
-        for _ in range(50):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, ProfileScreen):
-                break
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         assert isinstance(app.screen, ProfileScreen) and app.screen.case_id == case_id
         await pilot.press("v")
         await pilot.pause()
@@ -163,10 +158,7 @@ async def drive_collector(app: CollectorApp, case_id: str, v: dict[str, str]) ->
         assert isinstance(app.screen, OutboxScreen)
         # A sync that failed with this reason says so in a toast.
         app._sync_finished(v["reason"])
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if app.screen.query("Toast"):
-                break
+        await pilot.pause()  # the toast is mounted with the next turn of the app's loop
         assert v["reason"] in flat(shown(app.screen.query("Toast").last()))
 
 

@@ -58,8 +58,10 @@ with open({str(record)!r}, "a") as out:
     return f'"{script}" dial --to {{number}}', record
 
 
-async def until(pilot, condition: Callable[[], object], timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    """Wait for something another process does (the softphone), looking after every turn of the app's loop."""
+async def until(pilot, condition: Callable[[], object], timeout: float = 120.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait for something another process does (the softphone), looking after every turn of the app's loop. The
+    condition is the event waited for; the timeout only bounds a broken run (a loaded machine starts a process
+    slowly)."""
     loop = asyncio.get_running_loop()
     ends = loop.time() + timeout
     while not condition():

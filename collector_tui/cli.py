@@ -79,6 +79,9 @@ def _open_workbench(c: Ctx, *, api: str | None = None, user: str | None = None, 
         raise fail(workbench.crashed.line, crash.EXIT_STATUS)
 
 
+GRACE_S = 30  # on SIGTERM, requests in flight (a push and its commit) get this long to finish
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
@@ -121,13 +124,14 @@ def serve(
     if not is_sqlite(engine) or workers > 1:
         typer.echo(t("cli.serve_database", url=shown, workers=workers))
     if workers == 1:
-        uvicorn.run(create_app(engine, admin=admin), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(engine, admin=admin), host=host, port=port, log_level="warning",
+                    timeout_graceful_shutdown=GRACE_S)
         return
     # Each worker is a process of its own with its own pool (server/runner.py: app_from_env).
     engine.dispose()
     os.environ[ENV_DB], os.environ[ENV_ADMIN] = target, "1" if admin else ""
     uvicorn.run("collector_tui.server.runner:app_from_env", factory=True, workers=workers, host=host, port=port,
-                log_level="warning")
+                log_level="warning", timeout_graceful_shutdown=GRACE_S)
 
 
 @app.command()

@@ -1,6 +1,7 @@
 """API v1 of the reference servicing server: the contract's models are collector_tui.api (docs/architecture.md)."""
 
 
+import asyncio
 import base64
 import binascii
 import json
@@ -23,7 +24,7 @@ from collector_tui import api as v1
 from collector_tui.server.auth import new_token, token_digest, verify_password
 from collector_tui.server.models import AccessToken, Account
 from collector_tui.server.mutations import Checks, apply_batch
-from collector_tui.server.store import churn, feed_page, retryable, writing
+from collector_tui.server.store import churn, feed_page, pool_admits, retryable, writing
 from collector_tui.server.contact_stats import contact_stats
 from collector_tui.server.decisions import (
     MessageReportIn,
@@ -118,6 +119,28 @@ def _holds_nul(value: Any) -> bool:
     return False
 
 
+class AdmitInTurn:
+    """At most `at_once` requests of this process are handled at a time; the others wait their turn here.
+
+    A handler holds a pooled connection from its first query to its end, and hops between threads (its
+    dependencies, the endpoint, their clean-up): with more requests in hand than connections, requests holding
+    a connection wait for a thread while the threads wait for a connection, until the pool gives up and the
+    request fails. Admitting no more than the pool lends (two connections each to spare) makes a burst of a
+    hundred syncs queue instead. /healthz is never held up."""
+
+    def __init__(self, app: Any, at_once: int) -> None:
+        self.app, self.at_once = app, at_once
+        self.turns: asyncio.Semaphore | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("path") == "/healthz":
+            return await self.app(scope, receive, send)
+        if self.turns is None:
+            self.turns = asyncio.Semaphore(self.at_once)
+        async with self.turns:
+            await self.app(scope, receive, send)
+
+
 class RefuseNul:
     """Text with a NUL character (U+0000) is refused with 422 before it reaches a handler: PostgreSQL's text
     cannot hold one, and no field of API v1 needs one. Signing in is the exception: no account's name holds
@@ -167,6 +190,7 @@ def create_app(engine: Engine, *, admin: bool = False, checks: Checks | None = N
     gives the clock and rule pack entered values are checked against (default: the system clock, the cn pack)."""
     checks = checks or Checks()
     app = FastAPI(title="collector-tui reference servicing API", version="1.0.0")
+    app.add_middleware(AdmitInTurn, at_once=pool_admits(engine))
     app.add_middleware(RefuseNul)
 
     @app.exception_handler(ApiError)

@@ -79,6 +79,14 @@ def open_server_db(url: str, *, pool_size: int | None = None) -> Engine:
     return engine
 
 
+def pool_admits(engine: Engine) -> int:
+    """How many requests a process may handle at once on this engine: half what its pool lends (its size and
+    overflow), so each may hold two connections at a time without waiting on the pool."""
+    pool: Any = engine.pool
+    size, overflow = getattr(pool, "size", lambda: 5)(), getattr(pool, "_max_overflow", 10)
+    return max(2, (int(size) + max(int(overflow), 0)) // 2)
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 

@@ -19,6 +19,7 @@ import typer
 
 from collector_tui import config, crash
 from collector_tui.cli_common import Ctx, credentials, ctx_of, fail, local_user, open_cache
+from collector_tui.cli_conformance import conformance
 from collector_tui.cli_report import report_app
 from collector_tui.cli_work import contact_app, outbox_app, promise_app
 from collector_tui.locale import code, set_locale, t
@@ -475,6 +476,7 @@ app.add_typer(contact_app, name="contact")
 app.add_typer(promise_app, name="promise")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(report_app, name="report")
+app.command()(conformance)
 
 
 def main() -> None:

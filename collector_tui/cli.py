@@ -11,6 +11,7 @@ import os
 import sys
 import tempfile
 from dataclasses import asdict
+from enum import Enum
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Optional
@@ -23,6 +24,7 @@ from collector_tui.cli_conformance import conformance
 from collector_tui.cli_report import report_app
 from collector_tui.cli_work import contact_app, outbox_app, promise_app
 from collector_tui.locale import code, set_locale, t
+from collector_tui.policies import PACKS
 
 # Locals are never shown in a crash report: they can hold the token or a debtor's data.
 app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions_show_locals=False,
@@ -80,6 +82,7 @@ def _open_workbench(c: Ctx, *, api: str | None = None, user: str | None = None, 
         raise fail(workbench.crashed.line, crash.EXIT_STATUS)
 
 
+ServerPack = Enum("ServerPack", {p: p for p in PACKS}, type=str)  # type: ignore[misc]  # serve --pack's choices
 GRACE_S = 30  # on SIGTERM, requests in flight (a push and its commit) get this long to finish
 
 
@@ -95,14 +98,14 @@ def serve(
     admin: Annotated[bool, typer.Option("--admin", help="Enable the servicer's endpoints for tests and demos: /v1/admin/churn (change the portfolio over time), /v1/admin/plans (approve or reject), /v1/admin/promises (kept or broken), /v1/admin/messages (delivery)")] = False,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Server processes on one PostgreSQL database; they share nothing else")] = 1,
     migrate_only: Annotated[bool, typer.Option("--migrate-only", help="Create or upgrade the database's schema, then exit")] = False,
+    pack: Annotated[ServerPack, typer.Option("--pack", envvar="COLLECTOR_TUI_SERVER_PACK", help="The deployment's rule pack: pushed entries (a callback's hours, a message's sending window) are checked against it")] = ServerPack("cn"),
+    metrics_port: Annotated[Optional[int], typer.Option("--metrics-port", help="Serve Prometheus metrics at http://HOST:PORT/metrics, every worker's figures summed (off by default; never the API's port)")] = None,
+    log_file: Annotated[Optional[Path], typer.Option("--log-file", help="Append the JSON log lines (one per request) to this file instead of standard error")] = None,
 ) -> None:
     """Run the reference servicing API on a seeded synthetic portfolio (seeded once, when the database has no accounts)."""
     # Imported here for start-up speed: the workbench's commands never load the server.
-    import uvicorn
     from sqlalchemy.engine import make_url
 
-    from collector_tui.server.api import create_app
-    from collector_tui.server.runner import ENV_ADMIN, ENV_DB, prepare
     from collector_tui.server.schema import current
     from collector_tui.server.store import SeedSpec, database_url, is_sqlite, open_server_db
 
@@ -116,6 +119,12 @@ def serve(
         return
     if workers > 1 and target.startswith("sqlite"):
         raise fail(t("cli.serve_workers_sqlite"), 2)
+    # Before anything imports prometheus_client: each process's figures go to files the parent sums.
+    from collector_tui.server.metrics_dir import remove_shared_dir, use_shared_dir
+
+    shared = use_shared_dir(workers)
+    from collector_tui.server.runner import prepare, serve_forever
+
     spec = SeedSpec(seed=seed, cases=cases, collectors=collectors, as_of=date.fromisoformat(as_of) if as_of else None)
     engine, accounts = prepare(target, spec)
     url = f"http://{host}:{port}"
@@ -124,15 +133,11 @@ def serve(
         typer.echo(t("cli.serve_accounts", accounts=", ".join(f"{u} ({role})" for u, _, role in accounts)))
     if not is_sqlite(engine) or workers > 1:
         typer.echo(t("cli.serve_database", url=shown, workers=workers))
-    if workers == 1:
-        uvicorn.run(create_app(engine, admin=admin), host=host, port=port, log_level="warning",
-                    timeout_graceful_shutdown=GRACE_S)
-        return
-    # Each worker is a process of its own with its own pool (server/runner.py: app_from_env).
-    engine.dispose()
-    os.environ[ENV_DB], os.environ[ENV_ADMIN] = target, "1" if admin else ""
-    uvicorn.run("collector_tui.server.runner:app_from_env", factory=True, workers=workers, host=host, port=port,
-                log_level="warning", timeout_graceful_shutdown=GRACE_S)
+    try:
+        serve_forever(engine, target, host=host, port=port, workers=workers, admin=admin, pack=pack.value,
+                      metrics_port=metrics_port, log_file=log_file, grace_s=GRACE_S)
+    finally:
+        remove_shared_dir(shared)
 
 
 @app.command()

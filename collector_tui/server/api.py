@@ -22,8 +22,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from collector_tui import api as v1
 from collector_tui.server.auth import new_token, token_digest, verify_password
+from collector_tui.server.health import database_answers
+from collector_tui.server.metrics import count_verdicts
 from collector_tui.server.models import AccessToken, Account
 from collector_tui.server.mutations import Checks, apply_batch
+from collector_tui.server.requestlog import RequestLog
 from collector_tui.server.store import churn, feed_page, pool_admits, retryable, writing
 from collector_tui.server.contact_stats import contact_stats
 from collector_tui.server.decisions import (
@@ -192,6 +195,7 @@ def create_app(engine: Engine, *, admin: bool = False, checks: Checks | None = N
     app = FastAPI(title="collector-tui reference servicing API", version="1.0.0")
     app.add_middleware(AdmitInTurn, at_once=pool_admits(engine))
     app.add_middleware(RefuseNul)
+    app.add_middleware(RequestLog)  # outermost: a request's time includes its wait for a turn
 
     @app.exception_handler(ApiError)
     async def _api_error(_req: Request, exc: ApiError) -> JSONResponse:
@@ -270,6 +274,7 @@ def create_app(engine: Engine, *, admin: bool = False, checks: Checks | None = N
                     results = apply_batch(db, batch.mutations, account, checks)
                     # Acknowledge only what is committed: the answers go out after the commit.
                     db.commit()
+                count_verdicts(results)
                 return {"results": results}
             except DBAPIError as exc:
                 # Another push stored one of these ids first (or the two deadlocked): start again, and what
@@ -289,8 +294,11 @@ def create_app(engine: Engine, *, admin: bool = False, checks: Checks | None = N
         return Response(contact_stats(db, account, from_, to), media_type="application/json")
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    def healthz() -> JSONResponse:
+        """Ready when the database answers: a balancer sends no request to a process that cannot serve it."""
+        if database_answers(engine):
+            return JSONResponse({"status": "ok", "database": "ok"})
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
 
     if admin:
 

@@ -7,15 +7,21 @@ import socket
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from collector_tui.policies import load_pack
 from collector_tui.server.api import create_app
+from collector_tui.server.metrics import expose
 from collector_tui.server.mutations import Checks, forget_old
+from collector_tui.server.requestlog import log_config
 from collector_tui.server.store import SeedSpec, connect, open_server_db, seed_portfolio
+
+DEFAULT_PACK = "cn"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -32,14 +38,33 @@ def prepare(db: str | Path, spec: SeedSpec) -> tuple[Engine, list[tuple[str, str
     return engine, accounts
 
 
-# What `serve --workers N` hands each worker process: the database it migrated and seeded, and --admin.
-ENV_DB, ENV_ADMIN = "COLLECTOR_TUI_SERVER_DB", "COLLECTOR_TUI_SERVER_ADMIN"
+# What `serve --workers N` hands each worker process: the database it migrated and seeded, --admin, and the
+# rule pack entered values are checked against.
+ENV_DB, ENV_ADMIN, ENV_PACK = "COLLECTOR_TUI_SERVER_DB", "COLLECTOR_TUI_SERVER_ADMIN", "COLLECTOR_TUI_SERVER_PACK"
 
 
 def app_from_env() -> FastAPI:
     """The app of one worker of `serve --workers N` (uvicorn imports and calls this in each process): a
     pool of its own on the database the parent prepared. Workers share nothing but the database."""
-    return create_app(connect(os.environ[ENV_DB]), admin=os.environ.get(ENV_ADMIN) == "1")
+    return create_app(connect(os.environ[ENV_DB]), admin=os.environ.get(ENV_ADMIN) == "1",
+                      checks=Checks(pack=load_pack(os.environ.get(ENV_PACK) or DEFAULT_PACK)))
+
+
+def serve_forever(engine: Engine, target: str, *, host: str, port: int, workers: int, admin: bool, pack: str,
+                  metrics_port: int | None, log_file: Path | None, grace_s: int) -> None:
+    """`collector-tui serve` once its database is ready: uvicorn in this process, or `workers` processes of
+    their own; JSON log lines (server/requestlog.py); metrics on a port of their own when asked for."""
+    if metrics_port is not None:
+        expose(host, metrics_port)
+    options: dict[str, Any] = {"host": host, "port": port, "log_config": log_config(str(log_file) if log_file else None),
+                               "log_level": "info", "access_log": False, "timeout_graceful_shutdown": grace_s}
+    if workers == 1:
+        uvicorn.run(create_app(engine, admin=admin, checks=Checks(pack=load_pack(pack))), **options)
+        return
+    # Each worker is a process of its own with its own pool (app_from_env).
+    engine.dispose()
+    os.environ[ENV_DB], os.environ[ENV_ADMIN], os.environ[ENV_PACK] = target, "1" if admin else "", pack
+    uvicorn.run("collector_tui.server.runner:app_from_env", factory=True, workers=workers, **options)
 
 
 class ServerThread:

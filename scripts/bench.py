@@ -23,6 +23,8 @@ import platformdirs
 from sqlalchemy import Engine
 from textual.widgets import Input
 
+import bench_shell  # scripts/, beside this file
+
 from collector_tui.app import CollectorApp
 from collector_tui.config import Settings
 from collector_tui.server.runner import ServerThread, prepare
@@ -251,6 +253,9 @@ def main() -> None:
                                  for _ in range(RUNS))
     keys_empty = statistics.median(p95(asyncio.run(key_latencies(Empty()))) for _ in range(RUNS))
     peak_mb = peak_rss_mb(WORK / f"cache{RUNS - 1}.db")
+    print("from the shell ...", file=sys.stderr)
+    big_db = WORK / f"cache{RUNS - 1}.db"
+    shell_keys, shell_rows = bench_shell.measure(big_db if QUICK else WORK / "small.db", None if QUICK else big_db)
     print("push ...", file=sys.stderr)
     at = datetime(2026, 11, 27, 3, tzinfo=timezone.utc)
     pushes = []
@@ -271,6 +276,7 @@ def main() -> None:
         "key_p95_ms_over_floor": round(keys_app - keys_empty, 1),
         "peak_rss_mb": round(peak_mb, 1),
         "push_per_s": round(10_000 / pushed),
+        **shell_keys,
     }
     rows = [
         ("cases synced", f"{CASES:,}"),
@@ -281,6 +287,7 @@ def main() -> None:
         (f"keypress p95 ({len(KEYS)} keys: move, filter, search; median of {RUNS})", f"{keys_app:.1f} ms; empty app {keys_empty:.1f} ms"),
         ("peak RSS of the app", f"{peak_mb:.0f} MB"),
         (f"push of 10,000 outbox entries (median of {RUNS})", f"{pushed:.2f} s ({10_000 / pushed:,.0f} a second)"),
+        *shell_rows,
     ]
     for name, value in rows:
         print(f"{name:<48} {value}")
@@ -312,6 +319,13 @@ NOTES = """
 - **Memory**: peak RSS of a separate process that opens the app on the cache, presses every key above and
   jumps to the end of the queue.
 - **Push**: 10,000 outbox entries on 100 cases, in batches of 200; median of 3.
+- **From the shell** (`scripts/bench_shell.py`): on a copy of the synced cache in a home signed in by
+  `COLLECTOR_TUI_TOKEN`, its API a closed port on loopback (a start needs no network). *Process start*:
+  `collector-tui` spawned in a fresh 120x40 pseudo-terminal, timed until the first queue row's case id appears
+  in what it writes (escape sequences stripped), against a one-line Textual app spawned the same way until its
+  line appears. *Commands*: `status --json` and `queue --json` run to their end, against a Python process that
+  opens the same cache with `sqlite3` and prints the same fields (the queue from its stored order). Each pair
+  is timed in turns, after one untimed run of each; medians of 7.
 
 ## What moved the figures
 

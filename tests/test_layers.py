@@ -106,6 +106,17 @@ def test_the_server_never_imports_the_client() -> None:
         assert not any(_starts(m, ("collector_tui.sync",)) for m in reachable(graph, module)), module
 
 
+def test_the_conformance_checks_know_the_server_only_over_http() -> None:
+    # They judge what any server answers: the reference server's code must not make a check pass.
+    checks = imports("conformance")
+    assert checks, "collector_tui/conformance holds the API v1 contract's checks"
+    for path, names in checks.items():
+        assert not any(_starts(n, ("collector_tui.server",)) for n in names), (path, names)
+    graph = import_graph()
+    for module in (m for m in graph if m.startswith("collector_tui.conformance") or m == "collector_tui.cli_conformance"):
+        assert not any(_starts(m, ("collector_tui.server",)) for m in reachable(graph, module)), module
+
+
 def test_the_api_contract_stands_alone() -> None:
     banned = ("collector_tui.server", "collector_tui.sync", "collector_tui.storage", "collector_tui.screens",
               "collector_tui.widgets", "textual")

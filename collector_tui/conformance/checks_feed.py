@@ -48,7 +48,7 @@ def tombstones(run: Run) -> str:
     if not run.churn:
         raise NotRun("no_churn_asked")
     held = dict(run.held)
-    seeds = random.Random().sample(range(1, 1_000_000), CHURN_TRIES)
+    seeds = random.Random(run.churn_seed).sample(range(1, 1_000_000), CHURN_TRIES)
     left: list[str] = []
     for seed in seeds:
         answer = run.wire.call("POST", "/v1/admin/churn", body={"seed": seed, "reassign": 4, "close": 4})

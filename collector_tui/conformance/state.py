@@ -39,6 +39,7 @@ class Run:
     password: str
     other: tuple[str, str] | None = None  # a second collector: name and password
     churn: bool = False  # the reference server's own POST /v1/admin/churn may be called
+    churn_seed: int | None = None  # which cases churn moves (None: different ones every run)
     limit: int = 7  # the page size asked for: small, so that the feed runs to many pages
     token: str | None = None
     me: api.Me | None = None

@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import pytest
 from sqlalchemy import Engine
@@ -19,6 +20,10 @@ from collector_tui.server.store import SeedSpec
 from collector_tui.storage.engine import open_engine
 from collector_tui.sync.client import ApiClient
 from tests.pg import RunDatabase, admin_server
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.pilot import Pilot
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 27)  # the portfolio's reference date: tests never depend on today
@@ -48,6 +53,33 @@ class RunningServer:
     def token(self, user: str = "demo") -> str:
         with ApiClient(self.url) as client:
             return client.login(user, user).access_token
+
+
+T = TypeVar("T")
+
+
+def present(value: T | None) -> T:
+    """The value a lookup found: fails the test where it found nothing (a case, an entry, a row expected there)."""
+    assert value is not None
+    return value
+
+
+class MakeServer(Protocol):
+    """The `make_server` fixture: starts one more reference server on a seeded portfolio."""
+
+    def __call__(self, cases: int = ..., seed: int = ..., collectors: int = ..., teams: int = ...) -> RunningServer: ...
+
+
+class SnapCompare(Protocol):
+    """pytest-textual-snapshot's `snap_compare` fixture: the app's screen against its golden SVG."""
+
+    def __call__(
+        self,
+        app: str | PurePath | App[Any],
+        press: Iterable[str] = ...,
+        terminal_size: tuple[int, int] = ...,
+        run_before: Callable[[Pilot[Any]], Awaitable[None] | None] | None = ...,
+    ) -> bool: ...
 
 
 @pytest.fixture(autouse=True)
@@ -90,7 +122,7 @@ def server_db(request: pytest.FixtureRequest, tmp_path: Path, server_backend: st
 
 
 @pytest.fixture
-def make_server(server_db: Callable[[], str]) -> Iterator:
+def make_server(server_db: Callable[[], str]) -> Iterator[MakeServer]:
     started: list[RunningServer] = []
 
     def start(cases: int = 120, seed: int = 7, collectors: int = 2, teams: int = 1) -> RunningServer:
@@ -107,7 +139,7 @@ def make_server(server_db: Callable[[], str]) -> Iterator:
 
 
 @pytest.fixture
-def server(make_server) -> RunningServer:  # type: ignore[no-untyped-def]
+def server(make_server: MakeServer) -> RunningServer:
     return make_server()
 
 

@@ -14,7 +14,7 @@ from keyring.errors import PasswordDeleteError
 
 
 class TestKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     @property
     def _path(self) -> Path:

@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from collector_tui.domain.actions import validate_contact, validate_promise
+from collector_tui.domain.actions import validate_promise
 from collector_tui.domain.assessment import assess
 from collector_tui.domain.contact_review import TeamCase, TeamContact, case_figures, golden_miss, team_figures
 from collector_tui.domain.contact_rules import check_contact
@@ -32,12 +33,15 @@ from collector_tui.domain.facts import (
 )
 from collector_tui.domain.flags import RiskFlag, compute_flags
 from collector_tui.domain.moment import active_suppressions, at_moment, days_past_due
-from collector_tui.domain.plans import deferral, reduction, reinstalment
+from collector_tui.domain.plans import PlanPreview, deferral, reduction, reinstalment
+from collector_tui.domain.policy import RulePack
 from collector_tui.domain.priority import place_case
 from collector_tui.domain.rules import Rules
 from collector_tui.domain.scoring import score_case
 from collector_tui.domain.stages import Stage, StageBounds, stage_for_dpd
 from collector_tui.policies import load_pack
+from collector_tui.storage.actions import contact_payload
+from collector_tui.work.limits import payload_errors
 
 D = Decimal
 TODAY = date(2026, 11, 27)
@@ -46,7 +50,7 @@ SH, NY, LON = ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York"), ZoneInfo(
 MOBILE = "+8613800000000"
 
 
-def base(**kw: object) -> CaseFacts:
+def base(**kw: Any) -> CaseFacts:
     """A steady customer who raises no flag: mean income 10,000 a month (120,000 a year)."""
     f = CaseFacts(
         case_id="C-1", dpd=10, overdue_amount=D("1000"), currency="CNY", timezone="Asia/Shanghai",
@@ -56,7 +60,7 @@ def base(**kw: object) -> CaseFacts:
                                             datetime(2026, 11, 20, tzinfo=timezone.utc)),),
         active_lenders=1, total_debt=D("1000"),
     )
-    return replace(f, **kw)  # type: ignore[arg-type]
+    return replace(f, **kw)
 
 
 def raised(flag: str, f: CaseFacts, today: date = TODAY) -> bool:
@@ -340,11 +344,11 @@ def test_score_explains_each_contribution() -> None:
 
 # --- contact caps: the count below, at and above the cap, and the very moment a cap re-opens ---------------
 
-def cn_facts(dpd: int = 45, **kw: object) -> CaseFacts:
+def cn_facts(dpd: int = 45, **kw: Any) -> CaseFacts:
     f = CaseFacts(case_id="C-1", dpd=dpd, overdue_amount=D("1000"), currency="CNY", timezone="Asia/Shanghai",
                   overdue_since=TODAY - timedelta(days=dpd), phones=(Phone(MOBILE, True),),
                   consents={"phone": True, "sms": True})
-    return replace(f, **kw)  # type: ignore[arg-type]
+    return replace(f, **kw)
 
 
 def sh(day: int, hour: int, minute: int = 0, second: int = 0, month: int = 11) -> datetime:
@@ -470,7 +474,7 @@ def test_cn_third_party_counts_consecutive_failures_since_the_last_reach() -> No
     (US, NY, (7, 59), False), (US, NY, (8, 0), True), (US, NY, (20, 59), True), (US, NY, (21, 0), False),
     (UK, LON, (7, 59), False), (UK, LON, (8, 0), True), (UK, LON, (20, 59), True), (UK, LON, (21, 0), False),
 ])
-def test_allowed_hours_cn_08_22_us_and_uk_08_21(pack, zone: ZoneInfo, local: tuple[int, int], allowed: bool) -> None:  # type: ignore[no-untyped-def]
+def test_allowed_hours_cn_08_22_us_and_uk_08_21(pack: RulePack, zone: ZoneInfo, local: tuple[int, int], allowed: bool) -> None:
     number = {SH: MOBILE, NY: "+12125550123", LON: "+447700900000"}[zone]
     f = cn_facts(timezone=str(zone), phones=(Phone(number, True),))
     d = check_contact(pack, f, channel="phone", now=datetime(2026, 11, 27, *local, tzinfo=zone))
@@ -590,7 +594,7 @@ def test_the_report_counts_30_and_7_days_ending_on_its_last_day() -> None:
 
 @pytest.mark.parametrize(("pack", "hour", "outside"), [(CN, 7, 1), (CN, 8, 0), (CN, 21, 0), (CN, 22, 1),
                                                        (US, 20, 0), (US, 21, 1)])
-def test_outside_hours_in_the_review(pack, hour: int, outside: int) -> None:  # type: ignore[no-untyped-def]
+def test_outside_hours_in_the_review(pack: RulePack, hour: int, outside: int) -> None:
     [fig] = case_figures([review_case(None)], [team_contact(TODAY, hour=hour)], TODAY, pack)
     assert fig.outside_hours == outside
 
@@ -618,7 +622,7 @@ def test_a_verification_on_or_after_the_dispute_day_ends_its_pause(verified: dat
 INCOME = [D("8000")] * 6  # half of it: 4,000 a month at most
 
 
-def keys(plan) -> list[str]:  # type: ignore[no-untyped-def]
+def keys(plan: PlanPreview) -> list[str]:
     return [m.key for m in plan.messages]
 
 
@@ -700,15 +704,17 @@ def test_an_amount_finer_than_the_minor_unit_keeps_its_remainder_in_the_last_ins
 
 @pytest.mark.parametrize(("seconds", "ok"), [(-1, False), (0, True), (14400, True), (14401, False)])
 def test_a_contact_lasts_0_to_4_hours(seconds: int, ok: bool) -> None:
-    errors = validate_contact("phone", "rpc", "customer", seconds, "")
+    errors = payload_errors("contact.logged", contact_payload("phone", "rpc", "customer", "", seconds, ""))
     assert (errors == []) is ok
     if not ok:
-        assert [(e.field, e.key, e.params) for e in errors] == [("duration_s", "form.duration", {"max": 14400})]
+        [error] = errors
+        assert (error.field, error.key) == ("duration_s", "limit.at_least" if seconds < 0 else "limit.at_most")
+        assert error.params == ({"min": 0} if seconds < 0 else {"max": 14400})
 
 
 @pytest.mark.parametrize(("length", "ok"), [(1999, True), (2000, True), (2001, False)])
 def test_a_note_of_at_most_2000_characters(length: int, ok: bool) -> None:
-    errors = validate_contact("phone", "rpc", "customer", 0, "x" * length)
+    errors = payload_errors("contact.logged", contact_payload("phone", "rpc", "customer", "", 0, "x" * length))
     assert (errors == []) is ok
     if not ok:
         assert [(e.field, e.key, e.params) for e in errors] == [("note", "form.too_long", {"max": 2000})]

@@ -8,23 +8,23 @@ import json
 import os
 import sqlite3
 import subprocess
+from pathlib import Path
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from collector_tui.server.models import AppliedMutation
-from tests.conftest import CLI, cli_env
+from tests.conftest import CLI, RunningServer, cli_env
 
 AT = "2026-11-27T11:00+08:00"
 PAGE = 4096
 
 
-def run(home, *args: str, stdin: str = "", locale: str = "en", **env: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+def run(home: Path, *args: str, stdin: str = "", locale: str = "en", **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, "--locale", locale, *args], input=stdin, capture_output=True, text=True, timeout=120,
                           env=cli_env(home, **env))
 
 
-def damage(path) -> list[int]:  # type: ignore[no-untyped-def]
+def damage(path: Path) -> list[int]:
     """Overwrite the pages in the middle of the file that hold cases and the queue (not the outbox, the sync state
     or the schema on page 1), as a bad disk sector would; the pages overwritten."""
     conn = sqlite3.connect(path)
@@ -46,7 +46,7 @@ def damage(path) -> list[int]:  # type: ignore[no-untyped-def]
     return middle
 
 
-def test_a_damaged_cache_is_one_clear_message_everywhere_and_its_outbox_is_rescued(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_damaged_cache_is_one_clear_message_everywhere_and_its_outbox_is_rescued(server: RunningServer, tmp_path: Path) -> None:
     env = {"COLLECTOR_TUI_API": server.url, "COLLECTOR_TUI_TOKEN": server.token("demo")}
     old = tmp_path / "old"
     assert run(old, "sync", **env).returncode == 0
@@ -109,7 +109,7 @@ def test_a_damaged_cache_is_one_clear_message_everywhere_and_its_outbox_is_rescu
         assert len(s.execute(select(AppliedMutation.id).where(AppliedMutation.id.in_(ids))).all()) == 2  # type: ignore[attr-defined]
 
 
-def test_another_users_damaged_cache_is_not_pushed_under_this_token(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_another_users_damaged_cache_is_not_pushed_under_this_token(server: RunningServer, tmp_path: Path) -> None:
     theirs = tmp_path / "theirs"
     assert run(theirs, "sync", COLLECTOR_TUI_API=server.url, COLLECTOR_TUI_TOKEN=server.token("demo2")).returncode == 0
     damage(theirs / "cache.db")

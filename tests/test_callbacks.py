@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import Engine
 from textual.widgets import DataTable
 
 from collector_tui.app import CollectorApp
@@ -24,6 +26,7 @@ from collector_tui.storage.queries import case_position
 from collector_tui.sync.service import run_sync
 from collector_tui.work import contact as recorder
 from collector_tui.work.callbacks import callbacks, due_now
+from tests.conftest import RunningServer
 from tests.test_phone import Clock, notices
 from tests.test_tui import plain
 from tests.test_tui_contact import MORNING, first_callable_chinese_case
@@ -35,7 +38,9 @@ CN = Rules(pack=load_pack("cn"))
 
 
 def test_a_callback_is_made_by_a_call_around_its_time_and_missed_without_one() -> None:
-    call = lambda minutes: AT + timedelta(minutes=minutes)  # noqa: E731
+    def call(minutes: int) -> datetime:
+        return AT + timedelta(minutes=minutes)
+
     assert callback_state(AT, [], call(-60)) == UPCOMING
     assert callback_state(AT, [], AT) == DUE
     assert callback_state(AT, [], call(30)) == DUE
@@ -47,11 +52,11 @@ def test_a_callback_is_made_by_a_call_around_its_time_and_missed_without_one() -
     assert callback_state(AT, [call(45)], call(40)) == MISSED  # an attempt not yet made does not count
 
 
-def _case(i: int, **kw: object) -> CaseFacts:
+def _case(i: int, **kw: Any) -> CaseFacts:
     f = CaseFacts(case_id=f"C-{i:04d}", dpd=40, overdue_amount=Decimal(1000 + i), currency="CNY",
                   timezone="Asia/Shanghai", overdue_since=date(2026, 10, 18), phones=(Phone("+8613800000000", True),),
                   consents={"phone": True}, contacts=(Contact(datetime(2026, 10, 20, 10, tzinfo=SH), "phone", "rpc"),))
-    return replace(f, **kw)  # type: ignore[arg-type]
+    return replace(f, **kw)
 
 
 def test_a_callback_coming_due_moves_its_case_up_and_a_made_one_leaves_the_group() -> None:
@@ -81,18 +86,23 @@ def test_a_callback_coming_due_moves_its_case_up_and_a_made_one_leaves_the_group
     assert place_case(called, AT + timedelta(minutes=10), CN).group == "rest"
 
 
+class CallbackCase(NamedTuple):
+    cache: Engine
+    case_id: str
+
+
 @pytest.fixture
-def with_callback(server, cache):  # type: ignore[no-untyped-def]
+def with_callback(server: RunningServer, cache: Engine) -> CallbackCase:
     """A synced cache where the collector recorded, at 11:00, a callback for 15:00 (the customer's time)."""
     run_sync(cache, server.url, "demo", server.token(), now=lambda: MORNING)
     case_id = first_callable_chinese_case(cache)
     recorder.record_outcome(cache, CN, case_id, recorder.Outcome(
         channel="phone", disposition="callback_requested", callback_at=AT, note="after her shift"),
         now=MORNING, collector="demo")
-    return cache, case_id
+    return CallbackCase(cache, case_id)
 
 
-async def test_a_due_callback_alerts_on_any_screen_and_rises_in_the_queue(with_callback) -> None:  # type: ignore[no-untyped-def]
+async def test_a_due_callback_alerts_on_any_screen_and_rises_in_the_queue(with_callback: CallbackCase) -> None:
     cache, case_id = with_callback
     clock = Clock(MORNING)
     app = CollectorApp(cache, settings=Settings(locale="en"), user="demo", clock=clock)
@@ -139,7 +149,7 @@ async def test_a_due_callback_alerts_on_any_screen_and_rises_in_the_queue(with_c
         assert isinstance(app.screen, ProfileScreen) and app.screen.case_id == case_id
 
 
-async def test_the_callbacks_view_in_chinese_says_whose_time_it_is(with_callback) -> None:  # type: ignore[no-untyped-def]
+async def test_the_callbacks_view_in_chinese_says_whose_time_it_is(with_callback: CallbackCase) -> None:
     cache, case_id = with_callback
     app = CollectorApp(cache, settings=Settings(locale="zh_CN"), user="demo", clock=lambda: MORNING)
     async with app.run_test(size=(80, 24)) as pilot:

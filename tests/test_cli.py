@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from collector_tui.server.models import CaseDoc
-from tests.conftest import CLI, cli_env
+from tests.conftest import CLI, RunningServer, cli_env
 
 
-def run(home, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+def run(home: Path, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, *args], input=stdin, capture_output=True, text=True, timeout=120,
                           env=cli_env(home, **env))
 
 
-def test_serve_login_sync_status_report_exactly_the_assigned_open_cases(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_serve_login_sync_status_report_exactly_the_assigned_open_cases(server: RunningServer, tmp_path: Path) -> None:
     home = tmp_path / "home"
     login = run(home, "--locale", "en", "login", "--api", server.url, "--user", "demo", "--password-stdin", stdin="demo\n")
     assert login.returncode == 0, login.stderr
@@ -49,7 +49,7 @@ def test_serve_login_sync_status_report_exactly_the_assigned_open_cases(server, 
     assert again.returncode == 2 and "No token" in again.stderr
 
 
-def test_bad_password_is_a_one_line_reason_and_a_non_zero_exit(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_bad_password_is_a_one_line_reason_and_a_non_zero_exit(server: RunningServer, tmp_path: Path) -> None:
     out = run(tmp_path / "home", "--locale", "en", "login", "--api", server.url, "--user", "demo", "--password-stdin",
               stdin="nope\n")
     assert out.returncode == 1
@@ -58,7 +58,7 @@ def test_bad_password_is_a_one_line_reason_and_a_non_zero_exit(server, tmp_path)
     ]
 
 
-def test_without_a_keyring_login_says_so_plainly(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_keyring_login_says_so_plainly(server: RunningServer, tmp_path: Path) -> None:
     out = run(tmp_path / "home", "--locale", "en", "login", "--api", server.url, "--user", "demo", "--password-stdin",
               stdin="demo\n", PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
     assert out.returncode == 1
@@ -67,7 +67,7 @@ def test_without_a_keyring_login_says_so_plainly(server, tmp_path) -> None:  # t
     assert "login --print-token" in out.stderr
 
 
-def test_env_token_and_api_work_without_a_login(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_env_token_and_api_work_without_a_login(server: RunningServer, tmp_path: Path) -> None:
     home = tmp_path / "headless"
     env = {"COLLECTOR_TUI_API": server.url, "COLLECTOR_TUI_TOKEN": server.token("demo2"), "COLLECTOR_TUI_USER": "demo2"}
     out = run(home, "--locale", "en", "sync", **env)
@@ -76,14 +76,14 @@ def test_env_token_and_api_work_without_a_login(server, tmp_path) -> None:  # ty
     assert data["user"] == "demo2" and data["open_cases"] == 60
 
 
-def test_sync_against_a_dead_server_fails_with_one_line(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_sync_against_a_dead_server_fails_with_one_line(server: RunningServer, tmp_path: Path) -> None:
     env = {"COLLECTOR_TUI_API": "http://127.0.0.1:9", "COLLECTOR_TUI_TOKEN": "x", "COLLECTOR_TUI_USER": "demo"}
     out = run(tmp_path / "home", "--locale", "en", "sync", **env)
     assert out.returncode == 1
     assert out.stderr.strip() == "Sync failed: network: cannot reach http://127.0.0.1:9 (connection refused or no route to it)"
 
 
-def test_bad_settings_are_refused_naming_the_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_bad_settings_are_refused_naming_the_key(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
     (home / "settings.toml").write_text('locale = "fr"\n')
@@ -96,7 +96,7 @@ def test_bad_settings_are_refused_naming_the_key(tmp_path) -> None:  # type: ign
     assert out.returncode == 2 and "unknown key 'colour'" in out.stderr
 
 
-def test_home_and_cache_are_private(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_home_and_cache_are_private(server: RunningServer, tmp_path: Path) -> None:
     home = tmp_path / "private"
     run(home, "status", "--json")
     assert (home.stat().st_mode & 0o777) == 0o700

@@ -7,29 +7,30 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from collector_tui.storage import audit
 from collector_tui.storage.engine import open_engine
 from collector_tui.storage.queries import case_detail
-from tests.conftest import CLI, cli_env
+from tests.conftest import CLI, RunningServer, cli_env
 
 NO_KEYRING = "keyring.backends.fail.Keyring"
 
 
-def run(home, *args: str, stdin: str = "", locale: str = "en", **env: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+def run(home: Path, *args: str, stdin: str = "", locale: str = "en", **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, "--locale", locale, *args], input=stdin, capture_output=True, text=True, timeout=120,
                           env=cli_env(home, PYTHON_KEYRING_BACKEND=NO_KEYRING, **env))
 
 
-def callable_case(home, **env: str) -> str:  # type: ignore[no-untyped-def]
+def callable_case(home: Path, **env: str) -> str:
     rows = json.loads(run(home, "queue", "--json", "--at", "2026-11-27T11:00+08:00", **env).stdout)
-    return next(r["id"] for r in rows if r["callable"])
+    return next(r["id"] for r in rows if r["callable"])  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize("locale", ["en", "zh_CN"])
-def test_api_and_token_alone_sync_and_work_under_the_user_the_token_names(server, tmp_path, locale) -> None:  # type: ignore[no-untyped-def]
+def test_api_and_token_alone_sync_and_work_under_the_user_the_token_names(server: RunningServer, tmp_path: Path, locale: str) -> None:
     home = tmp_path / "headless"
     env = {"COLLECTOR_TUI_API": server.url, "COLLECTOR_TUI_TOKEN": server.token("demo2")}  # no COLLECTOR_TUI_USER
     synced = run(home, "sync", locale=locale, **env)
@@ -55,7 +56,7 @@ def test_api_and_token_alone_sync_and_work_under_the_user_the_token_names(server
     assert pushed.returncode == 0, pushed.stderr
 
 
-def test_the_contact_row_names_its_collector(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_contact_row_names_its_collector(server: RunningServer, tmp_path: Path) -> None:
     home = tmp_path / "headless"
     env = {"COLLECTOR_TUI_API": server.url, "COLLECTOR_TUI_TOKEN": server.token("demo")}
     assert run(home, "sync", **env).returncode == 0
@@ -72,7 +73,7 @@ def test_the_contact_row_names_its_collector(server, tmp_path) -> None:  # type:
         engine.dispose()
 
 
-def test_a_user_the_token_does_not_name_is_refused(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_user_the_token_does_not_name_is_refused(server: RunningServer, tmp_path: Path) -> None:
     env = {"COLLECTOR_TUI_API": server.url, "COLLECTOR_TUI_TOKEN": server.token("demo2"), "COLLECTOR_TUI_USER": "demo"}
     out = run(tmp_path / "home", "sync", **env)
     assert out.returncode == 1
@@ -81,13 +82,13 @@ def test_a_user_the_token_does_not_name_is_refused(server, tmp_path) -> None:  #
 
 
 @pytest.mark.parametrize("locale, words", [("en", "no work is recorded without its user"), ("zh_CN", "没有用户")])
-def test_no_work_is_recorded_before_anyone_is_known(tmp_path, locale, words) -> None:  # type: ignore[no-untyped-def]
+def test_no_work_is_recorded_before_anyone_is_known(tmp_path: Path, locale: str, words: str) -> None:
     out = run(tmp_path / "fresh", "purge", "--all", "--yes", locale=locale)
     assert out.returncode == 2 and words in out.stderr
 
 
 @pytest.mark.parametrize("locale", ["en", "zh_CN"])
-def test_print_token_gives_a_token_for_the_environment_and_states_the_risk(server, tmp_path, locale) -> None:  # type: ignore[no-untyped-def]
+def test_print_token_gives_a_token_for_the_environment_and_states_the_risk(server: RunningServer, tmp_path: Path, locale: str) -> None:
     home = tmp_path / "home"
     out = run(home, "login", "--api", server.url, "--user", "demo", "--password-stdin", "--print-token",
               stdin="demo\n", locale=locale)

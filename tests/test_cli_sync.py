@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import subprocess
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
 from collector_tui.storage import actions
 from collector_tui.storage.engine import open_engine
 from collector_tui.storage.queries import queue_page
-from tests.conftest import CLI, cli_env
+from tests.conftest import CLI, RunningServer, cli_env
 
 AT = datetime(2026, 11, 27, 3, tzinfo=timezone.utc)
 
 
-def run(home, server, *args: str, locale: str = "en") -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+def run(home: Path, server: RunningServer, *args: str, locale: str = "en") -> subprocess.CompletedProcess[str]:
     env = cli_env(home, COLLECTOR_TUI_API=server.url, COLLECTOR_TUI_TOKEN=server.token("demo"))
     return subprocess.run([*CLI, "--locale", locale, *args], capture_output=True, text=True, timeout=120, env=env)
 
@@ -25,7 +26,7 @@ def run(home, server, *args: str, locale: str = "en") -> subprocess.CompletedPro
     ("en", "removed in 1 page;", "refused 1 of the entries pushed"),
     ("zh_CN", "共 1 页", "拒绝了推送的 1 条记录"),
 ])
-def test_a_refused_entry_gives_exit_5_and_one_page_is_one_page(server, tmp_path, locale, one_page, refused) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_entry_gives_exit_5_and_one_page_is_one_page(server: RunningServer, tmp_path: Path, locale: str, one_page: str, refused: str) -> None:
     home = tmp_path / "home"
     first = run(home, server, "sync", locale=locale)
     assert first.returncode == 0, first.stderr

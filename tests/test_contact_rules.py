@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,14 +20,14 @@ CN, US, UK = load_pack("cn"), load_pack("us-regf"), load_pack("uk-conc")
 SH, NY, LON = ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York"), ZoneInfo("Europe/London")
 
 
-def facts(tz: str = "Asia/Shanghai", number: str = "+8613800000000", **kw: object) -> CaseFacts:
+def facts(tz: str = "Asia/Shanghai", number: str = "+8613800000000", **kw: Any) -> CaseFacts:
     f = CaseFacts(case_id="C-1", dpd=20, overdue_amount=Decimal("1000"), currency="CNY", timezone=tz,
                   phones=(Phone(number, True),), consents={"phone": True, "sms": True, "email": True})
-    return replace(f, **kw)  # type: ignore[arg-type]
+    return replace(f, **kw)
 
 
 def at(tz: ZoneInfo, *parts: int) -> datetime:
-    return datetime(*parts, tzinfo=tz)  # type: ignore[misc]
+    return datetime(*parts, tzinfo=tz)  # type: ignore[arg-type, misc]
 
 
 def calls(tz: ZoneInfo, day: datetime, n: int, disposition: str = "no_answer", number: str = "") -> tuple[Contact, ...]:
@@ -61,7 +62,7 @@ def test_us_hours_across_daylight_saving_in_new_york(when: datetime, allowed: bo
     d = check_contact(US, facts("America/New_York", "+12125550123"), channel="phone", now=when)
     assert d.allowed is allowed
     if next_local:
-        assert d.next_allowed_at == datetime(*next_local, tzinfo=NY)  # type: ignore[misc]
+        assert d.next_allowed_at == datetime(*next_local, tzinfo=NY)  # type: ignore[arg-type, misc]
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from collector_tui import crash
 from collector_tui.storage.engine import open_engine
 from collector_tui.storage.queries import queue_page
 from collector_tui.sync.service import run_sync
-from tests.conftest import CLI, SYNC_AT, cli_env
+from tests.conftest import CLI, SYNC_AT, RunningServer, cli_env
 
 SECRET_NAME = "SECRETNAME7Q4111111111111111"
 SECRET_TOKEN = "tok-SECRET-9f8e7d6c5b4a39281706"
@@ -64,7 +64,7 @@ def run_in_terminal(args: list[str], env: dict[str, str], timeout: float = 60) -
 
 
 @pytest.fixture
-def damaged_home(server, tmp_path):  # type: ignore[no-untyped-def]
+def damaged_home(server: RunningServer, tmp_path: Path) -> Path:
     home = tmp_path / "home"
     engine = open_engine(home / "cache.db")
     run_sync(engine, server.url, "demo", server.token(), now=lambda: SYNC_AT)
@@ -77,7 +77,7 @@ def damaged_home(server, tmp_path):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("locale", ["en", "zh_CN"])
-def test_a_crash_exits_70_with_one_line_and_a_log_without_locals(server, damaged_home, tmp_path, locale) -> None:  # type: ignore[no-untyped-def]
+def test_a_crash_exits_70_with_one_line_and_a_log_without_locals(server: RunningServer, damaged_home: Path, tmp_path: Path, locale: str) -> None:
     state = tmp_path / "state"  # the user's log folder lives under XDG_STATE_HOME
     env = cli_env(damaged_home, XDG_STATE_HOME=str(state), TERM="xterm-256color", COLLECTOR_TUI_API=server.url,
                   COLLECTOR_TUI_USER="demo", COLLECTOR_TUI_TOKEN=SECRET_TOKEN)
@@ -98,7 +98,7 @@ def test_a_crash_exits_70_with_one_line_and_a_log_without_locals(server, damaged
     assert SECRET_NAME not in report and SECRET_TOKEN not in report
 
 
-def test_only_the_newest_crash_logs_are_kept(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_newest_crash_logs_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     folder = crash.log_dir()
     folder.mkdir(parents=True)

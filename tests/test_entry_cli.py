@@ -13,11 +13,11 @@ from collector_tui.storage import outbox
 from collector_tui.storage.engine import open_engine
 from collector_tui.storage.queries import case_detail, queue_page
 from collector_tui.sync.service import run_sync
-from tests.conftest import CLI, SYNC_AT, cli_env
+from tests.conftest import CLI, SYNC_AT, RunningServer, cli_env
 
 
 @pytest.fixture
-def home(server, tmp_path) -> Path:  # type: ignore[no-untyped-def]
+def home(server: RunningServer, tmp_path: Path) -> Path:
     path = tmp_path / "work"
     engine = open_engine(path / "cache.db")
     run_sync(engine, server.url, "demo", server.token(), now=lambda: SYNC_AT)

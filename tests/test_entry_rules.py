@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from collector_tui.domain.actions import parse_amount, validate_amount, validate_promise
+from collector_tui.domain.actions import FieldError, parse_amount, validate_amount, validate_promise
 from collector_tui.domain.entry import CLOCK_SKEW, case_began, validate_callback_hours, validate_moment
 from collector_tui.domain.facts import CaseFacts, Phone
-from collector_tui.domain.plans import deferral, reduction, reinstalment
+from collector_tui.domain.plans import PlanMessage, deferral, reduction, reinstalment
 from collector_tui.locale import t
 from collector_tui.policies import load_pack
 from collector_tui.work.contact import Outcome, validate
@@ -22,7 +23,7 @@ NOW = datetime(2026, 11, 27, 11, 0, tzinfo=SH)
 D = Decimal
 
 
-def keys(errors: list) -> list[str]:  # type: ignore[type-arg]
+def keys(errors: Iterable[FieldError | PlanMessage]) -> list[str]:
     return [e.key for e in errors]
 
 
@@ -46,8 +47,8 @@ def test_a_time_may_run_ahead_of_the_clock_by_the_skew_and_no_more(offset: timed
 def test_not_before_the_case_began_in_the_customers_zone() -> None:
     began = case_began(date(2026, 11, 1), "Asia/Shanghai")
     assert began == datetime(2026, 11, 1, 0, 0, tzinfo=SH)
-    assert validate_moment(began, NOW, began) == []  # type: ignore[arg-type]
-    [error] = validate_moment(began - timedelta(seconds=1), NOW, began)  # type: ignore[operator]
+    assert validate_moment(began, NOW, began) == []
+    [error] = validate_moment(began - timedelta(seconds=1), NOW, began)
     assert error.key == "form.at_before_case" and error.params == {"day": "2026-11-01"}
     assert case_began(None, "Asia/Shanghai") is None
     assert keys(validate_moment(datetime(2026, 11, 27, 11, 0), NOW, None)) == ["form.zone_needed"]
@@ -69,7 +70,7 @@ def test_plain_amounts_keep_their_decimals(text: str, value: Decimal) -> None:
 
 
 def test_an_amount_not_text_is_refused() -> None:
-    assert keys(parse_amount(1e9)[1]) == ["form.amount"]  # type: ignore[arg-type]
+    assert keys(parse_amount(1e9)[1]) == ["form.amount"]
 
 
 @pytest.mark.parametrize(
@@ -118,8 +119,8 @@ def test_a_plan_starts_on_the_customers_today_or_later(first: date, refused: boo
 def test_deferring_long_overdue_instalments_by_a_month_still_starts_in_the_past() -> None:
     unpaid = [(date(2026, 6, 5) + timedelta(days=30 * i), D("500")) for i in range(6)]
     plan = deferral(unpaid, 1, today=TODAY)
-    assert not plan.ok and "plan.first_due_past" in keys(list(plan.messages))
-    assert "plan.first_due_past" not in keys(list(deferral(unpaid, 1).messages))  # no today given: not judged
+    assert not plan.ok and "plan.first_due_past" in keys(plan.messages)
+    assert "plan.first_due_past" not in keys(deferral(unpaid, 1).messages)  # no today given: not judged
 
 
 # --- callbacks -------------------------------------------------------------------------------------

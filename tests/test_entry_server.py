@@ -7,12 +7,13 @@ import json
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 from uuid6 import uuid7
 
 from collector_tui.server.models import CaseDoc
@@ -23,7 +24,7 @@ from collector_tui.storage import actions, outbox
 from collector_tui.storage.queries import case_detail, queue_page
 from collector_tui.sync.client import ApiClient
 from collector_tui.sync.service import run_sync
-from tests.conftest import AS_OF, SYNC_AT
+from tests.conftest import AS_OF, SYNC_AT, RunningServer, present
 
 CLOCK = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)  # the server's clock: 11:00 in Shanghai
 SH = ZoneInfo("Asia/Shanghai")
@@ -47,7 +48,7 @@ class Server:
                                  .order_by(CaseDoc.id)).scalars():
                 doc = json.loads(row.doc)
                 if doc["loan"]["currency"] == "CNY" and doc["customer"]["timezone"] == "Asia/Shanghai":
-                    return row.id
+                    return row.id  # type: ignore[no-any-return]
         raise AssertionError("no Chinese case in the portfolio")
 
     def push(self, case_id: str, type_: str, payload: dict[str, Any], occurred_at: datetime) -> Any:
@@ -60,7 +61,7 @@ class Server:
 
 
 @pytest.fixture
-def checked(tmp_path) -> Iterator[Server]:  # type: ignore[no-untyped-def]
+def checked(tmp_path: Path) -> Iterator[Server]:
     """A real reference server on loopback whose clock is CLOCK, so that every boundary can be met exactly."""
     engine, _ = prepare(tmp_path / "server.db", SeedSpec(seed=7, cases=60, collectors=1, as_of=AS_OF))
     thread = ServerThread(engine, checks=Checks(clock=lambda: CLOCK)).start()
@@ -125,7 +126,7 @@ def test_a_promise_at_most_the_outstanding_balance_plain_and_in_the_cases_curren
 def test_a_callback_inside_the_allowed_hours_in_the_customers_zone(checked: Server, local: tuple[int, ...],
                                                                    next_allowed: str | None) -> None:
     case_id = checked.chinese_case()
-    result = checked.push(case_id, "callback.scheduled", {"at": datetime(*local, tzinfo=SH).isoformat()}, CLOCK)
+    result = checked.push(case_id, "callback.scheduled", {"at": datetime(*local, tzinfo=SH).isoformat()}, CLOCK)  # type: ignore[arg-type, misc]
     if next_allowed is None:
         assert result.status == "applied"
     else:
@@ -153,10 +154,10 @@ def test_a_plan_starts_on_the_day_it_was_submitted_or_later(checked: Server, fir
                                "(2026-11-27)")
 
 
-def test_an_unchecked_promise_in_the_outbox_comes_back_failed_with_the_servers_reason(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_an_unchecked_promise_in_the_outbox_comes_back_failed_with_the_servers_reason(server: RunningServer, cache: Engine) -> None:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     case_id = queue_page(cache, 0, 1)[0].id
-    loan = case_detail(cache, case_id).loan  # type: ignore[union-attr]
+    loan = present(case_detail(cache, case_id)).loan
     # Written past the use case's checks, as an older workbench would have: 99,999 on a smaller balance.
     entry = actions.add_promise(cache, case_id, at=SYNC_AT, due=date(2026, 11, 30),
                                 amount=Decimal(loan.outstanding) + 99999, currency=loan.currency)

@@ -16,10 +16,11 @@ import sys
 import threading
 from collections import Counter
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
-from sqlmodel import Session
+from sqlalchemy import Engine, text
+from sqlmodel import Session, select
 
 from collector_tui.server.models import AppliedMutation, CaseDoc
 from collector_tui.server.runner import ServerThread
@@ -28,9 +29,9 @@ from collector_tui.storage.engine import open_engine
 from collector_tui.storage.models import Case
 from collector_tui.storage.queries import case_detail, queue_page
 from collector_tui.sync.errors import SyncError
-from collector_tui.sync.push import Backoff
+from collector_tui.sync.retry import Backoff
 from collector_tui.sync.service import run_sync
-from tests.conftest import CLI, SYNC_AT, cli_env
+from tests.conftest import CLI, SYNC_AT, MakeServer, RunningServer, cli_env, present
 from tests.faultproxy import FaultProxy
 
 AT = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
@@ -38,7 +39,7 @@ FAST = Backoff(base=0.01, cap=0.05, tries=3)
 HELD = [sys.executable, "-m", "tests.held_sync"]  # collector-tui, held where a test kills it (tests/held_sync.py)
 
 
-def record_many(engine, count: int, seed: int = 1) -> list[str]:  # type: ignore[no-untyped-def]
+def record_many(engine: Engine, count: int, seed: int = 1) -> list[str]:
     rng = random.Random(seed)
     cases = [r.id for r in queue_page(engine, 0, 1000)]
     ids = []
@@ -47,7 +48,7 @@ def record_many(engine, count: int, seed: int = 1) -> list[str]:  # type: ignore
         if i % 3 == 0:
             from decimal import Decimal
 
-            loan = case_detail(engine, case_id).loan  # type: ignore[union-attr]
+            loan = present(case_detail(engine, case_id)).loan
             # A promise the server accepts: in the loan's currency, at most what it owes.
             amount = min(Decimal(rng.randrange(100, 5000)), Decimal(loan.outstanding))
             ids.append(actions.add_promise(engine, case_id, at=AT + timedelta(seconds=i), due=AT.date() + timedelta(days=3),
@@ -58,7 +59,7 @@ def record_many(engine, count: int, seed: int = 1) -> list[str]:  # type: ignore
     return ids
 
 
-def assert_exactly_once(server, engine, ids: list[str]) -> None:  # type: ignore[no-untyped-def]
+def assert_exactly_once(server: RunningServer, engine: Engine, ids: list[str]) -> None:
     with Session(server.engine) as s:
         applied = Counter(s.execute(select(AppliedMutation.id)).scalars())
         docs = [json.loads(d) for d in s.execute(select(CaseDoc.doc)).scalars()]
@@ -72,7 +73,7 @@ def assert_exactly_once(server, engine, ids: list[str]) -> None:  # type: ignore
         assert set(conn.execute(select(Case.id)).scalars()) == open_ids
 
 
-def test_kill_9_at_many_points_over_push_and_pull(make_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_kill_9_at_many_points_over_push_and_pull(make_server: MakeServer, tmp_path: Path) -> None:
     server = make_server(cases=1200)
     home = tmp_path / "killed"
     engine = open_engine(home / "cache.db")
@@ -128,7 +129,7 @@ def test_kill_9_at_many_points_over_push_and_pull(make_server, tmp_path) -> None
     engine.dispose()
 
 
-def test_a_lossy_network_converges_with_nothing_lost_or_doubled(make_server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_a_lossy_network_converges_with_nothing_lost_or_doubled(make_server: MakeServer, cache: Engine) -> None:
     server = make_server(cases=400)
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     rng = random.Random(7)
@@ -158,7 +159,7 @@ def test_a_lossy_network_converges_with_nothing_lost_or_doubled(make_server, cac
     assert_exactly_once(server, cache, ids)
 
 
-def test_the_server_restarted_in_the_middle_of_a_sync(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_the_server_restarted_in_the_middle_of_a_sync(server: RunningServer, cache: Engine) -> None:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     ids = record_many(cache, 450, seed=3)
     token = server.token()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ TODAY = date(2026, 11, 27)
 D = Decimal
 
 
-def base(**kw: object) -> CaseFacts:
+def base(**kw: Any) -> CaseFacts:
     f = CaseFacts(
         case_id="C-1", dpd=10, overdue_amount=D("1000"), currency="CNY", timezone="Asia/Shanghai",
         employment_type="salaried", has_contract=True, income_sources=2,
@@ -26,7 +27,7 @@ def base(**kw: object) -> CaseFacts:
                                             datetime(2026, 11, 20, tzinfo=timezone.utc)),),
         active_lenders=1, total_debt=D("1000"),
     )
-    return replace(f, **kw)  # type: ignore[arg-type]
+    return replace(f, **kw)
 
 
 def ids(f: CaseFacts, th: FlagThresholds = FlagThresholds()) -> set[str]:

@@ -9,9 +9,10 @@ import subprocess
 import sys
 
 from tests.conftest import ROOT
+from tests.pg import RunDatabase
 
 
-def test_the_load_script_runs_and_finds_nothing_lost_or_doubled(pg_database) -> None:  # type: ignore[no-untyped-def]
+def test_the_load_script_runs_and_finds_nothing_lost_or_doubled(pg_database: RunDatabase) -> None:
     env = {**os.environ, "COLLECTOR_TUI_TEST_PG": pg_database.admin_url}  # the server this run already found
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / "load.py"), "--smoke"], capture_output=True,
                           text=True, timeout=300, env=env, cwd=ROOT)

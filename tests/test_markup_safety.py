@@ -13,14 +13,17 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from collections.abc import Iterator
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 from textual.geometry import Region
 from textual.widget import Widget
 from textual.widgets import DataTable
@@ -28,8 +31,9 @@ from textual.widgets import DataTable
 from collector_tui.app import CollectorApp
 from collector_tui.config import Settings
 from collector_tui.domain.masking import mask_name, mask_phone
+from collector_tui.screens.confirm import ConfirmScreen
 from collector_tui.screens.contact import ContactScreen
-from collector_tui.screens.outbox import ConfirmScreen, EntryEditor, OutboxScreen
+from collector_tui.screens.outbox import EntryEditor, OutboxScreen
 from collector_tui.screens.plan import PlanScreen
 from collector_tui.screens.profile import ProfileScreen
 from collector_tui.screens.queue import QueueScreen
@@ -43,7 +47,7 @@ from collector_tui.storage.queries import queue_page
 from collector_tui.storage.team_stats import save_team_stats
 from collector_tui.sync.service import run_sync
 from collector_tui.widgets.plain import TextTable
-from tests.conftest import SYNC_AT
+from tests.conftest import SYNC_AT, MakeServer, RunningServer
 
 PIECES = ["[/]", "[b]", "[/b]", "[B]", "[link=x]", "[/link]", "[@click=app.quit]", "[@click=screen.dismiss()]", "\\[",
           "\\", "[", "]", "[red on blue]", "[$accent]", "[[b]]", "[ b]", "[0]", "[#ff0000]", "[on $panel]", "[i"]
@@ -65,19 +69,29 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
+class World(NamedTuple):
+    """A server, a collector's token, the collector's and the lead's synced caches, and the collector's first case."""
+
+    server: RunningServer
+    token: str
+    demo: Engine
+    lead: Engine
+    case_id: str
+
+
 @pytest.fixture
-def world(make_server, tmp_path):  # type: ignore[no-untyped-def]
+def world(make_server: MakeServer, tmp_path: Path) -> Iterator[World]:
     server = make_server(cases=40, teams=1)
     demo, lead = open_engine(tmp_path / "demo" / "cache.db"), open_engine(tmp_path / "lead" / "cache.db")
     token = server.token()
     run_sync(demo, server.url, "demo", token, now=lambda: SYNC_AT)
     run_sync(lead, server.url, "lead", server.token("lead"), now=lambda: SYNC_AT)
-    yield server, token, demo, lead, queue_page(demo, 0, 1)[0].id
+    yield World(server, token, demo, lead, queue_page(demo, 0, 1)[0].id)
     demo.dispose()
     lead.dispose()
 
 
-def put_on_server(server, case_id: str, name: str, number: str, note: str) -> None:  # type: ignore[no-untyped-def]
+def put_on_server(server: RunningServer, case_id: str, name: str, number: str, note: str) -> None:
     with Session(server.engine) as s:
         row = s.execute(select(CaseDoc).where(CaseDoc.id == case_id)).scalar_one()
         doc = json.loads(row.doc)
@@ -90,7 +104,7 @@ def put_on_server(server, case_id: str, name: str, number: str, note: str) -> No
         s.commit()
 
 
-def put_in_team_stats(lead, collector: str, team: str, channel: str, disposition: str) -> None:  # type: ignore[no-untyped-def]
+def put_in_team_stats(lead: Engine, collector: str, team: str, channel: str, disposition: str) -> None:
     table = TeamStatsRow.__table__  # type: ignore[attr-defined]
     with lead.connect() as conn:
         row = dict(conn.execute(select(table)).mappings().one())
@@ -189,7 +203,7 @@ async def drive_lead(app: CollectorApp, v: dict[str, str]) -> None:
 @given(st.fixed_dictionaries({k: MARKUP for k in FIELDS}))
 @example(dict.fromkeys(FIELDS, "[/]"))  # the stray closing tag that crashed a case's profile and the search
 @example(dict.fromkeys(FIELDS, "[@click=app.quit]x[/]"))
-def test_markup_like_text_is_shown_as_text_on_every_screen(world, v: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def test_markup_like_text_is_shown_as_text_on_every_screen(world: World, v: dict[str, str]) -> None:
     server, token, demo, lead, case_id = world
     for left in outbox.entries(demo):  # the outbox holds this example's entry only
         outbox.discard(demo, left.id, actor="demo", at=SYNC_AT)

@@ -4,15 +4,19 @@ it to its gateway (or holds it until the customer's hours) and the feed brings i
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+from textual.pilot import Pilot
 from textual.widgets import Select
 
 from collector_tui.app import CollectorApp
@@ -32,7 +36,7 @@ from collector_tui.storage.models import Customer
 from collector_tui.storage.queries import case_detail, queue_page
 from collector_tui.sync.client import ApiClient
 from collector_tui.sync.service import run_sync
-from tests.conftest import AS_OF
+from tests.conftest import AS_OF, present
 from tests.test_phone import notices
 from tests.test_tui import plain
 from tests.test_tui_contact import MORNING, NIGHT
@@ -42,11 +46,11 @@ SH = ZoneInfo("Asia/Shanghai")
 CN, US = load_pack("cn"), load_pack("us-regf")
 
 
-def _facts(**kw: object) -> CaseFacts:
+def _facts(**kw: Any) -> CaseFacts:
     f = CaseFacts(case_id="C-0001", dpd=40, overdue_amount=Decimal(1000), currency="CNY", timezone="Asia/Shanghai",
                   overdue_since=date(2026, 10, 18), phones=(Phone("+8613800000000", True),),
                   consents={"phone": True, "sms": True, "email": True})
-    return replace(f, **kw)  # type: ignore[arg-type]
+    return replace(f, **kw)
 
 
 def test_the_pack_checks_consent_hours_and_a_cap_a_channel_a_day() -> None:
@@ -72,7 +76,9 @@ def test_the_pack_checks_consent_hours_and_a_cap_a_channel_a_day() -> None:
 class Gatewayed:
     """The reference server on loopback with a gateway the test can look into, and the server's own clock."""
 
-    def __init__(self, tmp_path, clock) -> None:  # type: ignore[no-untyped-def]
+    clock: dict[str, datetime]  # set by the fixture: the time the server's clock reads
+
+    def __init__(self, tmp_path: Path, clock: Callable[[], datetime]) -> None:
         self.engine, _ = prepare(tmp_path / "server.db", SeedSpec(seed=7, cases=120, collectors=2, as_of=AS_OF))
         self.gateway = RecordingGateway()
         self.thread = ServerThread(self.engine, admin=True, checks=Checks(gateway=self.gateway, clock=clock)).start()
@@ -82,24 +88,24 @@ class Gatewayed:
         with ApiClient(self.url) as client:
             return client.login("demo", "demo").access_token
 
-    def stored(self, case_id: str) -> list[dict]:  # type: ignore[type-arg]
+    def stored(self, case_id: str) -> list[dict[str, Any]]:
         import json
 
         with Session(self.engine) as session:
-            return json.loads(session.get(CaseDoc, case_id).doc).get("messages", [])  # type: ignore[union-attr]
+            return json.loads(present(session.get(CaseDoc, case_id)).doc).get("messages", [])  # type: ignore[no-any-return]
 
 
 @pytest.fixture
-def gatewayed(tmp_path):  # type: ignore[no-untyped-def]
+def gatewayed(tmp_path: Path) -> Iterator[Gatewayed]:
     clock = {"now": MORNING}
     server = Gatewayed(tmp_path, lambda: clock["now"])
-    server.clock = clock  # type: ignore[attr-defined]
+    server.clock = clock
     yield server
     server.thread.stop()
     server.engine.dispose()
 
 
-def sms_case(cache) -> str:  # type: ignore[no-untyped-def]
+def sms_case(cache: Engine) -> str:
     """A callable case in Shanghai whose customer agreed to SMS and to e-mail."""
     with cache.connect() as conn:
         ok = {cid for cid, consents, tz in conn.execute(select(Customer.case_id, Customer.consents, Customer.timezone))
@@ -107,7 +113,7 @@ def sms_case(cache) -> str:  # type: ignore[no-untyped-def]
     return next(r.id for r in queue_page(cache, 0, 60) if r.callable and r.id in ok)
 
 
-async def send_from_the_profile(app, pilot, case_id: str, channel: str = "sms") -> MessageScreen:  # type: ignore[no-untyped-def]
+async def send_from_the_profile(app: CollectorApp, pilot: Pilot[None], case_id: str, channel: str = "sms") -> MessageScreen:
     app.open_case(case_id)
     await pilot.pause()
     await pilot.press("m")
@@ -119,7 +125,7 @@ async def send_from_the_profile(app, pilot, case_id: str, channel: str = "sms") 
     return screen
 
 
-async def test_a_message_reaches_the_server_once_and_its_state_comes_back(gatewayed, cache) -> None:  # type: ignore[no-untyped-def]
+async def test_a_message_reaches_the_server_once_and_its_state_comes_back(gatewayed: Gatewayed, cache: Engine) -> None:
     token = gatewayed.token()
     run_sync(cache, gatewayed.url, "demo", token, now=lambda: MORNING)
     case_id = sms_case(cache)
@@ -168,7 +174,7 @@ async def test_a_message_reaches_the_server_once_and_its_state_comes_back(gatewa
         assert "delivered" in plain(app.screen.query_one("#messages"))
 
 
-async def test_a_message_pushed_at_night_is_held_until_the_customers_hours(gatewayed, cache) -> None:  # type: ignore[no-untyped-def]
+async def test_a_message_pushed_at_night_is_held_until_the_customers_hours(gatewayed: Gatewayed, cache: Engine) -> None:
     token = gatewayed.token()
     run_sync(cache, gatewayed.url, "demo", token, now=lambda: MORNING)
     case_id = sms_case(cache)
@@ -189,7 +195,7 @@ async def test_a_message_pushed_at_night_is_held_until_the_customers_hours(gatew
         assert "暂缓至 11-28 08:00" in plain(app.screen.query_one("#messages"))
 
 
-async def test_the_rule_pack_blocks_a_third_sms_today(gatewayed, cache) -> None:  # type: ignore[no-untyped-def]
+async def test_the_rule_pack_blocks_a_third_sms_today(gatewayed: Gatewayed, cache: Engine) -> None:
     run_sync(cache, gatewayed.url, "demo", gatewayed.token(), now=lambda: MORNING)
     case_id = sms_case(cache)
     app = CollectorApp(cache, settings=Settings(locale="en"), user="demo", clock=lambda: MORNING)
@@ -211,7 +217,7 @@ async def test_the_rule_pack_blocks_a_third_sms_today(gatewayed, cache) -> None:
     assert [e.type for e in outbox.entries(cache)].count("message.requested") == 2
 
 
-def test_the_server_refuses_an_address_that_is_not_the_customers(gatewayed, cache) -> None:  # type: ignore[no-untyped-def]
+def test_the_server_refuses_an_address_that_is_not_the_customers(gatewayed: Gatewayed, cache: Engine) -> None:
     token = gatewayed.token()
     run_sync(cache, gatewayed.url, "demo", token, now=lambda: MORNING)
     case_id = sms_case(cache)

@@ -9,13 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import RunningServer
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def server_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)  # the same contract on both of the server's databases
 
 
-def test_schemathesis_finds_no_server_error_and_no_schema_violation(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(server: RunningServer, tmp_path: Path) -> None:
     cli = Path(sys.executable).with_name("schemathesis")
     out = subprocess.run(
         [str(cli), "run", f"{server.url}/openapi.json", "--max-examples", "40", "--seed", "20261128", "--workers", "1",

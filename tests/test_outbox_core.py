@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func
+from sqlmodel import select
 
 from collector_tui.api.mutations import ErrorDetail, MutationResult, MutationResults
 from collector_tui.storage import audit, outbox
@@ -22,16 +23,17 @@ from collector_tui.storage.engine import open_engine, write
 from collector_tui.storage.models import ContactAttempt
 from collector_tui.storage.outbox_rows import enqueue
 from collector_tui.sync.errors import AuthError, MalformedResponse, NetworkError, ServerError, SyncError
-from collector_tui.sync.push import BATCH, push
+from collector_tui.sync.push import BATCH, PushResult, push
 from collector_tui.sync.retry import ONCE, Backoff, retrying, transient
+from tests.conftest import present
 
 AT = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
+def engine(tmp_path: Path) -> Engine:  # type: ignore[misc]
     e = open_engine(tmp_path / "cache.db")
-    yield e  # type: ignore[misc]
+    yield e
     e.dispose()
 
 
@@ -84,7 +86,7 @@ def by_id(verdicts: dict[str, tuple[str, str | None]], others: str = "applied") 
     return answer
 
 
-def run(engine: Engine, client: Scripted, **kw: Any):  # type: ignore[no-untyped-def]
+def run(engine: Engine, client: Scripted, **kw: Any) -> tuple[PushResult, list[float]]:
     sleeps: list[float] = []
     kw.setdefault("backoff", Backoff(base=0.5, cap=4, tries=3))
     result = push(engine, client, rng=random.Random(3), sleep=sleeps.append, **kw)  # type: ignore[arg-type]
@@ -134,11 +136,11 @@ def test_rejected_and_conflicting_entries_stay_failed_with_the_servers_reason(en
     again = Scripted(all_("applied"))
     assert run(engine, again)[0].sent == 0 and again.calls == []
     assert outbox.retry(engine, ids[0], {"channel": "phone"})
-    assert outbox.get(engine, ids[0]).payload == {"channel": "phone"}  # type: ignore[union-attr]
+    assert present(outbox.get(engine, ids[0])).payload == {"channel": "phone"}
     assert run(engine, again)[0].applied == 1 and [m["id"] for m in again.calls[0]] == [ids[0]]
     assert again.calls[0][0]["payload"] == {"channel": "phone"}
-    assert outbox.retry(engine, ids[2]) and outbox.get(engine, ids[2]).payload == {"channel": "sms", "n": 2}  # type: ignore[union-attr]
-    assert (outbox.get(engine, ids[2]).state, outbox.get(engine, ids[2]).last_error) == ("pending", None)  # type: ignore[union-attr]
+    assert outbox.retry(engine, ids[2]) and present(outbox.get(engine, ids[2])).payload == {"channel": "sms", "n": 2}
+    assert (present(outbox.get(engine, ids[2])).state, present(outbox.get(engine, ids[2])).last_error) == ("pending", None)
     assert not outbox.retry(engine, "no-such-entry")
 
 
@@ -224,16 +226,16 @@ def test_entries_and_counts_by_state(engine: Engine) -> None:
     assert [e.id for e in outbox.entries(engine, ("pending",))] == ids[2:]
     assert [e.id for e in outbox.entries(engine, ("pending", "failed"), limit=2)] == ids[1:3]
     assert [e.id for e in outbox.entries(engine, ("failed",))] == [ids[1]]
-    assert outbox.get(engine, ids[0]) is None and outbox.get(engine, ids[1]).attempts == 1  # type: ignore[union-attr]
+    assert outbox.get(engine, ids[0]) is None and present(outbox.get(engine, ids[1])).attempts == 1
     outbox.note_error(engine, ids[2:3], "cannot reach")
     e = outbox.get(engine, ids[2])
     assert (e.state, e.attempts, e.last_error) == ("pending", 1, "cannot reach")  # type: ignore[union-attr]
-    assert outbox.get(engine, ids[3]).attempts == 0  # type: ignore[union-attr]
+    assert present(outbox.get(engine, ids[3])).attempts == 0
 
 
 def test_a_discard_takes_the_local_record_with_it_and_is_audited(engine: Engine) -> None:
     entry_id = "0193f0d1-0000-7000-8000-00000000abcd"
-    raw = sqlite3.connect(engine.url.database)  # the case itself is of no interest here: no foreign keys
+    raw = sqlite3.connect(engine.url.database)  # type: ignore[arg-type]  # the case itself is of no interest here: no foreign keys
     raw.execute("INSERT INTO contactattempt (id, case_id, at, channel, target, disposition, number, collector,"
                 " duration_s, note, origin, scope) VALUES (?, 'C-1', ?, 'sms', 'customer', 'busy', '', 'demo', 0, '',"
                 " 'local', '')", (entry_id, AT.isoformat()))
@@ -341,16 +343,16 @@ def test_the_push_draws_its_waits_from_the_given_random_and_stops_at_the_time_le
     add(engine, 1)
     sleeps: list[float] = []
     client = Scripted(NetworkError("down"), NetworkError("down"), all_("applied"))
-    push(engine, client, backoff=Backoff(base=0.5, cap=4, tries=3), rng=Top(), sleep=sleeps.append)
+    push(engine, client, backoff=Backoff(base=0.5, cap=4, tries=3), rng=Top(), sleep=sleeps.append)  # type: ignore[arg-type]
     assert sleeps == [0.5, 1.0]
     add(engine, 1)
     sleeps.clear()
     short = Scripted(NetworkError("down"), all_("applied"), time_left=0.2)
-    push(engine, short, backoff=Backoff(base=0.5, cap=4, tries=3), rng=Top(), sleep=sleeps.append)
+    push(engine, short, backoff=Backoff(base=0.5, cap=4, tries=3), rng=Top(), sleep=sleeps.append)  # type: ignore[arg-type]
     assert sleeps == [0.2]  # never past the sync's own bound
     add(engine, 1)
     sleeps.clear()
-    push(engine, Scripted(NetworkError("down"), all_("applied")), backoff=Backoff(base=0.01, cap=0.01, tries=2),
+    push(engine, Scripted(NetworkError("down"), all_("applied")), backoff=Backoff(base=0.01, cap=0.01, tries=2),  # type: ignore[arg-type]
          sleep=sleeps.append)  # no random given: one of its own
     assert len(sleeps) == 1 and 0 <= sleeps[0] <= 0.01 and outbox.entries(engine) == []
 

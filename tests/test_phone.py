@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine
+from sqlmodel import select
+from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
 from collector_tui.app import CollectorApp
@@ -24,6 +26,7 @@ from collector_tui.storage import audit
 from collector_tui.storage.models import ContactAttempt
 from collector_tui.sync.service import run_sync
 from collector_tui.work.phone import command_line
+from tests.conftest import RunningServer
 from tests.test_tui import plain
 from tests.test_tui_contact import MORNING, NIGHT, first_callable_chinese_case, tick_all
 
@@ -58,7 +61,7 @@ with open({str(record)!r}, "a") as out:
     return f'"{script}" dial --to {{number}}', record
 
 
-async def until(pilot, condition: Callable[[], object], timeout: float = 120.0) -> None:  # type: ignore[no-untyped-def]
+async def until(pilot: Pilot[None], condition: Callable[[], object], timeout: float = 120.0) -> None:
     """Wait for something another process does (the softphone), looking after every turn of the app's loop. The
     condition is the event waited for; the timeout only bounds a broken run (a loaded machine starts a process
     slowly)."""
@@ -74,7 +77,7 @@ def notices(app: CollectorApp) -> str:
 
 
 @pytest.fixture
-def synced(server, cache):  # type: ignore[no-untyped-def]
+def synced(server: RunningServer, cache: Engine) -> Engine:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: MORNING)
     return cache
 
@@ -87,7 +90,7 @@ def test_the_command_line_is_split_like_a_shell_but_never_run_by_one() -> None:
     assert command_line("dial {number}", "+1; rm -rf /") == ("dial", "+1; rm -rf /")  # one argument, no shell
 
 
-async def test_d_dials_through_the_softphone_audits_and_times_the_call(synced, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_d_dials_through_the_softphone_audits_and_times_the_call(synced: Engine, tmp_path: Path) -> None:
     case_id = first_callable_chinese_case(synced)
     command, record = softphone(tmp_path)
     clock = Clock(MORNING)
@@ -124,21 +127,21 @@ async def test_d_dials_through_the_softphone_audits_and_times_the_call(synced, t
         await until(pilot, lambda: len(record.read_text().splitlines()) == 2)  # the softphone was told
         assert json.loads(record.read_text().splitlines()[1]) == ["hangup"]
         clock.now += timedelta(seconds=30)  # the call is over: its length stays
-        screen.show_call()
+        screen.show_call()  # type: ignore[attr-defined]
         assert screen.query_one("#duration", Input).value == "95"
         screen.query_one("#disposition", Select).value = "no_answer"
         await pilot.pause()
-        await tick_all(screen)
+        await tick_all(screen)  # type: ignore[arg-type]
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, QueueScreen)
     with synced.connect() as conn:
-        [saved] = conn.execute(select(ContactAttempt).where(ContactAttempt.case_id == case_id,  # type: ignore[arg-type]
+        [saved] = conn.execute(select(ContactAttempt).where(ContactAttempt.case_id == case_id,
                                                             ContactAttempt.origin == "local")).all()
     assert (saved.number, saved.duration_s, saved.disposition) == (number, 95, "no_answer")
 
 
-async def test_a_dial_the_rules_block_never_starts(synced, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_a_dial_the_rules_block_never_starts(synced: Engine, tmp_path: Path) -> None:
     case_id = first_callable_chinese_case(synced)
     command, record = softphone(tmp_path)
     app = CollectorApp(synced, settings=Settings(locale="en", dial_command=command), user="demo", clock=lambda: NIGHT)
@@ -153,7 +156,7 @@ async def test_a_dial_the_rules_block_never_starts(synced, tmp_path) -> None:  #
     assert [e for e in audit.entries(synced, case_id) if e.action == "dial"] == []
 
 
-async def test_without_a_dial_command_the_number_goes_to_the_clipboard(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_without_a_dial_command_the_number_goes_to_the_clipboard(synced: Engine) -> None:
     case_id = first_callable_chinese_case(synced)
     app = CollectorApp(synced, settings=Settings(locale="zh_CN"), user="demo", clock=lambda: MORNING)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -173,7 +176,7 @@ async def test_without_a_dial_command_the_number_goes_to_the_clipboard(synced) -
     assert entry.detail == f"{mask_phone(number)} by clipboard"
 
 
-async def test_a_dial_command_that_lasts_the_call_hangs_up_when_it_ends(synced, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_a_dial_command_that_lasts_the_call_hangs_up_when_it_ends(synced: Engine, tmp_path: Path) -> None:
     case_id = first_callable_chinese_case(synced)
     ended = tmp_path / "remote-hung-up"
     command, record = softphone(tmp_path, waits_for=ended)
@@ -192,7 +195,7 @@ async def test_a_dial_command_that_lasts_the_call_hangs_up_when_it_ends(synced, 
         assert screen.query_one("#duration", Input).value == "42"
 
 
-async def test_a_dial_command_that_cannot_run_says_so(synced, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_a_dial_command_that_cannot_run_says_so(synced: Engine, tmp_path: Path) -> None:
     case_id = first_callable_chinese_case(synced)
     app = CollectorApp(synced, settings=Settings(locale="en", dial_command=f"{tmp_path}/no-such-softphone {{number}}"),
                        user="demo", clock=lambda: MORNING)
@@ -203,7 +206,7 @@ async def test_a_dial_command_that_cannot_run_says_so(synced, tmp_path) -> None:
         assert isinstance(app.screen, QueueScreen) and "could not run" in notices(app)
 
 
-def test_a_dial_command_that_is_not_a_command_line_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_dial_command_that_is_not_a_command_line_is_refused(tmp_path: Path) -> None:
     from collector_tui.config import SettingsError, load_settings
 
     (tmp_path / "settings.toml").write_text('dial_command = "linphonecsh \\"dial {number}"\n')
@@ -211,7 +214,7 @@ def test_a_dial_command_that_is_not_a_command_line_is_refused(tmp_path) -> None:
         load_settings(tmp_path)
 
 
-async def test_nobody_signed_in_dials_nothing_and_is_asked_to_sign_in(synced, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_nobody_signed_in_dials_nothing_and_is_asked_to_sign_in(synced: Engine, tmp_path: Path) -> None:
     from collector_tui.screens.login import LoginScreen
 
     case_id = first_callable_chinese_case(synced)
@@ -226,7 +229,7 @@ async def test_nobody_signed_in_dials_nothing_and_is_asked_to_sign_in(synced, tm
     assert [e for e in audit.entries(synced, case_id) if e.action == "dial"] == []
 
 
-async def test_the_phone_keys_can_be_remapped(synced, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_the_phone_keys_can_be_remapped(synced: Engine, tmp_path: Path) -> None:
     case_id = first_callable_chinese_case(synced)
     command, _record = softphone(tmp_path)
     settings = Settings(locale="en", dial_command=command, keys={"queue.dial": "x", "contact.hang_up": "f8"})

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 
 from collector_tui.app import CollectorApp
 from collector_tui.config import Settings
@@ -17,6 +19,7 @@ from collector_tui.storage.queries import case_detail, queue_page
 from collector_tui.sync.service import run_sync
 from collector_tui.work import contact as recorder
 from collector_tui.work import plan as plans
+from tests.conftest import RunningServer, present
 from tests.test_callbacks import CN
 from tests.test_tui import plain
 from tests.test_tui_contact import MORNING
@@ -25,7 +28,7 @@ pytestmark = pytest.mark.anyio
 LIMITS = PlanLimits(affordability_share=Decimal(5))
 
 
-def submit_plan(cache, case_id: str) -> str:  # type: ignore[no-untyped-def]
+def submit_plan(cache: Engine, case_id: str) -> str:
     detail = case_detail(cache, case_id)
     assert detail is not None
     preview = plans.preview(detail, {"type": "reinstalment", "months": "3", "base": "arrears",
@@ -33,11 +36,11 @@ def submit_plan(cache, case_id: str) -> str:  # type: ignore[no-untyped-def]
     return plans.submit(cache, case_id, preview, {"months": 3}, now=MORNING)  # type: ignore[arg-type]
 
 
-def admin(server, path: str, body: dict) -> httpx.Response:  # type: ignore[no-untyped-def,type-arg]
+def admin(server: RunningServer, path: str, body: dict[str, Any]) -> httpx.Response:
     return httpx.post(f"{server.url}{path}", json=body, timeout=10)
 
 
-async def test_a_plan_approved_or_rejected_through_admin_shows_after_a_sync(server, cache) -> None:  # type: ignore[no-untyped-def]
+async def test_a_plan_approved_or_rejected_through_admin_shows_after_a_sync(server: RunningServer, cache: Engine) -> None:
     token = server.token()
     run_sync(cache, server.url, "demo", token, now=lambda: MORNING)
     first, second = [r.id for r in queue_page(cache, 0, 20) if r.callable and r.currency == "CNY"][:2]
@@ -84,7 +87,7 @@ async def test_a_plan_approved_or_rejected_through_admin_shows_after_a_sync(serv
         shown = plain(app.screen.query_one("#plans"))
         # The server's reason is shown as text, never read as markup.
         assert "rejected" in shown and "income <script>[b]not verified[/b]" in shown
-    [plan] = [p for p in case_detail(cache, first).plans]  # type: ignore[union-attr]
+    [plan] = [p for p in present(case_detail(cache, first)).plans]
     assert (plan.id, plan.status, plan.origin, plan.reason) == (approved_id, "approved", "server", "")
     assert plan.decided_at and datetime.fromisoformat(plan.decided_at).tzinfo is not None
     assert datetime.fromisoformat(plan.decided_at) <= datetime.now(timezone.utc)

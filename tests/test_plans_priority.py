@@ -6,6 +6,7 @@ import random
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
@@ -76,11 +77,11 @@ def test_limits_are_messages_not_exceptions() -> None:
     assert [m.key for m in reinstalment(D("1000"), 2, date(2026, 12, 5)).messages] == ["plan.no_income"]
 
 
-def case(i: int, **kw: object) -> CaseFacts:
+def case(i: int, **kw: Any) -> CaseFacts:
     f = CaseFacts(case_id=f"C-{i:04d}", dpd=40, overdue_amount=D(1000 + i), currency="CNY", timezone="Asia/Shanghai",
                   overdue_since=date(2026, 10, 18), phones=(Phone("+8613800000000", True),),
                   consents={"phone": True}, contacts=(Contact(datetime(2026, 10, 20, 10, tzinfo=SH), "phone", "rpc"),))
-    return replace(f, **kw)  # type: ignore[arg-type]
+    return replace(f, **kw)
 
 
 def test_groups_in_the_order_the_collector_works_them() -> None:

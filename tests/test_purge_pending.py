@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from collector_tui.storage import outbox
 from collector_tui.storage.engine import open_engine
 from collector_tui.sync.service import run_sync
-from tests.conftest import CLI, SYNC_AT, cli_env
+from tests.conftest import CLI, SYNC_AT, RunningServer, cli_env
 
 AT = "2026-11-27T11:00+08:00"
 
 
 @pytest.fixture
-def home(server, tmp_path):  # type: ignore[no-untyped-def]
+def home(server: RunningServer, tmp_path: Path) -> Path:
     path = tmp_path / "work"
     engine = open_engine(path / "cache.db")
     run_sync(engine, server.url, "demo", server.token(), now=lambda: SYNC_AT)
@@ -26,12 +27,12 @@ def home(server, tmp_path):  # type: ignore[no-untyped-def]
     return path
 
 
-def run(home, *args: str, stdin: str = "", locale: str = "en", **env: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+def run(home: Path, *args: str, stdin: str = "", locale: str = "en", **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, "--locale", locale, *args], input=stdin, capture_output=True, text=True, timeout=120,
                           env=cli_env(home, **env))
 
 
-def test_purge_says_what_work_is_unpushed_keeps_it_and_the_next_sync_sends_it(server, home) -> None:  # type: ignore[no-untyped-def]
+def test_purge_says_what_work_is_unpushed_keeps_it_and_the_next_sync_sends_it(server: RunningServer, home: Path) -> None:
     rows = json.loads(run(home, "queue", "--json", "--at", AT).stdout)
     first, second, quiet = [r["id"] for r in rows if r["callable"]][:3]
     for case_id in (first, second):

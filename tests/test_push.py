@@ -6,50 +6,54 @@ import json
 import random
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
 
+from collector_tui.api import MutationResults
 from collector_tui.server.models import AppliedMutation, CaseDoc
 from collector_tui.storage import actions, audit, outbox
 from collector_tui.storage.models import ContactAttempt, PromiseToPay
 from collector_tui.storage.queries import case_detail, queue_page
 from collector_tui.sync.client import ApiClient
 from collector_tui.sync.errors import NetworkError
-from collector_tui.sync.push import Backoff, push
+from collector_tui.sync.pull import PullResult
+from collector_tui.sync.push import push
+from collector_tui.sync.retry import Backoff
 from collector_tui.sync.service import run_sync
-from tests.conftest import SYNC_AT
+from tests.conftest import SYNC_AT, RunningServer, present
 
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)  # 11:00 in Shanghai
 
 
-def sync(server, cache):  # type: ignore[no-untyped-def]
+def sync(server: RunningServer, cache: Engine) -> PullResult:
     return run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
 
 
-def server_doc(server, case_id: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
+def server_doc(server: RunningServer, case_id: str) -> dict[str, Any]:
     with Session(server.engine) as s:
-        return json.loads(s.get(CaseDoc, case_id).doc)  # type: ignore[union-attr]
+        return json.loads(present(s.get(CaseDoc, case_id)).doc)  # type: ignore[no-any-return]
 
 
-def applied_count(server, mutation_id: str) -> int:  # type: ignore[no-untyped-def]
+def applied_count(server: RunningServer, mutation_id: str) -> int:
     with Session(server.engine) as s:
-        return s.execute(select(func.count()).select_from(AppliedMutation).where(AppliedMutation.id == mutation_id)).scalar_one()
+        return s.execute(select(func.count()).select_from(AppliedMutation).where(AppliedMutation.id == mutation_id)).scalar_one()  # type: ignore[no-any-return]
 
 
 @pytest.fixture
-def synced(server, cache):  # type: ignore[no-untyped-def]
+def synced(server: RunningServer, cache: Engine) -> Engine:
     sync(server, cache)
     return cache
 
 
-def test_a_record_and_its_outbox_entry_are_written_together(synced) -> None:  # type: ignore[no-untyped-def]
+def test_a_record_and_its_outbox_entry_are_written_together(synced: Engine) -> None:
     case_id = queue_page(synced, 0, 1)[0].id
     entry = actions.log_contact(synced, case_id, at=NOW, channel="phone", disposition="no_answer", number="+8613800000000")
     assert [e.id for e in outbox.entries(synced)] == [entry]
-    assert outbox.get(synced, entry).base_version == case_detail(synced, case_id).case.version  # type: ignore[union-attr]
+    assert present(outbox.get(synced, entry)).base_version == present(case_detail(synced, case_id)).case.version
     with synced.connect() as conn:
         assert conn.execute(select(ContactAttempt.origin).where(ContactAttempt.id == entry)).scalar() == "local"
     assert entry[14] == "7"  # UUIDv7
@@ -58,7 +62,7 @@ def test_a_record_and_its_outbox_entry_are_written_together(synced) -> None:  # 
     assert len(outbox.entries(synced)) == 1  # the failed action wrote nothing
 
 
-def test_push_then_pull_delivers_exactly_once_and_replaces_the_local_copy(server, synced) -> None:  # type: ignore[no-untyped-def]
+def test_push_then_pull_delivers_exactly_once_and_replaces_the_local_copy(server: RunningServer, synced: Engine) -> None:
     case_id = queue_page(synced, 0, 1)[0].id
     contact = actions.log_contact(synced, case_id, at=NOW, channel="phone", disposition="promise_to_pay",
                                   duration_s=120, note="will pay on Friday")
@@ -75,10 +79,10 @@ def test_push_then_pull_delivers_exactly_once_and_replaces_the_local_copy(server
         assert conn.execute(select(func.count()).select_from(PromiseToPay).where(PromiseToPay.id == promise)).scalar() == 1
 
 
-def test_a_retried_push_is_answered_duplicate(server, synced) -> None:  # type: ignore[no-untyped-def]
+def test_a_retried_push_is_answered_duplicate(server: RunningServer, synced: Engine) -> None:
     case_id = queue_page(synced, 0, 1)[0].id
     entry = actions.log_contact(synced, case_id, at=NOW, channel="sms", disposition="message_left")
-    wire = outbox.get(synced, entry).wire()  # type: ignore[union-attr]
+    wire = present(outbox.get(synced, entry)).wire()
     with ApiClient(server.url, server.token()) as client:
         first = client.push([wire]).results[0]
         # The answer was lost on the way back; the client sends again.
@@ -88,7 +92,7 @@ def test_a_retried_push_is_answered_duplicate(server, synced) -> None:  # type: 
     assert [c["id"] for c in server_doc(server, case_id)["contacts"]].count(entry) == 1
 
 
-def test_invalid_and_conflicting_entries_stay_failed_with_the_reason(server, synced) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_and_conflicting_entries_stay_failed_with_the_reason(server: RunningServer, synced: Engine) -> None:
     rows = queue_page(synced, 0, 3)
     bad = actions.log_contact(synced, rows[0].id, at=NOW, channel="pigeon", disposition="no_answer")
     plan = actions.submit_plan(synced, rows[1].id, at=NOW, plan_type="reinstalment", detail={
@@ -101,13 +105,13 @@ def test_invalid_and_conflicting_entries_stay_failed_with_the_reason(server, syn
         from collector_tui.server.store import save_doc
 
         row = s.get(CaseDoc, rows[1].id)
-        save_doc(s, row, json.loads(row.doc))  # type: ignore[union-attr, arg-type]
+        save_doc(s, row, json.loads(row.doc))  # type: ignore[arg-type, union-attr]
         s.commit()
     result = sync(server, synced)
     assert result.pushed.applied == 1
     failed = {e.id: e for e in outbox.entries(synced, ("failed",))}
     assert set(failed) == {bad, plan}
-    assert failed[bad].last_error.startswith("rejected: ") and "channel" in failed[bad].last_error  # type: ignore[union-attr]
+    assert failed[bad].last_error.startswith("rejected: ") and "channel" in failed[bad].last_error  # type: ignore[operator, union-attr]
     assert failed[plan].last_error.startswith("conflict: the case changed")  # type: ignore[union-attr]
     assert applied_count(server, good) == 1 and applied_count(server, bad) == 0
     # The collector fixes the channel and resubmits; the plan is re-based on the new version after review.
@@ -118,7 +122,7 @@ def test_invalid_and_conflicting_entries_stay_failed_with_the_reason(server, syn
     assert [e.id for e in outbox.entries(synced)] == [plan]
 
 
-def test_unreconciled_plan_is_rejected_by_the_server(server, synced) -> None:  # type: ignore[no-untyped-def]
+def test_unreconciled_plan_is_rejected_by_the_server(server: RunningServer, synced: Engine) -> None:
     case_id = queue_page(synced, 0, 1)[0].id
     entry = actions.submit_plan(synced, case_id, at=NOW, plan_type="deferral", detail={
         "restructured": "300.00", "waived": "0", "instalments": [{"seq": 1, "due_date": "2027-01-05", "amount": "299.99"}]})
@@ -127,7 +131,7 @@ def test_unreconciled_plan_is_rejected_by_the_server(server, synced) -> None:  #
     assert failed is not None and failed.state == "failed" and "must equal restructured" in (failed.last_error or "")
 
 
-def test_work_on_a_case_reassigned_while_offline_is_still_pushed_then_purged(server, synced) -> None:  # type: ignore[no-untyped-def]
+def test_work_on_a_case_reassigned_while_offline_is_still_pushed_then_purged(server: RunningServer, synced: Engine) -> None:
     held = {r.id for r in queue_page(synced, 0, 100)}
     changed = httpx.post(f"{server.url}/v1/admin/churn", json={"seed": 5, "close": 8}).json()
     closed = next(c for c in changed["closed"] if c in held)
@@ -140,7 +144,7 @@ def test_work_on_a_case_reassigned_while_offline_is_still_pushed_then_purged(ser
     assert case_detail(synced, closed) is None
 
 
-def test_discard_asks_nothing_of_the_server_and_is_audited(synced) -> None:  # type: ignore[no-untyped-def]
+def test_discard_asks_nothing_of_the_server_and_is_audited(synced: Engine) -> None:
     case_id = queue_page(synced, 0, 1)[0].id
     entry = actions.log_contact(synced, case_id, at=NOW, channel="phone", disposition="busy")
     assert outbox.discard(synced, entry, actor="demo", at=NOW) is not None
@@ -151,7 +155,7 @@ def test_discard_asks_nothing_of_the_server_and_is_audited(synced) -> None:  # t
     assert [(e.action, e.actor) for e in log] == [("outbox.discard", "demo")] and entry in log[0].detail
 
 
-def test_transient_failures_back_off_and_stop_the_drain(server, synced) -> None:  # type: ignore[no-untyped-def]
+def test_transient_failures_back_off_and_stop_the_drain(server: RunningServer, synced: Engine) -> None:
     case_id = queue_page(synced, 0, 1)[0].id
     ids = [actions.log_contact(synced, case_id, at=NOW + timedelta(minutes=i), channel="sms", disposition="message_left")
            for i in range(3)]
@@ -171,14 +175,14 @@ def test_retry_after_is_honoured() -> None:
     assert Backoff(base=0.5, cap=5).delay(0, random.Random(1), retry_after=60) == 5
 
 
-def test_batches_of_at_most_200_in_order(server, synced) -> None:  # type: ignore[no-untyped-def]
+def test_batches_of_at_most_200_in_order(server: RunningServer, synced: Engine) -> None:
     rows = queue_page(synced, 0, 60)
     for i in range(450):
         actions.log_contact(synced, rows[i % 60].id, at=NOW + timedelta(seconds=i), channel="sms", disposition="message_left")
     sent: list[int] = []
 
     class Counting(ApiClient):
-        def push(self, mutations):  # type: ignore[no-untyped-def]
+        def push(self, mutations: list[dict[str, Any]]) -> MutationResults:
             sent.append(len(mutations))
             return super().push(mutations)
 
@@ -189,7 +193,7 @@ def test_batches_of_at_most_200_in_order(server, synced) -> None:  # type: ignor
         assert s.execute(select(func.count()).select_from(AppliedMutation)).scalar_one() == 450
 
 
-def test_dedupe_records_are_kept_90_days(server) -> None:  # type: ignore[no-untyped-def]
+def test_dedupe_records_are_kept_90_days(server: RunningServer) -> None:
     import time
 
     from collector_tui.server.mutations import forget_old

@@ -5,22 +5,26 @@ from __future__ import annotations
 import json
 import subprocess
 from collections import Counter
+from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
 from collector_tui.app import CollectorApp
 from collector_tui.config import Settings, SettingsError, build_rules, save_settings
+from collector_tui.domain.rules import Rules
 from collector_tui.screens.profile import ProfileScreen
 from collector_tui.storage.queries import QueueFilter, queue_count, queue_group_counts, queue_page
 from collector_tui.sync.service import run_sync
 from collector_tui.widgets.case_table import CaseTable
-from tests.conftest import CLI, SYNC_AT, cli_env
+from tests.conftest import CLI, SYNC_AT, MakeServer, cli_env, present
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def home(make_server, tmp_path):  # type: ignore[no-untyped-def]
+def home(make_server: MakeServer, tmp_path: Path) -> Path:
     from collector_tui.storage.engine import open_engine
 
     server = make_server(cases=300)
@@ -31,14 +35,14 @@ def home(make_server, tmp_path):  # type: ignore[no-untyped-def]
     return path
 
 
-def queue_json(home, *args: str) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
+def queue_json(home: Path, *args: str) -> list[dict[str, Any]]:
     out = subprocess.run([*CLI, "--locale", "en", "queue", "--json", *args], capture_output=True, text=True,
                          timeout=120, env=cli_env(home))
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)  # type: ignore[no-any-return]
 
 
-def test_queue_json_has_every_key_and_a_total_order(home) -> None:  # type: ignore[no-untyped-def]
+def test_queue_json_has_every_key_and_a_total_order(home: Path) -> None:
     rows = queue_json(home, "--at", "2026-11-27T10:00")
     assert len(rows) == 150
     assert [r["position"] for r in rows] == list(range(150))
@@ -53,7 +57,7 @@ def test_queue_json_has_every_key_and_a_total_order(home) -> None:  # type: igno
         assert (r["blocked_by"] is None) is r["callable"]
 
 
-def test_demo_portfolio_shows_every_tier_every_stage_and_blocked_reasons(home) -> None:  # type: ignore[no-untyped-def]
+def test_demo_portfolio_shows_every_tier_every_stage_and_blocked_reasons(home: Path) -> None:
     rows = queue_json(home, "--at", "2026-11-27T10:00")
     assert {r["tier"] for r in rows} == {"A", "B", "C"}
     assert {r["stage"] for r in rows} == {1, 2, 3, 4}
@@ -65,7 +69,7 @@ def test_demo_portfolio_shows_every_tier_every_stage_and_blocked_reasons(home) -
     assert any(r["next_allowed_at"] is None for r in blocked)  # some only when a suppression is lifted
 
 
-def test_the_pack_changes_what_the_queue_allows(home) -> None:  # type: ignore[no-untyped-def]
+def test_the_pack_changes_what_the_queue_allows(home: Path) -> None:
     # 21:30 Shanghai: cn allows until 22:00, us-regf stops at 21:00.
     cn = queue_json(home, "--at", "2026-11-27T21:30+08:00", "--policy", "cn")
     us = queue_json(home, "--at", "2026-11-27T21:30+08:00", "--policy", "us-regf")
@@ -77,13 +81,13 @@ def test_the_pack_changes_what_the_queue_allows(home) -> None:  # type: ignore[n
     assert any(r["blocked_by"] == "US-7IN7" for r in us)
 
 
-def test_a_bad_policy_is_refused(home) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_policy_is_refused(home: Path) -> None:
     out = subprocess.run([*CLI, "--locale", "en", "queue", "--policy", "mars"], capture_output=True, text=True, timeout=60,
                          env=cli_env(home))
     assert out.returncode == 2 and "policy must be one of" in out.stderr
 
 
-def test_settings_overrides_reach_the_rules(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_settings_overrides_reach_the_rules(tmp_path: Path) -> None:
     rules = build_rules(Settings(thresholds={"many_lenders": 6}, weights={"tier_c_from": 60}, policy="uk-conc"))
     assert rules.thresholds.many_lenders == 6 and rules.weights.tier_c_from == 60 and rules.pack.id == "uk-conc"
     with pytest.raises(SettingsError, match="unknown key thresholds.bogus"):
@@ -94,7 +98,7 @@ def test_settings_overrides_reach_the_rules(tmp_path) -> None:  # type: ignore[n
         save_settings(tmp_path, Settings(stage_bounds={"early_warning_last": 40}))
 
 
-def test_stored_queue_follows_the_rules_and_filters_by_tier(home) -> None:  # type: ignore[no-untyped-def]
+def test_stored_queue_follows_the_rules_and_filters_by_tier(home: Path) -> None:
     from collector_tui.storage.engine import open_engine
 
     engine = open_engine(home / "cache.db")
@@ -108,7 +112,7 @@ def test_stored_queue_follows_the_rules_and_filters_by_tier(home) -> None:  # ty
     engine.dispose()
 
 
-async def test_profile_shows_tier_flags_evidence_and_the_call_check(home) -> None:  # type: ignore[no-untyped-def]
+async def test_profile_shows_tier_flags_evidence_and_the_call_check(home: Path) -> None:
     from collector_tui.storage.engine import open_engine
 
     engine = open_engine(home / "cache.db")
@@ -128,7 +132,7 @@ async def test_profile_shows_tier_flags_evidence_and_the_call_check(home) -> Non
     engine.dispose()
 
 
-async def test_queue_shows_group_counts_and_cycles_tiers(home) -> None:  # type: ignore[no-untyped-def]
+async def test_queue_shows_group_counts_and_cycles_tiers(home: Path) -> None:
     from collector_tui.storage.engine import open_engine
 
     engine = open_engine(home / "cache.db")
@@ -142,21 +146,21 @@ async def test_queue_shows_group_counts_and_cycles_tiers(home) -> None:  # type:
         table = app.screen.query_one(CaseTable)
         await pilot.press("t")
         await pilot.pause()
-        assert 0 < table.row_count < 150 and table.row(0).tier == "A"  # type: ignore[union-attr]
+        assert 0 < table.row_count < 150 and present(table.row(0)).tier == "A"
     engine.dispose()
 
 
-def _stored(engine) -> list[tuple[str, str | None, str]]:  # type: ignore[no-untyped-def]
+def _stored(engine: Engine) -> list[tuple[str, str | None, str]]:
     return [(r.id, r.blocked_by, r.tier or "") for r in queue_page(engine, 0, 500)]
 
 
-def _expected(engine, rules) -> list[tuple[str, str | None, str]]:  # type: ignore[no-untyped-def]
+def _expected(engine: Engine, rules: Rules) -> list[tuple[str, str | None, str]]:
     from collector_tui.storage.queue_build import place_all
 
     return [(p.case_id, p.blocked_by, p.tier) for p in place_all(engine, SYNC_AT, rules)]
 
 
-async def test_new_rules_in_the_settings_re_place_the_whole_queue_once(home) -> None:  # type: ignore[no-untyped-def]
+async def test_new_rules_in_the_settings_re_place_the_whole_queue_once(home: Path) -> None:
     from collector_tui.domain.rules import fingerprint
     from collector_tui.storage.engine import open_engine
     from collector_tui.storage.queue_build import placed_with, refresh_queue
@@ -175,7 +179,7 @@ async def test_new_rules_in_the_settings_re_place_the_whole_queue_once(home) -> 
         assert _stored(engine) == _expected(engine, new)
         assert placed_with(engine) == fingerprint(new)
         table = app.screen.query_one(CaseTable)
-        assert table.row(0).id == _expected(engine, new)[0][0]  # type: ignore[union-attr]  # the screen re-read it
+        assert present(table.row(0)).id == _expected(engine, new)[0][0]  # the screen re-read it
     # Once placed with the new rules, a refresh re-places only what went stale.
     assert refresh_queue(engine, SYNC_AT, new) == 0
     # And a sync with the old rules again (`collector-tui sync` with the old settings) puts them back.

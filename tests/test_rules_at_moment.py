@@ -12,6 +12,8 @@ import subprocess
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,7 +35,7 @@ from collector_tui.storage.facts import load_facts
 from collector_tui.sync.service import run_sync
 from collector_tui.work import contact as recorder
 from collector_tui.work.cases import case_facts, place_all, queue_page
-from tests.conftest import CLI, SYNC_AT, cli_env
+from tests.conftest import CLI, SYNC_AT, RunningServer, cli_env
 from tests.test_tui import plain
 
 CN = Rules(pack=load_pack("cn"))
@@ -42,7 +44,7 @@ MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)  # 11:00 in Shanghai
 
 
 @pytest.fixture
-def synced(server, cache: Engine) -> Engine:  # type: ignore[no-untyped-def]
+def synced(server: RunningServer, cache: Engine) -> Engine:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT, rules=CN)
     return cache
 
@@ -74,7 +76,7 @@ def _blocked(cache: Engine, case_id: str, *, at: datetime, channel: str = "phone
 
 
 # --- the passing clock ------------------------------------------------------------------------------------
-def test_ten_days_offline_dpd_stage_golden_window_and_weekly_rule_move_with_the_calendar(synced) -> None:  # type: ignore[no-untyped-def]
+def test_ten_days_offline_dpd_stage_golden_window_and_weekly_rule_move_with_the_calendar(synced: Engine) -> None:
     facts = {f.case_id: f for f in load_facts(synced)}
     # A case not yet contacted in its golden window, and one about to enter stage 2.
     young = next(f for f in facts.values() if f.overdue_since and f.dpd <= 10
@@ -94,16 +96,16 @@ def test_ten_days_offline_dpd_stage_golden_window_and_weekly_rule_move_with_the_
     # The stage-2 weekly cap applies from the day the case reaches 16 DPD, not from the next sync.
     sixteen = edge.overdue_since + timedelta(days=16)  # type: ignore[operator]
     shanghai = ZoneInfo(edge.timezone)
-    at = [datetime.combine(sixteen - timedelta(days=n), time(11), shanghai) for n in (4, 3, 2)]
+    at = [datetime.combine(sixteen - timedelta(days=n), time(11), shanghai) for n in (4, 3, 2)]  # type: ignore[arg-type]
     texted = replace(edge, contacts=tuple(Contact(a, "sms", "message_left") for a in at), suppressions=(),
                      consents={})
-    day15, day16 = (datetime.combine(sixteen - timedelta(days=k), time(11), shanghai) for k in (1, 0))
+    day15, day16 = (datetime.combine(sixteen - timedelta(days=k), time(11), shanghai) for k in (1, 0))  # type: ignore[arg-type]
     assert check_contact(CN.pack, texted, channel="sms", now=day15).allowed
     blocked = check_contact(CN.pack, texted, channel="sms", now=day16)
     assert not blocked.allowed and blocked.rule == "CN-STAGE2-WEEKLY"
 
 
-def test_queue_json_at_any_moment_after_the_sync_gives_what_the_rules_say_then(synced, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_queue_json_at_any_moment_after_the_sync_gives_what_the_rules_say_then(synced: Engine, tmp_path: Path) -> None:
     home = tmp_path / "home"
     (home / "settings.toml").write_text('user = "demo"\n')
     synced.dispose()
@@ -115,7 +117,7 @@ def test_queue_json_at_any_moment_after_the_sync_gives_what_the_rules_say_then(s
             assert later[case_id]["stage"] == int(stage_for_dpd(row["dpd"] + days))
 
 
-def _queue_json(home, at: str) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+def _queue_json(home: Path, at: str) -> list[dict[str, Any]]:
     out = subprocess.run([*CLI, "--locale", "en", "queue", "--json", "--at", at], capture_output=True, text=True,
                          timeout=120, env=cli_env(home))
     assert out.returncode == 0, out.stderr
@@ -123,7 +125,7 @@ def _queue_json(home, at: str) -> list[dict]:  # type: ignore[no-untyped-def,typ
 
 
 # --- outcomes recorded here take effect at once ---------------------------------------------------------
-def test_cease_request_blocks_its_channel_and_with_all_channels_every_channel(synced) -> None:  # type: ignore[no-untyped-def]
+def test_cease_request_blocks_its_channel_and_with_all_channels_every_channel(synced: Engine) -> None:
     case_id = _callable_case(synced, MORNING)
     assert _blocked(synced, case_id, at=MORNING) is None
     _record(synced, case_id, "cease_requested", channel="sms")
@@ -144,14 +146,14 @@ def test_cease_request_blocks_its_channel_and_with_all_channels_every_channel(sy
 
 
 @pytest.mark.parametrize(("disposition", "rule"), [("bankruptcy", "CN-HOUSE-BANKRUPTCY"), ("deceased", "CN-PROHIBITED")])
-def test_bankruptcy_and_death_stop_every_contact(synced, disposition: str, rule: str) -> None:  # type: ignore[no-untyped-def]
+def test_bankruptcy_and_death_stop_every_contact(synced: Engine, disposition: str, rule: str) -> None:
     case_id = _callable_case(synced, MORNING)
     _record(synced, case_id, disposition)
     for channel in ("phone", "sms", "visit"):
         assert _blocked(synced, case_id, at=MORNING + timedelta(days=3), channel=channel) == rule
 
 
-def test_attorney_means_contact_through_the_attorney_only(synced) -> None:  # type: ignore[no-untyped-def]
+def test_attorney_means_contact_through_the_attorney_only(synced: Engine) -> None:
     case_id = _callable_case(synced, MORNING, US)
     _record(synced, case_id, "attorney", rules=US)
     later = MORNING + timedelta(days=1)
@@ -159,7 +161,7 @@ def test_attorney_means_contact_through_the_attorney_only(synced) -> None:  # ty
     assert _blocked(synced, case_id, at=later, target="attorney", rules=US) is None
 
 
-def test_dispute_pauses_collection_until_verification_is_recorded(synced) -> None:  # type: ignore[no-untyped-def]
+def test_dispute_pauses_collection_until_verification_is_recorded(synced: Engine) -> None:
     case_id = _callable_case(synced, MORNING, US)
     _record(synced, case_id, "dispute", rules=US)
     assert _blocked(synced, case_id, at=MORNING + timedelta(days=2), rules=US) == "US-DISPUTE"
@@ -170,7 +172,7 @@ def test_dispute_pauses_collection_until_verification_is_recorded(synced) -> Non
     assert _blocked(synced, case_id, at=MORNING + timedelta(days=2), channel="email", rules=US) is None
 
 
-def test_a_wrong_number_is_not_dialled_again_and_the_others_still_are(synced) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_number_is_not_dialled_again_and_the_others_still_are(synced: Engine) -> None:
     case_id = _callable_case(synced, MORNING, phones=2)
     f = case_facts(synced, case_id)
     assert f is not None
@@ -183,7 +185,7 @@ def test_a_wrong_number_is_not_dialled_again_and_the_others_still_are(synced) ->
     assert {p.number: p.reachable for p in moved.phones}[wrong] is False
 
 
-def test_complaint_and_hardship_are_flagged_not_blocked(synced) -> None:  # type: ignore[no-untyped-def]
+def test_complaint_and_hardship_are_flagged_not_blocked(synced: Engine) -> None:
     case_id = _callable_case(synced, MORNING)
     _record(synced, case_id, "hardship")
     _record(synced, case_id, "complaint", channel="sms", at=MORNING + timedelta(minutes=1))
@@ -192,7 +194,7 @@ def test_complaint_and_hardship_are_flagged_not_blocked(synced) -> None:  # type
     assert p.blocked_by not in ("CN-PIPL-CONSENT", "CN-PROHIBITED", "CN-HOUSE-DISPUTE")
 
 
-def test_a_right_party_contact_clears_lost_contact_and_marks_the_number_reached(synced) -> None:  # type: ignore[no-untyped-def]
+def test_a_right_party_contact_clears_lost_contact_and_marks_the_number_reached(synced: Engine) -> None:
     facts = load_facts(synced)
     lost = next((f for f in facts if f.phones and not any(p.reachable for p in f.phones)
                  and place_case(f, MORNING, CN).callable), None)
@@ -211,7 +213,7 @@ def test_a_right_party_contact_clears_lost_contact_and_marks_the_number_reached(
 
 
 # --- the CLI, before any sync ---------------------------------------------------------------------------
-def test_cli_cease_then_the_next_contact_is_refused_and_queue_json_says_why(synced, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_cease_then_the_next_contact_is_refused_and_queue_json_says_why(synced: Engine, tmp_path: Path) -> None:
     home = tmp_path / "home"
     (home / "settings.toml").write_text('user = "demo"\n')
     case_id = _callable_case(synced, MORNING)
@@ -233,7 +235,7 @@ def test_cli_cease_then_the_next_contact_is_refused_and_queue_json_says_why(sync
 
 
 # --- the server takes them, returns them, and may lift them ---------------------------------------------
-def test_the_server_returns_the_suppression_in_the_feed_and_a_lift_with_its_reason(server, synced) -> None:  # type: ignore[no-untyped-def]
+def test_the_server_returns_the_suppression_in_the_feed_and_a_lift_with_its_reason(server: RunningServer, synced: Engine) -> None:
     case_id = _callable_case(synced, MORNING, US)
     _record(synced, case_id, "dispute", rules=US)
     token = server.token()
@@ -253,7 +255,7 @@ def test_the_server_returns_the_suppression_in_the_feed_and_a_lift_with_its_reas
     assert _blocked(synced, case_id, at=MORNING + timedelta(days=1, hours=1), rules=US) != "US-DISPUTE"
 
 
-def test_the_server_marks_a_reached_number_and_a_wrong_one(server, synced) -> None:  # type: ignore[no-untyped-def]
+def test_the_server_marks_a_reached_number_and_a_wrong_one(server: RunningServer, synced: Engine) -> None:
     case_id = _callable_case(synced, MORNING, phones=2)
     f = case_facts(synced, case_id)
     assert f is not None
@@ -268,7 +270,7 @@ def test_the_server_marks_a_reached_number_and_a_wrong_one(server, synced) -> No
 
 # --- the workbench ----------------------------------------------------------------------------------------
 @pytest.mark.anyio
-async def test_a_dispute_logged_in_the_workbench_blocks_the_case_in_queue_form_and_profile(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_a_dispute_logged_in_the_workbench_blocks_the_case_in_queue_form_and_profile(synced: Engine) -> None:
     case_id = _callable_case(synced, MORNING)
     app = CollectorApp(synced, settings=Settings(locale="en"), user="demo", clock=lambda: MORNING)
     async with app.run_test(size=(120, 50)) as pilot:
@@ -300,7 +302,7 @@ async def test_a_dispute_logged_in_the_workbench_blocks_the_case_in_queue_form_a
         assert "Suppressed" in risk and "CN-HOUSE-DISPUTE" in risk
 
 
-def test_promise_amount_domain_is_untouched_by_moment(synced) -> None:  # type: ignore[no-untyped-def]
+def test_promise_amount_domain_is_untouched_by_moment(synced: Engine) -> None:
     # The facts at a moment change only what the calendar and the history change.
     f = load_facts(synced)[0]
     moved = at_moment(f, (MORNING + timedelta(days=3)).date())
@@ -319,7 +321,7 @@ def test_docs_list_every_rule_id_of_every_pack() -> None:
             assert f"`{rule}`" in doc, (pack.name, rule)
 
 
-def test_workplace_prohibition_blocks_the_work_number_only(synced) -> None:  # type: ignore[no-untyped-def]
+def test_workplace_prohibition_blocks_the_work_number_only(synced: Engine) -> None:
     case_id = _callable_case(synced, MORNING, US, phones=2)
     f = case_facts(synced, case_id)
     assert f is not None
@@ -334,7 +336,7 @@ def test_workplace_prohibition_blocks_the_work_number_only(synced) -> None:  # t
     assert _blocked(synced, case_id, at=later, channel="sms", rules=US) != "US-WORKPLACE"
 
 
-def test_a_time_barred_debt_is_flagged_and_the_checklist_asks_for_the_disclosure(synced) -> None:  # type: ignore[no-untyped-def]
+def test_a_time_barred_debt_is_flagged_and_the_checklist_asks_for_the_disclosure(synced: Engine) -> None:
     from collector_tui.domain.assessment import assess
     from collector_tui.domain.checklist import checklist
 
@@ -351,7 +353,7 @@ def test_a_time_barred_debt_is_flagged_and_the_checklist_asks_for_the_disclosure
     assert "time_barred_disclosure" not in {i.id for i in checklist(US.pack, "phone", "customer", "rpc")}
 
 
-def test_a_case_the_server_closes_leaves_the_cache_and_the_audit_says_so(server, synced) -> None:  # type: ignore[no-untyped-def]
+def test_a_case_the_server_closes_leaves_the_cache_and_the_audit_says_so(server: RunningServer, synced: Engine) -> None:
     from collector_tui.server.store import churn
     from collector_tui.storage import audit
 
@@ -365,7 +367,7 @@ def test_a_case_the_server_closes_leaves_the_cache_and_the_audit_says_so(server,
     assert all(e.actor == "demo" for e in entries)
 
 
-def test_inconvenient_hours_the_customer_names_are_honoured_like_the_allowed_hours(synced) -> None:  # type: ignore[no-untyped-def]
+def test_inconvenient_hours_the_customer_names_are_honoured_like_the_allowed_hours(synced: Engine) -> None:
     case_id = _callable_case(synced, MORNING, US, channels=("phone", "sms", "email"))
     f = case_facts(synced, case_id)
     assert f is not None
@@ -385,7 +387,7 @@ def test_inconvenient_hours_the_customer_names_are_honoured_like_the_allowed_hou
         assert _blocked(synced, case_id, at=moment, channel="sms", rules=US) != "US-INCONVENIENT"
 
 
-def test_cli_refuses_inconvenient_hours_that_are_not_a_range(synced, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_refuses_inconvenient_hours_that_are_not_a_range(synced: Engine, tmp_path: Path) -> None:
     home = tmp_path / "home"
     (home / "settings.toml").write_text('user = "demo"\n')
     case_id = _callable_case(synced, MORNING)

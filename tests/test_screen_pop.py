@@ -9,9 +9,12 @@ import shutil
 import stat
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
+from sqlalchemy import Engine
 from textual.widgets import Select
 
 from collector_tui.app import CollectorApp
@@ -23,7 +26,7 @@ from collector_tui.storage.engine import open_engine
 from collector_tui.sync.service import run_sync
 from collector_tui.work.cases import case_facts
 from collector_tui.work.screen_pop import SOCKET_NAME
-from tests.conftest import CLI, cli_env
+from tests.conftest import CLI, RunningServer, cli_env
 from tests.test_phone import notices, until
 from tests.test_tui import plain
 from tests.test_tui_contact import MORNING, first_callable_chinese_case
@@ -31,12 +34,17 @@ from tests.test_tui_contact import MORNING, first_callable_chinese_case
 pytestmark = pytest.mark.anyio
 
 
+class Home(NamedTuple):
+    folder: Path
+    engine: Engine
+
+
 @pytest.fixture
-def home(server, tmp_path):  # type: ignore[no-untyped-def]
+def home(server: RunningServer, tmp_path: Path) -> Iterator[Home]:
     folder = tmp_path / "home"
     engine = open_engine(folder / "cache.db")
     run_sync(engine, server.url, "demo", server.token(), now=lambda: MORNING)
-    yield folder, engine
+    yield Home(folder, engine)
     engine.dispose()
 
 
@@ -48,7 +56,7 @@ async def pop(home: Path, *args: str) -> tuple[int, str, str]:
     return proc.returncode or 0, out.decode(), err.decode()
 
 
-async def test_pop_from_another_process_opens_the_case_with_the_call_running(home) -> None:  # type: ignore[no-untyped-def]
+async def test_pop_from_another_process_opens_the_case_with_the_call_running(home: Home) -> None:
     folder, engine = home
     case_id = first_callable_chinese_case(engine)
     facts = case_facts(engine, case_id)
@@ -76,13 +84,13 @@ async def test_pop_from_another_process_opens_the_case_with_the_call_running(hom
     assert not (folder / SOCKET_NAME).exists()  # the socket goes with the workbench
 
 
-async def test_pop_without_a_workbench_says_so_and_fails(home) -> None:  # type: ignore[no-untyped-def]
+async def test_pop_without_a_workbench_says_so_and_fails(home: Home) -> None:
     folder, _engine = home
     code, out, err = await pop(folder, "C-000001")
     assert code == 1 and "No workbench is running" in err and out == ""
 
 
-async def test_a_socket_left_by_a_dead_workbench_is_replaced(home) -> None:  # type: ignore[no-untyped-def]
+async def test_a_socket_left_by_a_dead_workbench_is_replaced(home: Home) -> None:
     import socket
 
     folder, engine = home
@@ -131,7 +139,7 @@ async def _as_nobody(sock: Path, line: bytes) -> str:
 
 @pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0 or sys.platform != "linux" or SYSTEM_PYTHON is None,
                     reason="needs root (and a system python3) to run a process as another user")
-async def test_another_user_is_refused(server) -> None:  # type: ignore[no-untyped-def]
+async def test_another_user_is_refused(server: RunningServer) -> None:
     top = Path(tempfile.mkdtemp(prefix="pop-", dir="/tmp"))
     try:
         top.chmod(0o755)

@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select, text
+from sqlalchemy import Engine, func, text
+from sqlmodel import select
 
 from collector_tui.storage import audit, outbox
 from collector_tui.storage.engine import open_engine
@@ -24,7 +28,7 @@ from collector_tui.sync.errors import InsecureTransport, MalformedResponse, Sync
 from collector_tui.sync.pull import pull
 from collector_tui.sync.service import run_sync
 from collector_tui.sync.transport import check_url
-from tests.conftest import CLI, SYNC_AT, cli_env
+from tests.conftest import CLI, SYNC_AT, RunningServer, cli_env, present
 
 AT = datetime(2026, 11, 27, 3, tzinfo=timezone.utc)
 
@@ -44,14 +48,14 @@ def test_plain_http_to_another_machine_is_refused_unless_the_risk_is_accepted() 
         check_url("ftp://example.com")
 
 
-def test_login_refuses_plain_http_from_the_cli(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_login_refuses_plain_http_from_the_cli(tmp_path: Path) -> None:
     out = subprocess.run([*CLI, "--locale", "en", "login", "--api", "http://192.0.2.10:8765", "--user", "demo",
                           "--password-stdin"],
                          input="demo\n", capture_output=True, text=True, timeout=60, env=cli_env(tmp_path / "h"))
     assert out.returncode == 1 and "refusing plain http:// to 192.0.2.10" in out.stderr
 
 
-def test_repeated_failed_logins_are_rate_limited(server) -> None:  # type: ignore[no-untyped-def]
+def test_repeated_failed_logins_are_rate_limited(server: RunningServer) -> None:
     for _ in range(5):
         r = httpx.post(f"{server.url}/v1/auth/token", json={"username": "demo2", "password": "wrong"})
         assert r.status_code == 401
@@ -62,7 +66,7 @@ def test_repeated_failed_logins_are_rate_limited(server) -> None:  # type: ignor
     assert httpx.post(f"{server.url}/v1/auth/token", json={"username": "demo", "password": "demo"}).status_code == 200
 
 
-def test_a_collector_cannot_touch_another_collectors_case(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_a_collector_cannot_touch_another_collectors_case(server: RunningServer, cache: Engine) -> None:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     mine = {r.id for r in queue_page(cache, 0, 200)}
     theirs = next(f"C-{i:06d}" for i in range(1, 200) if f"C-{i:06d}" not in mine)
@@ -77,7 +81,7 @@ def test_a_collector_cannot_touch_another_collectors_case(server, cache) -> None
     assert result.error.message == ghost.error.message  # type: ignore[union-attr]
 
 
-def test_purge_erases_personal_data_and_is_audited(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_purge_erases_personal_data_and_is_audited(server: RunningServer, cache: Engine) -> None:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     from collector_tui.storage import actions
 
@@ -94,7 +98,7 @@ def test_purge_erases_personal_data_and_is_audited(server, cache) -> None:  # ty
     assert [(e.action, e.case_id) for e in audit.entries(cache)] == [("purge", case_id), ("purge", None)]
 
 
-def test_the_audit_log_is_append_only(cache, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_audit_log_is_append_only(cache: Engine, tmp_path: Path) -> None:
     audit.record(cache, at=AT, actor="demo", action="reveal", case_id="C-1")
     raw = sqlite3.connect(tmp_path / "home" / "cache.db")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
@@ -105,7 +109,7 @@ def test_the_audit_log_is_append_only(cache, tmp_path) -> None:  # type: ignore[
     assert len(audit.entries(cache)) == 1
 
 
-def test_purge_cli_asks_first(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_purge_cli_asks_first(server: RunningServer, tmp_path: Path) -> None:
     home = tmp_path / "p"
     engine = open_engine(home / "cache.db")
     run_sync(engine, server.url, "demo", server.token(), now=lambda: SYNC_AT)
@@ -118,7 +122,7 @@ def test_purge_cli_asks_first(server, tmp_path) -> None:  # type: ignore[no-unty
     assert yes.returncode == 0 and "Erased 60" in yes.stdout
 
 
-def test_a_debug_run_leaks_no_token_and_no_full_phone_or_id_number(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_debug_run_leaks_no_token_and_no_full_phone_or_id_number(server: RunningServer, tmp_path: Path) -> None:
     home = tmp_path / "debug"
     env = cli_env(home, COLLECTOR_TUI_LOG="DEBUG")
     outputs = []
@@ -169,20 +173,20 @@ json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(m
 
 
 @pytest.fixture
-def hostile():  # type: ignore[no-untyped-def]
+def hostile() -> Iterator[_Hostile]:
     h = _Hostile()
     yield h
     h.server.close()
 
 
-def _dump(cache) -> dict[str, list[tuple]]:  # type: ignore[no-untyped-def,type-arg]
+def _dump(cache: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table of the cache."""
     with cache.connect() as conn:
         tables = [r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))]
         return {t: sorted((tuple(r) for r in conn.exec_driver_sql(f'SELECT * FROM "{t}"')), key=repr) for t in tables}
 
 
-def _case_columns(cache) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _case_columns(cache: Engine) -> dict[str, int]:
     """Each table's column that says which case a row belongs to."""
     with cache.connect() as conn:
         tables = [r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))]
@@ -195,11 +199,11 @@ def _case_columns(cache) -> dict[str, int]:  # type: ignore[no-untyped-def]
         return out
 
 
-def _assert_written_exactly(cache, page: dict, before: dict[str, list[tuple]]) -> None:  # type: ignore[no-untyped-def,type-arg]
+def _assert_written_exactly(cache: Engine, page: dict[str, Any], before: dict[str, list[tuple[Any, ...]]]) -> None:
     """The cache holds each case of the page as the page gives it, every other case as it was, and the page's cursor."""
     items = {i["id"]: i for i in page["items"]}  # the last of one id wins, as the server's newer copy would
     with cache.connect() as conn:
-        def rows(sql: str, case_id: str) -> list[tuple]:  # type: ignore[type-arg]
+        def rows(sql: str, case_id: str) -> list[tuple[Any, ...]]:
             return [tuple(r) for r in conn.exec_driver_sql(sql, (case_id,))]
 
         for case_id, item in items.items():
@@ -230,10 +234,10 @@ def _assert_written_exactly(cache, page: dict, before: dict[str, list[tuple]]) -
         assert [r for r in after[table] if r[column] not in items] == untouched, table
 
 
-def _valid(path: str, value: object, other: dict) -> st.SearchStrategy[object]:  # type: ignore[type-arg]
+def _valid(path: str, value: object, other: dict[str, Any]) -> st.SearchStrategy[object]:
     """Values the API allows at `path` other than `value`: another case's part, a prefix of a list, a new figure."""
     if isinstance(value, list):
-        return st.integers(0, len(value)).map(lambda k: value[:k])  # type: ignore[index]
+        return st.integers(0, len(value)).map(lambda k: value[:k])
     return {
         "id": st.from_regex(r"C-[0-9]{6}", fullmatch=True) | st.just(other["id"]),
         "version": st.integers(0, 2**31),
@@ -245,7 +249,7 @@ def _valid(path: str, value: object, other: dict) -> st.SearchStrategy[object]: 
     }[path]
 
 
-def test_malformed_pages_never_crash_and_never_half_apply(server, cache, hostile) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_pages_never_crash_and_never_half_apply(server: RunningServer, cache: Engine, hostile: _Hostile) -> None:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     with ApiClient(server.url, server.token()) as client:
         good = json.loads(client.http.get("/v1/cases", params={"limit": 2}).content)
@@ -295,7 +299,7 @@ def test_malformed_pages_never_crash_and_never_half_apply(server, cache, hostile
     assert outcomes.count("written") >= 5 and outcomes.count("refused") >= 5, outcomes
 
 
-def test_audit_entries_reach_the_server(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_audit_entries_reach_the_server(server: RunningServer, cache: Engine) -> None:
     from sqlmodel import Session
 
     from collector_tui.server.models import AppliedMutation
@@ -312,14 +316,14 @@ def test_audit_entries_reach_the_server(server, cache) -> None:  # type: ignore[
     assert {r.case_id for r in rows} == {case_id} and {r.username for r in rows} == {"demo"}
 
 
-def test_an_encrypted_cache_is_unreadable_without_its_key(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_an_encrypted_cache_is_unreadable_without_its_key(server: RunningServer, tmp_path: Path) -> None:
     from collector_tui.storage.engine import CacheUnreadable
 
     key = "a1" * 32
     path = tmp_path / "enc" / "cache.db"
     engine = open_engine(path, key=key)
     run_sync(engine, server.url, "demo", server.token(), now=lambda: SYNC_AT)
-    name = case_detail(engine, queue_page(engine, 0, 1)[0].id).customer.name  # type: ignore[union-attr]
+    name = present(case_detail(engine, queue_page(engine, 0, 1)[0].id)).customer.name
     engine.dispose()
     assert name.encode() not in path.read_bytes()
     with pytest.raises(sqlite3.DatabaseError, match="not a database"):
@@ -331,7 +335,7 @@ def test_an_encrypted_cache_is_unreadable_without_its_key(server, tmp_path) -> N
     again.dispose()
 
 
-def test_settings_encrypt_the_cache_with_a_key_in_the_keyring(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_settings_encrypt_the_cache_with_a_key_in_the_keyring(tmp_path: Path) -> None:
     home = tmp_path / "enc-home"
     home.mkdir()
     (home / "settings.toml").write_text("encrypt_cache = true\n")
@@ -345,7 +349,7 @@ def test_settings_encrypt_the_cache_with_a_key_in_the_keyring(tmp_path) -> None:
     assert again.returncode == 0 and json.loads(again.stdout)["schema_version"] >= 1
 
 
-def test_an_expired_token_is_refused(server) -> None:  # type: ignore[no-untyped-def]
+def test_an_expired_token_is_refused(server: RunningServer) -> None:
     from sqlalchemy import update
     from sqlmodel import Session
 
@@ -356,7 +360,7 @@ def test_an_expired_token_is_refused(server) -> None:  # type: ignore[no-untyped
     with ApiClient(server.url, token) as client:
         assert client.me().id == "demo"
     with Session(server.engine) as s:
-        s.execute(update(AccessToken).where(AccessToken.token_sha256 == token_digest(token)).values(expires_at=0))
+        s.execute(update(AccessToken).where(AccessToken.token_sha256 == token_digest(token)).values(expires_at=0))  # type: ignore[arg-type]
         s.commit()
     r = httpx.get(f"{server.url}/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_token"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from collector_tui.app import CollectorApp
 from collector_tui.config import Settings, SettingsError, load_settings
 from collector_tui.widgets.case_table import CaseTable
-from tests.conftest import CLI, cli_env
+from tests.conftest import CLI, RunningServer, cli_env
 
 BAD = [
     ('keys = { "queue.stage" = 5 }', 'keys."queue.stage" must be text, not 5'),
@@ -25,13 +27,13 @@ BAD = [
 ]
 
 
-def run(home, *args: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, "--locale", "en", *args], capture_output=True, text=True, timeout=120,
                           env=cli_env(home), stdin=subprocess.DEVNULL)
 
 
 @pytest.mark.parametrize(("line", "said"), BAD)
-def test_a_bad_binding_is_refused_by_status_and_the_workbench_naming_the_key(tmp_path, line, said) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_binding_is_refused_by_status_and_the_workbench_naming_the_key(tmp_path: Path, line: str, said: str) -> None:
     home = tmp_path / "home"
     home.mkdir()
     (home / "settings.toml").write_text(line + "\n")
@@ -45,7 +47,7 @@ def test_a_bad_binding_is_refused_by_status_and_the_workbench_naming_the_key(tmp
         load_settings(home)
 
 
-def test_the_refusal_is_in_chinese_by_default(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_refusal_is_in_chinese_by_default(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
     (home / "settings.toml").write_text('keys = { "queue.stage" = 5 }\n')
@@ -53,13 +55,13 @@ def test_the_refusal_is_in_chinese_by_default(tmp_path) -> None:  # type: ignore
     assert out.returncode == 2 and 'keys."queue.stage" 必须是文本' in out.stderr
 
 
-def test_the_app_refuses_bad_bindings_it_is_handed(cache) -> None:  # type: ignore[no-untyped-def]
+def test_the_app_refuses_bad_bindings_it_is_handed(cache: Engine) -> None:
     with pytest.raises(SettingsError, match='keys."queue.stage"'):
         CollectorApp(cache, settings=Settings(locale="en", keys={"queue.stage": 5}))  # type: ignore[dict-item]
 
 
 @pytest.mark.anyio
-async def test_a_good_remap_read_from_the_file_drives_the_workbench(server, cache, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_a_good_remap_read_from_the_file_drives_the_workbench(server: RunningServer, cache: Engine, tmp_path: Path) -> None:
     from collector_tui.sync.service import run_sync
     from tests.conftest import SYNC_AT
 

@@ -6,15 +6,18 @@ import json
 import subprocess
 from dataclasses import asdict
 from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import Engine
 
 from collector_tui.storage import actions
 from collector_tui.storage.peek import status_fields
 from collector_tui.storage.state import status
 from collector_tui.sync.service import run_sync
-from tests.conftest import CLI, SYNC_AT, cli_env
+from tests.conftest import CLI, SYNC_AT, RunningServer, cli_env
 
 
-def test_the_quick_read_equals_the_full_one(server, cache, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_quick_read_equals_the_full_one(server: RunningServer, cache: Engine, tmp_path: Path) -> None:
     assert status_fields(tmp_path / "nowhere.db") is None
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     case_id = str(cache.connect().exec_driver_sql('SELECT id FROM "case" LIMIT 1').scalar())
@@ -33,7 +36,7 @@ def test_the_quick_read_equals_the_full_one(server, cache, tmp_path) -> None:  #
     assert shown["outbox_pending"] == 1 and shown["cases"] == quick["cases"] and shown["user"] == "demo"
 
 
-def test_a_file_that_is_not_a_cache_is_left_to_the_full_open(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_that_is_not_a_cache_is_left_to_the_full_open(tmp_path: Path) -> None:
     junk = tmp_path / "cache.db"
     junk.write_bytes(b"this is not a database" * 100)
     assert status_fields(junk) is None

@@ -6,17 +6,17 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from collector_tui.domain.priority import GROUPS
 from collector_tui.storage.engine import open_engine, write
 from collector_tui.storage.migrations import SCHEMA_VERSION, SchemaTooNew
 from collector_tui.storage.queries import QueueFilter, case_detail, case_position, queue_count, queue_page
 from collector_tui.sync.service import run_sync
-from tests.conftest import SYNC_AT
+from tests.conftest import SYNC_AT, RunningServer
 
 
-def test_pragmas_wal_foreign_keys_busy_timeout(cache) -> None:  # type: ignore[no-untyped-def]
+def test_pragmas_wal_foreign_keys_busy_timeout(cache: Engine) -> None:
     with cache.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
@@ -24,7 +24,7 @@ def test_pragmas_wal_foreign_keys_busy_timeout(cache) -> None:  # type: ignore[n
         assert conn.execute(text("PRAGMA user_version")).scalar() == SCHEMA_VERSION
 
 
-def test_write_transactions_begin_immediately(cache, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_write_transactions_begin_immediately(cache: Engine, tmp_path: Path) -> None:
     # While one writer holds the lock, a second connection cannot even start a write.
     with write(cache) as conn:
         conn.execute(text("SELECT 1"))
@@ -34,7 +34,7 @@ def test_write_transactions_begin_immediately(cache, tmp_path) -> None:  # type:
         other.close()
 
 
-def test_a_newer_schema_is_refused_not_corrupted(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_newer_schema_is_refused_not_corrupted(tmp_path: Path) -> None:
     path = tmp_path / "c.db"
     open_engine(path).dispose()
     raw = sqlite3.connect(path)
@@ -44,7 +44,7 @@ def test_a_newer_schema_is_refused_not_corrupted(tmp_path) -> None:  # type: ign
         open_engine(path)
 
 
-def test_migration_from_empty_and_reopen_is_idempotent(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_migration_from_empty_and_reopen_is_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "c.db"
     open_engine(path).dispose()
     engine = open_engine(path)
@@ -57,7 +57,7 @@ def test_migration_from_empty_and_reopen_is_idempotent(tmp_path) -> None:  # typ
     assert "case_search" in tables and "ix_case_queue" not in indexes
 
 
-def plan(cache, q: QueueFilter) -> str:  # type: ignore[no-untyped-def]
+def plan(cache: Engine, q: QueueFilter) -> str:
     from collector_tui.storage.queries import page_statement
 
     with cache.connect() as conn:
@@ -65,7 +65,7 @@ def plan(cache, q: QueueFilter) -> str:  # type: ignore[no-untyped-def]
         return " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {stmt}").all())
 
 
-def test_the_queue_is_read_through_its_indexes(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_the_queue_is_read_through_its_indexes(server: RunningServer, cache: Engine) -> None:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     assert "ix_queue_sort" in plan(cache, QueueFilter())
     for q in (QueueFilter(), QueueFilter(stage=2), QueueFilter(tier="C"), QueueFilter(flag="lost_contact")):
@@ -79,7 +79,7 @@ def test_the_queue_is_read_through_its_indexes(server, cache) -> None:  # type: 
     assert [r.id for r in queue_page(cache, 0, 5, QueueFilter(text=narrow.lower()))] == [narrow]
 
 
-def test_queue_pages_search_and_positions(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_queue_pages_search_and_positions(server: RunningServer, cache: Engine) -> None:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     total = queue_count(cache)
     rows = queue_page(cache, 0, total)
@@ -104,7 +104,7 @@ def test_queue_pages_search_and_positions(server, cache) -> None:  # type: ignor
     assert case_detail(cache, "C-nope") is None
 
 
-def test_a_page_far_down_the_queue_is_the_same_page_offset_would_give(server, cache, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_page_far_down_the_queue_is_the_same_page_offset_would_give(server: RunningServer, cache: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     from collector_tui.storage import queries
 
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
@@ -116,7 +116,7 @@ def test_a_page_far_down_the_queue_is_the_same_page_offset_would_give(server, ca
     assert any(rows for rows in expected.values()) and not expected[(QueueFilter(), 70)]
 
 
-def _brute_force(cache, typed: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _brute_force(cache: Engine, typed: str) -> list[str]:
     """The queue's ids whose id, name or a phone contains `typed` (ASCII case folded), read the slow way."""
     with cache.connect() as conn:
         rows = conn.exec_driver_sql(
@@ -130,7 +130,7 @@ def _brute_force(cache, typed: str) -> list[str]:  # type: ignore[no-untyped-def
 # Every search through each of its plans: looked up and sorted, walked against the index's list, walked
 # testing each case's text.
 @pytest.mark.parametrize(("broad", "wide"), [(2_000, 20_000), (3, 20_000), (3, 3)])
-def test_search_finds_what_a_full_scan_finds_in_queue_order(server, cache, monkeypatch, broad, wide) -> None:  # type: ignore[no-untyped-def]
+def test_search_finds_what_a_full_scan_finds_in_queue_order(server: RunningServer, cache: Engine, monkeypatch: pytest.MonkeyPatch, broad: int, wide: int) -> None:
     from collector_tui.storage import queries
 
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
@@ -151,7 +151,7 @@ def test_search_finds_what_a_full_scan_finds_in_queue_order(server, cache, monke
     assert _brute_force(cache, "c") and _brute_force(cache, cjk[:1]) and not _brute_force(cache, "zzz")
 
 
-def test_a_deleted_case_leaves_no_search_text(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_a_deleted_case_leaves_no_search_text(server: RunningServer, cache: Engine) -> None:
     from collector_tui.storage.purge import purge_case
 
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
@@ -165,7 +165,7 @@ def test_a_deleted_case_leaves_no_search_text(server, cache) -> None:  # type: i
         conn.exec_driver_sql("INSERT INTO case_search(case_search, rank) VALUES ('integrity-check', 1)")
 
 
-def test_a_version_6_cache_moves_its_search_to_the_text_table(server, cache, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_version_6_cache_moves_its_search_to_the_text_table(server: RunningServer, cache: Engine, tmp_path: Path) -> None:
     from collector_tui.storage import migrations
 
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
@@ -180,7 +180,7 @@ def test_a_version_6_cache_moves_its_search_to_the_text_table(server, cache, tmp
         conn.exec_driver_sql("PRAGMA user_version=6")
     path = cache.url.database
     cache.dispose()
-    migrated = open_engine(Path(path))
+    migrated = open_engine(Path(path))  # type: ignore[arg-type]
     assert [r.id for r in queue_page(migrated, 0, 5, QueueFilter(text=target.id.lower()))] == [target.id]
     assert queue_count(migrated, QueueFilter(text="c")) == 60  # the short search reads the new table
     with migrated.connect() as conn:
@@ -189,7 +189,7 @@ def test_a_version_6_cache_moves_its_search_to_the_text_table(server, cache, tmp
     assert {"case_text", "case_search"} <= tables and "case_search_content" not in tables
 
 
-def test_flag_counts_match_the_queue_rows(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_flag_counts_match_the_queue_rows(server: RunningServer, cache: Engine) -> None:
     from collections import Counter
 
     from collector_tui.storage.queries import flag_counts
@@ -201,7 +201,7 @@ def test_flag_counts_match_the_queue_rows(server, cache) -> None:  # type: ignor
     assert list(counts.values()) == sorted(counts.values(), reverse=True)  # the picker lists the commonest first
 
 
-def test_counts_see_another_process_write(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_counts_see_another_process_write(server: RunningServer, cache: Engine) -> None:
     """A second engine on the same file stands for `collector-tui sync` or a purge in another terminal:
     what this one remembered must not outlive that write."""
     from collector_tui.storage.purge import purge_case
@@ -209,7 +209,7 @@ def test_counts_see_another_process_write(server, cache) -> None:  # type: ignor
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     target = queue_page(cache, 0, 60)[3]
     assert queue_count(cache) == 60 and queue_count(cache, QueueFilter(text=target.id)) == 1
-    other = open_engine(cache.url.database)
+    other = open_engine(cache.url.database)  # type: ignore[arg-type]
     purge_case(other, target.id, actor="demo", at=SYNC_AT)
     other.dispose()
     assert queue_count(cache) == 59 and queue_count(cache, QueueFilter(text=target.id)) == 0

@@ -13,12 +13,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from sqlalchemy import Engine
 
 from collector_tui.storage import state
 from collector_tui.sync.client import ApiClient
 from collector_tui.sync.errors import MalformedResponse
 from collector_tui.sync.pull import pull
-from tests.conftest import SYNC_AT
+from tests.conftest import SYNC_AT, RunningServer
 from tests.test_sync_pull import cache_ids, server_open_ids
 
 
@@ -54,12 +55,12 @@ class PagedFeed:
         self.httpd.shutdown()
 
 
-def real_items(server) -> list[Any]:  # type: ignore[no-untyped-def]
+def real_items(server: RunningServer) -> list[Any]:
     with ApiClient(server.url, server.token("demo")) as client:
         return json.loads(client.cases_content(None, 500))["items"]  # type: ignore[no-any-return]
 
 
-def test_short_and_empty_pages_with_more_to_come_are_taken(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_short_and_empty_pages_with_more_to_come_are_taken(server: RunningServer, cache: Engine) -> None:
     items = real_items(server)
     assert len(items) == 60
     feed = PagedFeed([
@@ -86,7 +87,7 @@ def test_short_and_empty_pages_with_more_to_come_are_taken(server, cache) -> Non
     [(None, [], "c1", True), ("c1", [], "c1", True)],  # the cursor it was asked with
     [(None, [], "c1", True), ("c1", [], "c2", True), ("c2", [], "c1", True)],  # back to a cursor already passed
 ])
-def test_a_cursor_that_does_not_move_on_is_malformed(server, cache, pages) -> None:  # type: ignore[no-untyped-def]
+def test_a_cursor_that_does_not_move_on_is_malformed(server: RunningServer, cache: Engine, pages: list[tuple[str | None, list[Any], str | None, bool]]) -> None:
     feed = PagedFeed(pages)
     try:
         with ApiClient(feed.url, "t") as client, pytest.raises(MalformedResponse, match="has_more without a new cursor"):

@@ -18,8 +18,8 @@ import httpx
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
-from sqlalchemy import select, text
-from sqlmodel import Session
+from sqlalchemy import text
+from sqlmodel import Session, select
 
 from collector_tui.server.models import AppliedMutation, CaseDoc
 from collector_tui.server.runner import ServerThread, prepare
@@ -30,9 +30,9 @@ from collector_tui.storage.models import Case
 from collector_tui.storage.queries import case_detail, queue_page
 from collector_tui.sync.client import ApiClient
 from collector_tui.sync.errors import SyncError
-from collector_tui.sync.push import Backoff
+from collector_tui.sync.retry import Backoff
 from collector_tui.sync.service import run_sync
-from tests.conftest import AS_OF, SYNC_AT
+from tests.conftest import AS_OF, SYNC_AT, present
 from tests.faultproxy import FaultProxy
 
 AT = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
@@ -97,7 +97,7 @@ class SyncModel(RuleBasedStateMachine):
         self.step += 1
         at = AT + timedelta(minutes=self.step)
         if promise:
-            loan = case_detail(self.cache, case_id).loan  # type: ignore[union-attr]
+            loan = present(case_detail(self.cache, case_id)).loan
             # A promise the server accepts: in the loan's currency, at most what it owes.
             amount = min(Decimal(100 + pick), Decimal(loan.outstanding))
             entry = actions.add_promise(self.cache, case_id, at=at, due=date(2026, 12, 1), amount=amount,

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import msgspec
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from collector_tui import api
 from collector_tui.domain.rules import Rules
@@ -26,14 +27,14 @@ from collector_tui.sync.errors import MalformedResponse
 from collector_tui.sync.feed import FeedCase, _structs, decode_page
 from collector_tui.sync.service import run_sync
 from collector_tui.sync.wire_facts import facts_from_feed
-from tests.conftest import SYNC_AT
+from tests.conftest import SYNC_AT, MakeServer, RunningServer
 
 RULES = Rules(pack=load_pack("cn"))
 TABLES = ("case", "customer", "phone", "loan", "scheduleitem", "payment", "contactattempt", "promisetopay", "callback",
           "repaymentplan", "queue_entry")
 
 
-def dump(cache) -> dict[str, list[tuple]]:  # type: ignore[no-untyped-def,type-arg]
+def dump(cache: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every row the sync writes, without autoincrement ids (they follow insertion order only)."""
     out = {}
     with cache.connect() as conn:
@@ -43,24 +44,24 @@ def dump(cache) -> dict[str, list[tuple]]:  # type: ignore[no-untyped-def,type-a
     return out
 
 
-def test_a_helper_process_writes_exactly_what_a_single_process_writes(make_server, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_helper_process_writes_exactly_what_a_single_process_writes(make_server: MakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     server = make_server(cases=300, collectors=1)
     serial, parallel = open_engine(tmp_path / "serial.db"), open_engine(tmp_path / "parallel.db")
     run_sync(serial, server.url, "demo", server.token(), page_size=20, now=lambda: SYNC_AT)
     in_helper: list[bool] = []
-    start, submit = pull_module.Pipeline.start_helper, pull_module.Pipeline.submit
+    start, submit = pull_module.Pipeline.start_helper, pull_module.Pipeline.submit  # type: ignore[attr-defined]
 
     def start_and_wait(self) -> None:  # type: ignore[no-untyped-def]
         start(self)
         self.ready.result(timeout=60)  # so that the pages after this one are surely the helper's
 
-    def counting_submit(self, content, now):  # type: ignore[no-untyped-def]
+    def counting_submit(self, content: bytes, now: datetime):  # type: ignore[no-untyped-def]
         in_helper.append(self.parallel and self.ready.done())
         return submit(self, content, now)
 
     monkeypatch.setattr(pull_module, "PARALLEL_AFTER", 40)
-    monkeypatch.setattr(pull_module.Pipeline, "start_helper", start_and_wait)
-    monkeypatch.setattr(pull_module.Pipeline, "submit", counting_submit)
+    monkeypatch.setattr(pull_module.Pipeline, "start_helper", start_and_wait)  # type: ignore[attr-defined]
+    monkeypatch.setattr(pull_module.Pipeline, "submit", counting_submit)  # type: ignore[attr-defined]
     result = run_sync(parallel, server.url, "demo", server.token(), page_size=20, now=lambda: SYNC_AT)
     assert sum(in_helper) >= 10 and not in_helper[0], in_helper  # most pages prepared by the helper
     assert result.upserted == 300 and result.pages == 15
@@ -69,7 +70,7 @@ def test_a_helper_process_writes_exactly_what_a_single_process_writes(make_serve
     assert a == b
 
 
-def test_facts_from_the_feed_equal_facts_read_back_from_the_cache(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_facts_from_the_feed_equal_facts_read_back_from_the_cache(server: RunningServer, cache: Engine) -> None:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     with ApiClient(server.url, server.token()) as client:
         items = client.cases(None, 1000).items
@@ -80,13 +81,13 @@ def test_facts_from_the_feed_equal_facts_read_back_from_the_cache(server, cache)
         assert facts == from_cache[case_id], case_id
 
 
-def order_of(cache) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
+def order_of(cache: Engine) -> list[tuple[Any, ...]]:
     with cache.connect() as conn:
         return list(conn.execute(text("SELECT case_id, sort_key, \"group\", reason, params, tier, score, flags "
                                       "FROM queue_entry ORDER BY sort_key")))
 
 
-def test_an_incremental_sync_places_only_what_changed_and_agrees_with_a_full_reorder(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_an_incremental_sync_places_only_what_changed_and_agrees_with_a_full_reorder(server: RunningServer, cache: Engine) -> None:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     with cache.connect() as conn:
         mine = set(conn.execute(text('SELECT id FROM "case"')).scalars())
@@ -106,15 +107,15 @@ def test_an_incremental_sync_places_only_what_changed_and_agrees_with_a_full_reo
     assert order_of(cache) == incremental
 
 
-def test_the_clock_re_places_what_went_stale_and_the_order_matches_a_full_reorder(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_the_clock_re_places_what_went_stale_and_the_order_matches_a_full_reorder(server: RunningServer, cache: Engine) -> None:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     with cache.connect() as conn:
         first = conn.execute(text("SELECT min(valid_until) FROM queue_entry")).scalar()
         total = conn.execute(text("SELECT count(*) FROM queue_entry")).scalar()
         due = conn.execute(text("SELECT count(*) FROM queue_entry WHERE valid_until <= :t"), {"t": first}).scalar()
-    moment = datetime.fromisoformat(first)
+    moment = datetime.fromisoformat(first)  # type: ignore[arg-type]
     assert moment > SYNC_AT and not queue_due(cache, moment - timedelta(seconds=1)) and queue_due(cache, moment)
-    assert 0 < refresh_queue(cache, moment, RULES) == due < total
+    assert 0 < refresh_queue(cache, moment, RULES) == due < total  # type: ignore[operator]
     assert refresh_queue(cache, moment, RULES) == 0  # every new placement holds past `moment`
     stepped = order_of(cache)
     rebuild_queue(cache, moment, RULES)
@@ -127,7 +128,7 @@ def test_the_clock_re_places_what_went_stale_and_the_order_matches_a_full_reorde
     assert order_of(cache) == stepped
 
 
-def test_local_work_re_places_its_case(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_local_work_re_places_its_case(server: RunningServer, cache: Engine) -> None:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     case_id = queue_page(cache, 0, 1)[0].id
     for minute in range(3):
@@ -139,21 +140,21 @@ def test_local_work_re_places_its_case(server, cache) -> None:  # type: ignore[n
     assert order_of(cache) == after
 
 
-def page_with(doc: dict) -> bytes:  # type: ignore[type-arg]
+def page_with(doc: dict[str, Any]) -> bytes:
     return json.dumps({"items": [doc], "has_more": False}).encode()
 
 
-def a_case(server) -> dict:  # type: ignore[no-untyped-def,type-arg]
+def a_case(server: RunningServer) -> dict[str, Any]:
     from sqlalchemy import select
 
     from collector_tui.server.models import CaseDoc
 
     with server.engine.connect() as conn:
-        return json.loads(conn.execute(select(CaseDoc.doc).limit(1)).scalar_one())  # type: ignore[no-any-return]
+        return json.loads(conn.execute(select(CaseDoc.doc).limit(1)).scalar_one())  # type: ignore[call-overload, no-any-return]
 
 
 @pytest.mark.parametrize("amount", ["NaN", "-Infinity", "snan", " inf "])
-def test_an_amount_that_is_not_a_number_is_refused_naming_the_field(server, amount: str) -> None:  # type: ignore[no-untyped-def]
+def test_an_amount_that_is_not_a_number_is_refused_naming_the_field(server: RunningServer, amount: str) -> None:
     doc = a_case(server)
     doc["loan"]["overdue_amount"] = amount
     with pytest.raises(MalformedResponse, match=r"items\[0\]\.loan\.overdue_amount"):
@@ -164,14 +165,14 @@ def test_an_amount_that_is_not_a_number_is_refused_naming_the_field(server, amou
         ApiClient.decode_cases(page_with(doc))
 
 
-def test_a_time_without_its_offset_is_refused(server) -> None:  # type: ignore[no-untyped-def]
+def test_a_time_without_its_offset_is_refused(server: RunningServer) -> None:
     doc = a_case(server)
     doc["updated_at"] = "2026-11-27T09:00:00"
     with pytest.raises(MalformedResponse, match="updated_at"):
         ApiClient.decode_cases(page_with(doc))
 
 
-def test_the_feed_structs_mirror_the_wire_models(server) -> None:  # type: ignore[no-untyped-def]
+def test_the_feed_structs_mirror_the_wire_models(server: RunningServer) -> None:
     for model, struct in _structs.items():
         assert list(model.model_fields) == list(struct.__struct_fields__), model.__name__
     doc = a_case(server)

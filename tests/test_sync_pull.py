@@ -3,44 +3,45 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select, text
-from sqlmodel import Session
+from sqlalchemy import Engine, func, text
+from sqlmodel import Session, select
 
 from collector_tui.server.models import CaseDoc
 from collector_tui.storage import state
 from collector_tui.storage.models import Case, Customer, Phone
 from collector_tui.sync.client import ApiClient
 from collector_tui.sync.errors import AuthError, MalformedResponse, NetworkError
-from collector_tui.sync.pull import pull
+from collector_tui.sync.pull import PullResult, pull
 from collector_tui.sync.service import run_sync
-from tests.conftest import SYNC_AT
+from tests.conftest import SYNC_AT, RunningServer, present
 from tests.faultproxy import FaultProxy
 
 
-def server_open_ids(server, user: str) -> set[str]:  # type: ignore[no-untyped-def]
+def server_open_ids(server: RunningServer, user: str) -> set[str]:
     with Session(server.engine) as s:
         rows = s.execute(select(CaseDoc.id).where(CaseDoc.assigned_to == user, CaseDoc.status == "open")).scalars()
         return set(rows)
 
 
-def cache_ids(cache) -> set[str]:  # type: ignore[no-untyped-def]
+def cache_ids(cache: Engine) -> set[str]:
     with cache.connect() as conn:
         return set(conn.execute(select(Case.id)).scalars())
 
 
-def versions(cache) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def versions(cache: Engine) -> dict[str, int]:
     with cache.connect() as conn:
-        return dict(conn.execute(select(Case.id, Case.version)).all())  # type: ignore[arg-type]
+        return dict(conn.execute(select(Case.id, Case.version)).all())
 
 
-def sync(server, cache, user: str = "demo", page_size: int = 25):  # type: ignore[no-untyped-def]
+def sync(server: RunningServer, cache: Engine, user: str = "demo", page_size: int = 25) -> PullResult:
     return run_sync(cache, server.url, user, server.token(user), page_size=page_size, now=lambda: SYNC_AT)
 
 
-def test_full_sync_gives_exactly_the_assigned_open_cases(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_full_sync_gives_exactly_the_assigned_open_cases(server: RunningServer, cache: Engine) -> None:
     result = sync(server, cache)
     expected = server_open_ids(server, "demo")
     assert len(expected) == 60
@@ -52,12 +53,12 @@ def test_full_sync_gives_exactly_the_assigned_open_cases(server, cache) -> None:
     assert me is not None and me.role == "collector"
 
 
-def test_a_collector_never_receives_another_collectors_case(server, cache, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_collector_never_receives_another_collectors_case(server: RunningServer, cache: Engine, tmp_path: Path) -> None:
     with ApiClient(server.url, server.token("demo")) as client:
         cursor, seen = None, []
         while True:
             page = client.cases(cursor, 50)
-            seen += [item.assigned_to for item in page.items]  # type: ignore[union-attr]
+            seen += [item.assigned_to for item in page.items]
             cursor = page.next_cursor
             if not page.has_more:
                 break
@@ -65,7 +66,7 @@ def test_a_collector_never_receives_another_collectors_case(server, cache, tmp_p
     assert not server_open_ids(server, "demo") & server_open_ids(server, "demo2")
 
 
-def test_incremental_sync_changes_only_what_changed(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_incremental_sync_changes_only_what_changed(server: RunningServer, cache: Engine) -> None:
     sync(server, cache)
     before = versions(cache)
     changed = httpx.post(f"{server.url}/v1/admin/churn", json={"seed": 3, "payments": 20, "reassign": 10, "close": 6}).json()
@@ -88,14 +89,14 @@ def test_incremental_sync_changes_only_what_changed(server, cache) -> None:  # t
     assert (again.upserted, again.removed) == (0, 0)
 
 
-def test_tombstone_purges_the_case_and_its_personal_data(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_tombstone_purges_the_case_and_its_personal_data(server: RunningServer, cache: Engine) -> None:
     sync(server, cache)
     held = cache_ids(cache)
     changed = httpx.post(f"{server.url}/v1/admin/churn", json={"seed": 5, "reassign": 12}).json()
     taken_away = [c for c in changed["reassigned"] if c in held]
     assert taken_away, "the churn must reassign some of demo's cases"
     with cache.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(Phone).where(Phone.case_id == taken_away[0])).scalar() > 0
+        assert conn.execute(select(func.count()).select_from(Phone).where(Phone.case_id == taken_away[0])).scalar() > 0  # type: ignore[operator]
     sync(server, cache)
     with cache.connect() as conn:
         for case_id in taken_away:
@@ -107,7 +108,7 @@ def test_tombstone_purges_the_case_and_its_personal_data(server, cache) -> None:
     assert cache_ids(cache) == server_open_ids(server, "demo")
 
 
-def test_401_without_a_token_and_with_a_bad_password(server) -> None:  # type: ignore[no-untyped-def]
+def test_401_without_a_token_and_with_a_bad_password(server: RunningServer) -> None:
     response = httpx.get(f"{server.url}/v1/cases")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthenticated"
@@ -117,7 +118,7 @@ def test_401_without_a_token_and_with_a_bad_password(server) -> None:  # type: i
         client.me()
 
 
-def test_a_failed_sync_leaves_the_cache_untouched_and_says_why(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_sync_leaves_the_cache_untouched_and_says_why(server: RunningServer, cache: Engine) -> None:
     sync(server, cache)
     before = versions(cache)
     with pytest.raises(AuthError):
@@ -132,7 +133,7 @@ def test_a_failed_sync_leaves_the_cache_untouched_and_says_why(server, cache) ->
     assert "cannot reach" in (state.status(cache).last_error or "")
 
 
-def test_a_connection_killed_mid_page_leaves_the_cache_at_the_previous_page(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_a_connection_killed_mid_page_leaves_the_cache_at_the_previous_page(server: RunningServer, cache: Engine) -> None:
     # Requests: 1 = /v1/cases page 1, 2 = page 2, 3 = page 3 (cut mid-body).
     proxy = FaultProxy(server.port, should_cut=lambda n: n == 3, cut_after=2000)
     try:
@@ -154,26 +155,26 @@ def test_a_connection_killed_mid_page_leaves_the_cache_at_the_previous_page(serv
         proxy.close()
 
 
-def test_bad_cursor_is_a_400_with_a_json_error(server) -> None:  # type: ignore[no-untyped-def]
+def test_bad_cursor_is_a_400_with_a_json_error(server: RunningServer) -> None:
     response = httpx.get(f"{server.url}/v1/cases", params={"since": "garbage"},
                          headers={"Authorization": f"Bearer {server.token()}"})
     assert response.status_code == 400
     assert response.json() == {"error": {"code": "bad_cursor", "message": "the cursor is not one this server issued"}}
 
 
-def test_limit_is_capped_at_1000(server) -> None:  # type: ignore[no-untyped-def]
+def test_limit_is_capped_at_1000(server: RunningServer) -> None:
     response = httpx.get(f"{server.url}/v1/cases", params={"limit": 1001},
                          headers={"Authorization": f"Bearer {server.token()}"})
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid"
 
 
-def test_openapi_document_is_served(server) -> None:  # type: ignore[no-untyped-def]
+def test_openapi_document_is_served(server: RunningServer) -> None:
     spec = httpx.get(f"{server.url}/openapi.json").json()
     assert {"/v1/auth/token", "/v1/me", "/v1/cases", "/v1/mutations"} <= set(spec["paths"])
 
 
-def test_mutations_are_deduplicated_by_id(server) -> None:  # type: ignore[no-untyped-def]
+def test_mutations_are_deduplicated_by_id(server: RunningServer) -> None:
     token = server.token()
     case_id = sorted(server_open_ids(server, "demo"))[0]
     mutation = {"id": "0193f0d1-1c2b-7d4e-8f90-a1b2c3d4e5f6", "type": "contact.logged", "case_id": case_id,
@@ -185,7 +186,7 @@ def test_mutations_are_deduplicated_by_id(server) -> None:  # type: ignore[no-un
     assert first.status == "applied" and second.status == "duplicate"
     assert first.case_version == second.case_version
     with Session(server.engine) as s:
-        doc = json.loads(s.get(CaseDoc, case_id).doc)  # type: ignore[union-attr]
+        doc = json.loads(present(s.get(CaseDoc, case_id)).doc)
     assert [c["id"] for c in doc["contacts"]].count(mutation["id"]) == 1
 
 
@@ -229,7 +230,7 @@ class _BadServer:
         (b'{"items": [], "has_more": true, "next_cursor": null}', "has_more without a new cursor"),
     ],
 )
-def test_malformed_pages_give_a_clear_error_and_leave_the_cache_unchanged(server, cache, body, message) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_pages_give_a_clear_error_and_leave_the_cache_unchanged(server: RunningServer, cache: Engine, body: bytes, message: str) -> None:
     sync(server, cache)
     before = versions(cache)
     cursor_before = state.cursor(cache)

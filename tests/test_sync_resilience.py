@@ -8,10 +8,11 @@ import subprocess
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text, update
-from sqlmodel import Session
+from sqlalchemy import Engine, text, update
+from sqlmodel import Session, select
 
 from collector_tui.app import CollectorApp
 from collector_tui.config import Settings
@@ -26,49 +27,49 @@ from collector_tui.sync.client import ApiClient
 from collector_tui.sync.errors import AuthError, RequestDeadline, ServerError, SyncDeadline
 from collector_tui.sync.retry import Backoff
 from collector_tui.sync.service import run_sync
-from tests.conftest import CLI, SYNC_AT, cli_env
+from tests.conftest import CLI, SYNC_AT, RunningServer, cli_env
 from tests.faultproxy import FaultProxy
 
 FAST = Backoff(base=0.01, cap=0.05, tries=3)
 AT = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
 
 
-def record(cache, count: int = 3) -> list[str]:  # type: ignore[no-untyped-def]
+def record(cache: Engine, count: int = 3) -> list[str]:
     case_id = queue_page(cache, 0, 1)[0].id
     return [actions.log_contact(cache, case_id, at=AT + timedelta(minutes=i), channel="sms", disposition="message_left")
             for i in range(count)]
 
 
-def applied(server) -> Counter[str]:  # type: ignore[no-untyped-def]
+def applied(server: RunningServer) -> Counter[str]:
     with Session(server.engine) as s:
         return Counter(s.execute(select(AppliedMutation.id)).scalars())
 
 
-def expire(server, token: str) -> None:  # type: ignore[no-untyped-def]
+def expire(server: RunningServer, token: str) -> None:
     """The server revokes `token` (as an administrator or an expiry would)."""
     with Session(server.engine) as s:
-        s.execute(update(AccessToken).where(AccessToken.token_sha256 == token_digest(token)).values(expires_at=0))
+        s.execute(update(AccessToken).where(AccessToken.token_sha256 == token_digest(token)).values(expires_at=0))  # type: ignore[arg-type]
         s.commit()
 
 
-def via(cache, url: str) -> None:  # type: ignore[no-untyped-def]
+def via(cache: Engine, url: str) -> None:
     """The same server at another address (the fault proxy): the cache's home follows it."""
     with cache.begin() as conn:
         conn.execute(text("UPDATE syncstate SET api_url = :url"), {"url": url})
 
 
-def cache_ids(cache) -> set[str]:  # type: ignore[no-untyped-def]
+def cache_ids(cache: Engine) -> set[str]:
     with cache.connect() as conn:
         return set(conn.execute(select(Case.id)).scalars())
 
 
-def server_open_ids(server) -> set[str]:  # type: ignore[no-untyped-def]
+def server_open_ids(server: RunningServer) -> set[str]:
     with Session(server.engine) as s:
         return set(s.execute(select(CaseDoc.id).where(CaseDoc.assigned_to == "demo", CaseDoc.status == "open")).scalars())
 
 
 @pytest.fixture
-def synced(server, cache):  # type: ignore[no-untyped-def]
+def synced(server: RunningServer, cache: Engine) -> Engine:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     return cache
 
@@ -76,7 +77,7 @@ def synced(server, cache):  # type: ignore[no-untyped-def]
 # --- a refused token during a push ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("refusal", ["401 from the server", "403"])
-def test_a_token_refused_during_the_push_fails_no_entry_and_the_next_good_sync_sends_them(server, synced, refusal) -> None:  # type: ignore[no-untyped-def]
+def test_a_token_refused_during_the_push_fails_no_entry_and_the_next_good_sync_sends_them(server: RunningServer, synced: Engine, refusal: str) -> None:
     ids = record(synced)
     token = server.token()
 
@@ -105,7 +106,7 @@ def test_a_token_refused_during_the_push_fails_no_entry_and_the_next_good_sync_s
     assert all(applied(server)[i] == 1 for i in ids)
 
 
-def test_only_the_servers_verdict_on_the_entries_fails_them(server, synced) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_servers_verdict_on_the_entries_fails_them(server: RunningServer, synced: Engine) -> None:
     ids = record(synced, 2)
     # A 404 on the push (a proxy or a server in the wrong place) is no verdict on the entries: they stay pending.
     proxy = FaultProxy(server.port, plan=lambda n: "404" if n == 2 else None)
@@ -129,7 +130,7 @@ def test_only_the_servers_verdict_on_the_entries_fails_them(server, synced) -> N
 
 
 @pytest.mark.anyio
-async def test_the_workbench_asks_to_sign_in_when_the_push_is_refused_and_then_pushes(server, synced) -> None:  # type: ignore[no-untyped-def]
+async def test_the_workbench_asks_to_sign_in_when_the_push_is_refused_and_then_pushes(server: RunningServer, synced: Engine) -> None:
     ids = record(synced)
     token = server.token()
 
@@ -163,13 +164,13 @@ async def test_the_workbench_asks_to_sign_in_when_the_push_is_refused_and_then_p
 
 # --- deadlines ----------------------------------------------------------------------------------------
 
-def first_page(server, size: int) -> tuple[set[str], str | None]:  # type: ignore[no-untyped-def]
+def first_page(server: RunningServer, size: int) -> tuple[set[str], str | None]:
     with ApiClient(server.url, server.token()) as direct:
         page = direct.cases(None, size)
     return {i.id for i in page.items}, page.next_cursor
 
 
-def assert_at_the_first_page_boundary(server, cache, size: int) -> None:  # type: ignore[no-untyped-def]
+def assert_at_the_first_page_boundary(server: RunningServer, cache: Engine, size: int) -> None:
     ids, cursor = first_page(server, size)
     assert cache_ids(cache) == ids
     assert state.cursor(cache) == cursor
@@ -177,7 +178,7 @@ def assert_at_the_first_page_boundary(server, cache, size: int) -> None:  # type
         assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
 
 
-def test_a_trickling_server_is_cut_off_by_the_request_deadline(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_a_trickling_server_is_cut_off_by_the_request_deadline(server: RunningServer, cache: Engine) -> None:
     # 1: GET /v1/me, 2: the first page, then every page trickles (headers at once, a byte every 50 ms).
     proxy = FaultProxy(server.port, plan=lambda n: "trickle" if n >= 3 else None, trickle_every=0.05)
     started = time.monotonic()
@@ -193,7 +194,7 @@ def test_a_trickling_server_is_cut_off_by_the_request_deadline(server, cache) ->
     assert "request deadline" in (state.status(cache).last_error or "")
 
 
-def test_the_whole_sync_is_bounded_and_its_bound_is_named(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_the_whole_sync_is_bounded_and_its_bound_is_named(server: RunningServer, cache: Engine) -> None:
     proxy = FaultProxy(server.port, plan=lambda n: "trickle" if n >= 3 else None, trickle_every=0.05)
     started = time.monotonic()
     try:
@@ -211,7 +212,7 @@ def test_the_whole_sync_is_bounded_and_its_bound_is_named(server, cache) -> None
     assert cache_ids(cache) == server_open_ids(server)
 
 
-def test_the_cli_names_the_deadline_from_the_settings(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_cli_names_the_deadline_from_the_settings(server: RunningServer, tmp_path: Path) -> None:
     home = tmp_path / "cli"
     proxy = FaultProxy(server.port, plan=lambda n: "trickle" if n >= 2 else None, trickle_every=0.05)
     home.mkdir()
@@ -231,7 +232,7 @@ def test_the_cli_names_the_deadline_from_the_settings(server, tmp_path) -> None:
 
 # --- pulls retry ----------------------------------------------------------------------------------------
 
-def test_a_pull_retries_5xx_and_dropped_connections_and_completes(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_a_pull_retries_5xx_and_dropped_connections_and_completes(server: RunningServer, cache: Engine) -> None:
     # 1: GET /v1/me; then pages of 10 (60 cases), with a 500 and a connection dropped before the request on
     # the second page, a 429 on the third and a body cut short on the fourth.
     faults = {3: "500", 4: "drop_before", 6: "429", 8: "cut"}
@@ -245,7 +246,7 @@ def test_a_pull_retries_5xx_and_dropped_connections_and_completes(server, cache)
     assert state.status(cache).last_error is None
 
 
-def test_a_refused_page_is_not_retried(server, cache) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_page_is_not_retried(server: RunningServer, cache: Engine) -> None:
     proxy = FaultProxy(server.port, plan=lambda n: "403" if n == 2 else None)
     try:
         with pytest.raises(AuthError, match="HTTP 403"):

@@ -10,12 +10,14 @@ import csv
 import json
 import subprocess
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from collector_tui.domain.contact_review import team_figures
 from collector_tui.policies import load_pack
@@ -24,7 +26,7 @@ from collector_tui.storage.engine import open_engine
 from collector_tui.storage.team_stats import load_team_stats
 from collector_tui.sync.client import ApiClient
 from collector_tui.sync.service import run_sync
-from tests.conftest import CLI, cli_env
+from tests.conftest import CLI, MakeServer, RunningServer, cli_env
 
 END = date(2026, 11, 27)
 SINCE = END - timedelta(days=20)
@@ -32,12 +34,12 @@ SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime.combine(END, time(12), SH)
 
 
-def contact(case_id: str, day: date, hour: int, disposition: str, n: int) -> dict:  # type: ignore[type-arg]
+def contact(case_id: str, day: date, hour: int, disposition: str, n: int) -> dict[str, Any]:
     return {"id": f"pl-{case_id}-{day}-{hour}-{disposition}-{n}", "at": datetime.combine(day, time(hour, n % 60), SH).isoformat(),
             "channel": "phone", "target": "customer", "disposition": disposition, "collector": "", "duration_s": 60, "note": ""}
 
 
-def plant(server) -> dict[str, dict]:  # type: ignore[no-untyped-def, type-arg]
+def plant(server: RunningServer) -> dict[str, dict[str, Any]]:
     """Rewrite T1's histories; returns the expected figures per collector, worked out by hand from the plan."""
     expected = {u: {"cases": 0, "c7": 0, "c30": 0, "over": [], "under": [], "golden": [], "hours": 0, "kept": 0,
                     "broken": 0, "talks": 0, "phone": 0, "per_case": []} for u in ("demo", "demo2")}
@@ -47,7 +49,7 @@ def plant(server) -> dict[str, dict]:  # type: ignore[no-untyped-def, type-arg]
             doc = json.loads(row.doc)
             who = row.assigned_to
             e = expected[who]
-            e["cases"] += 1
+            e["cases"] += 1  # type: ignore[operator]
             doc["customer"]["timezone"] = "Asia/Shanghai"
             doc["loan"]["dpd"], doc["loan"]["overdue_since"] = 20, SINCE.isoformat()
             reached, first_day, late, no_answer, promises = (3 if who == "demo2" else 4), 1, 0, 0, []
@@ -71,33 +73,42 @@ def plant(server) -> dict[str, dict]:  # type: ignore[no-untyped-def, type-arg]
             row.doc = json.dumps(doc, ensure_ascii=False)
             s.add(row)
             days = [datetime.fromisoformat(c["at"]).date() for c in contacts]
-            e["c30"] += len(days)
-            e["c7"] += sum(1 for d in days if d >= END - timedelta(days=6))
+            e["c30"] += len(days)  # type: ignore[operator]
+            e["c7"] += sum(1 for d in days if d >= END - timedelta(days=6))  # type: ignore[operator]
             n_reached = reached + late
-            e["per_case"].append(n_reached)
-            (e["over"] if n_reached > 6 else e["under"] if n_reached < 3 else []).append(row.id)
+            e["per_case"].append(n_reached)  # type: ignore[attr-defined]
+            (e["over"] if n_reached > 6 else e["under"] if n_reached < 3 else []).append(row.id)  # type: ignore[attr-defined]
             if first_day > 15:
-                e["golden"].append(row.id)
-            e["hours"] += late
-            e["kept"] += sum(p["status"] == "kept" for p in promises)
-            e["broken"] += sum(p["status"] == "broken" for p in promises)
-            e["talks"] += n_reached
-            e["phone"] += len(contacts)
+                e["golden"].append(row.id)  # type: ignore[attr-defined]
+            e["hours"] += late  # type: ignore[operator]
+            e["kept"] += sum(p["status"] == "kept" for p in promises)  # type: ignore[operator]
+            e["broken"] += sum(p["status"] == "broken" for p in promises)  # type: ignore[operator]
+            e["talks"] += n_reached  # type: ignore[operator]
+            e["phone"] += len(contacts)  # type: ignore[operator]
         s.commit()
     return expected
 
 
+class Planted(NamedTuple):
+    """A server with planted contacts, the lead's synced cache and home, and the figures expected from them."""
+
+    server: RunningServer
+    engine: Engine
+    home: Path
+    expected: dict[str, dict[str, Any]]
+
+
 @pytest.fixture
-def planted(make_server, tmp_path):  # type: ignore[no-untyped-def]
+def planted(make_server: MakeServer, tmp_path: Path) -> Planted:
     server = make_server(cases=60, teams=2)
     expected = plant(server)
     home = tmp_path / "lead"
     engine = open_engine(home / "cache.db")
     run_sync(engine, server.url, "lead", server.token("lead"), now=lambda: NOW)
-    return server, engine, home, expected
+    return Planted(server, engine, home, expected)
 
 
-def test_every_figure_agrees_with_the_planted_data(planted) -> None:  # type: ignore[no-untyped-def]
+def test_every_figure_agrees_with_the_planted_data(planted: Planted) -> None:
     _, engine, _, expected = planted
     data = load_team_stats(engine)
     assert data is not None and data.team_id == "T1" and data.date_to == END
@@ -119,7 +130,7 @@ def test_every_figure_agrees_with_the_planted_data(planted) -> None:  # type: ig
     assert figures["demo2"].over_cap == figures["demo2"].under_floor == []
 
 
-def test_stats_are_for_leads_of_their_own_team_only(planted) -> None:  # type: ignore[no-untyped-def]
+def test_stats_are_for_leads_of_their_own_team_only(planted: Planted) -> None:
     server = planted[0]
     params = {"from": "2026-11-01", "to": "2026-11-27"}
     for user in ("demo", "north1"):
@@ -135,7 +146,7 @@ def test_stats_are_for_leads_of_their_own_team_only(planted) -> None:  # type: i
     assert bad.status_code == 400
 
 
-def test_cli_report_csv_and_json_carry_the_same_numbers(planted, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_report_csv_and_json_carry_the_same_numbers(planted: Planted, tmp_path: Path) -> None:
     server, _, home, expected = planted
     env = cli_env(home, COLLECTOR_TUI_API=server.url, COLLECTOR_TUI_TOKEN=server.token("lead"), COLLECTOR_TUI_USER="lead")
     out = tmp_path / "report.csv"
@@ -162,7 +173,7 @@ def test_cli_report_csv_and_json_carry_the_same_numbers(planted, tmp_path) -> No
 
 
 @pytest.mark.anyio
-async def test_team_screen_drills_from_collector_to_case_to_timeline(planted) -> None:  # type: ignore[no-untyped-def]
+async def test_team_screen_drills_from_collector_to_case_to_timeline(planted: Planted) -> None:
     from textual.widgets import DataTable
 
     from collector_tui.app import CollectorApp

@@ -16,20 +16,21 @@ import subprocess
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 from statistics import median, quantiles
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from collector_tui.app import CollectorApp
 from collector_tui.config import Settings
 from collector_tui.server.models import CaseDoc
 from collector_tui.storage.engine import open_engine
 from collector_tui.sync.service import run_sync
-from tests.conftest import CLI, cli_env
+from tests.conftest import CLI, MakeServer, RunningServer, cli_env
 
 END = date(2026, 11, 27)
 SH, NY = ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York")
@@ -116,7 +117,7 @@ def plans() -> dict[str, list[Plant]]:
     return {"demo": [d0, d1, d2, d3, d4, d5, d6, d7, d8, d9, d10], "demo2": [e0, e1]}
 
 
-def plant(server) -> dict[str, Plant]:  # type: ignore[no-untyped-def]
+def plant(server: RunningServer) -> dict[str, Plant]:
     """Rewrite every case of team T1 through the server's own session; the planted case of each id."""
     planned = plans()
     planted: dict[str, Plant] = {}
@@ -188,17 +189,26 @@ def recompute(planted: dict[str, Plant], start: date, end: date) -> dict[str, di
     return dict(out)
 
 
+class World(NamedTuple):
+    """A server with planted contacts, what was planted, the lead's home and the lead's synced cache."""
+
+    server: RunningServer
+    planted: dict[str, Plant]
+    home: Path
+    engine: Engine
+
+
 @pytest.fixture
-def world(make_server, tmp_path):  # type: ignore[no-untyped-def]
+def world(make_server: MakeServer, tmp_path: Path) -> World:
     server = make_server(cases=60, teams=2)
     planted = plant(server)
     home = tmp_path / "lead"
     engine = open_engine(home / "cache.db")
     run_sync(engine, server.url, "lead", server.token("lead"), now=lambda: NOW)  # the Team screen's 30 days
-    return server, planted, home, engine
+    return World(server, planted, home, engine)
 
 
-def report(server, home, start: date, end: date, fmt: str, locale: str = "en", user: str = "lead"  # type: ignore[no-untyped-def]
+def report(server: RunningServer, home: Path, start: date, end: date, fmt: str, locale: str = "en", user: str = "lead"
            ) -> subprocess.CompletedProcess[str]:
     env = cli_env(home, COLLECTOR_TUI_API=server.url, COLLECTOR_TUI_TOKEN=server.token(user))
     return subprocess.run([*CLI, "--locale", locale, "report", "contacts", "--from", start.isoformat(),
@@ -229,7 +239,7 @@ def ids(planted: dict[str, Plant], holder: str) -> list[str]:
 
 
 @pytest.mark.parametrize("days", [2, 30])
-def test_the_report_agrees_with_the_raw_contacts(world, days) -> None:  # type: ignore[no-untyped-def]
+def test_the_report_agrees_with_the_raw_contacts(world: World, days: int) -> None:
     server, planted, home, _ = world
     start = END - timedelta(days=days - 1)
     done = report(server, home, start, END, "json")
@@ -250,7 +260,7 @@ def test_the_report_agrees_with_the_raw_contacts(world, days) -> None:  # type: 
         assert row["golden_miss_cases"].split() == got[who]["golden_miss_cases"]
 
 
-def test_each_boundary_falls_on_its_side(world) -> None:  # type: ignore[no-untyped-def]
+def test_each_boundary_falls_on_its_side(world: World) -> None:
     """The recomputation itself, held to the plan: what each planted case must and must not show."""
     server, planted, home, _ = world
     d = ids(planted, "demo")
@@ -281,7 +291,7 @@ def test_each_boundary_falls_on_its_side(world) -> None:  # type: ignore[no-unty
 
 
 @pytest.mark.anyio
-async def test_the_team_screen_shows_the_thirty_days_and_a_report_leaves_it_alone(world) -> None:  # type: ignore[no-untyped-def]
+async def test_the_team_screen_shows_the_thirty_days_and_a_report_leaves_it_alone(world: World) -> None:
     from collector_tui.screens.team_review import TeamScreen
 
     server, planted, home, engine = world
@@ -312,7 +322,7 @@ async def test_the_team_screen_shows_the_thirty_days_and_a_report_leaves_it_alon
 
 
 @pytest.mark.parametrize("locale, header", [("en", "2026-11-26 to 2026-11-27"), ("zh_CN", "2026-11-26 至 2026-11-27")])
-def test_the_header_follows_from_and_to(world, locale, header) -> None:  # type: ignore[no-untyped-def]
+def test_the_header_follows_from_and_to(world: World, locale: str, header: str) -> None:
     server, _, home, _ = world
     done = report(server, home, day(1), END, "table", locale=locale)
     assert done.returncode == 0, done.stderr
@@ -320,7 +330,7 @@ def test_the_header_follows_from_and_to(world, locale, header) -> None:  # type:
 
 
 @pytest.mark.parametrize("locale, words", [("en", "after today"), ("zh_CN", "晚于今天")])
-def test_a_range_in_the_future_is_refused(world, locale, words) -> None:  # type: ignore[no-untyped-def]
+def test_a_range_in_the_future_is_refused(world: World, locale: str, words: str) -> None:
     server, _, home, _ = world
     ahead = datetime.now(timezone.utc).date() + timedelta(days=2)
     done = report(server, home, day(1), ahead, "json", locale=locale)
@@ -328,7 +338,7 @@ def test_a_range_in_the_future_is_refused(world, locale, words) -> None:  # type
 
 
 @pytest.mark.parametrize("locale, words", [("en", "Team leads only"), ("zh_CN", "仅限组长")])
-def test_a_collector_is_told_team_leads_only(world, tmp_path, locale, words) -> None:  # type: ignore[no-untyped-def]
+def test_a_collector_is_told_team_leads_only(world: World, tmp_path: Path, locale: str, words: str) -> None:
     server, _, _, _ = world
     done = report(server, tmp_path / "collector", day(1), END, "table", locale=locale, user="demo")
     assert done.returncode == 4 and words in done.stderr

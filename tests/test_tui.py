@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from rich.console import Console
+from sqlalchemy import Engine
+from textual.widget import Widget
 
 from collector_tui.app import CollectorApp
 from collector_tui.config import Settings
@@ -16,30 +18,30 @@ from collector_tui.storage import audit
 from collector_tui.storage.queries import case_detail, queue_page
 from collector_tui.sync.service import run_sync
 from collector_tui.widgets.case_table import CaseTable
-from tests.conftest import SYNC_AT
+from tests.conftest import SYNC_AT, RunningServer, present
 
 pytestmark = pytest.mark.anyio
 
 
-def plain(widget) -> str:  # type: ignore[no-untyped-def]
+def plain(widget: Widget) -> str:
     """What a Static shows, as plain text."""
     console = Console(width=200, record=True, file=io.StringIO())
-    console.print(widget.content)
+    console.print(widget.content)  # type: ignore[attr-defined]
     return console.export_text()
 
 
-def make_app(cache, server=None, locale: str = "en", token: str | None = None) -> CollectorApp:  # type: ignore[no-untyped-def]
+def make_app(cache: Engine, server: RunningServer=None, locale: str = "en", token: str | None = None) -> CollectorApp:  # type: ignore[assignment]
     return CollectorApp(cache, settings=Settings(locale=locale), api=server.url if server else "", user="demo",
                         token=token, clock=lambda: SYNC_AT)
 
 
 @pytest.fixture
-def synced(server, cache):  # type: ignore[no-untyped-def]
+def synced(server: RunningServer, cache: Engine) -> Engine:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     return cache
 
 
-async def test_queue_opens_a_profile_with_its_real_data_and_comes_back(server, synced) -> None:  # type: ignore[no-untyped-def]
+async def test_queue_opens_a_profile_with_its_real_data_and_comes_back(server: RunningServer, synced: Engine) -> None:
     expected = queue_page(synced, 0, 3)
     app = make_app(synced, server)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -61,7 +63,7 @@ async def test_queue_opens_a_profile_with_its_real_data_and_comes_back(server, s
         assert app.screen.query_one(CaseTable).current.id == expected[2].id  # type: ignore[union-attr]
 
 
-async def test_g_and_G_jump_to_the_ends(server, synced) -> None:  # type: ignore[no-untyped-def]
+async def test_g_and_G_jump_to_the_ends(server: RunningServer, synced: Engine) -> None:
     app = make_app(synced, server)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -74,7 +76,7 @@ async def test_g_and_G_jump_to_the_ends(server, synced) -> None:  # type: ignore
         assert table.cursor > 10
 
 
-async def test_reveal_unmasks_and_writes_the_audit_log(server, synced) -> None:  # type: ignore[no-untyped-def]
+async def test_reveal_unmasks_and_writes_the_audit_log(server: RunningServer, synced: Engine) -> None:
     first = queue_page(synced, 0, 1)[0]
     detail = case_detail(synced, first.id)
     assert detail is not None
@@ -94,7 +96,7 @@ async def test_reveal_unmasks_and_writes_the_audit_log(server, synced) -> None: 
     assert [(e.action, e.case_id, e.actor) for e in entries] == [("reveal", first.id, "demo")]
 
 
-async def test_search_by_case_id_and_clear(server, synced) -> None:  # type: ignore[no-untyped-def]
+async def test_search_by_case_id_and_clear(server: RunningServer, synced: Engine) -> None:
     target = queue_page(synced, 0, 60)[33]
     app = make_app(synced, server)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -109,7 +111,7 @@ async def test_search_by_case_id_and_clear(server, synced) -> None:  # type: ign
         assert table.row_count == 60
 
 
-async def test_search_field_scrolls_long_text_and_moves_focus_with_its_keys(server, synced) -> None:  # type: ignore[no-untyped-def]
+async def test_search_field_scrolls_long_text_and_moves_focus_with_its_keys(server: RunningServer, synced: Engine) -> None:
     from collector_tui.widgets.key_bar import KeyBar
     from collector_tui.widgets.search_field import SearchField
 
@@ -128,13 +130,13 @@ async def test_search_field_scrolls_long_text_and_moves_focus_with_its_keys(serv
         assert table.row_count == 0 and app.screen.query_one("#queue-empty").display
         await pilot.press("enter")
         await pilot.pause()
-        assert app.focused is table and "Open" in plain(app.screen.query_one(KeyBar))
+        assert app.focused is table and "Open" in plain(app.screen.query_one(KeyBar))  # type: ignore[comparison-overlap]
         await pilot.press("escape")
         await pilot.pause()
         assert field.value == "" and table.row_count == 60
 
 
-async def test_stage_filter_cycles(server, synced) -> None:  # type: ignore[no-untyped-def]
+async def test_stage_filter_cycles(server: RunningServer, synced: Engine) -> None:
     app = make_app(synced, server)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -143,10 +145,10 @@ async def test_stage_filter_cycles(server, synced) -> None:  # type: ignore[no-u
         await pilot.pause()
         stage_one = table.row_count
         assert 0 < stage_one < 60
-        assert all(table.row(i).stage == 1 for i in range(stage_one))  # type: ignore[union-attr]
+        assert all(present(table.row(i)).stage == 1 for i in range(stage_one))
 
 
-async def test_r_syncs_in_a_worker_and_fills_the_queue(server, cache) -> None:  # type: ignore[no-untyped-def]
+async def test_r_syncs_in_a_worker_and_fills_the_queue(server: RunningServer, cache: Engine) -> None:
     app = make_app(cache, server, token=server.token())
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -160,7 +162,7 @@ async def test_r_syncs_in_a_worker_and_fills_the_queue(server, cache) -> None:  
         assert "synced" in app.status_text and "outbox 0 pending" in app.status_text
 
 
-async def test_a_revoked_token_asks_to_sign_in_again_and_nothing_is_lost(server, synced) -> None:  # type: ignore[no-untyped-def]
+async def test_a_revoked_token_asks_to_sign_in_again_and_nothing_is_lost(server: RunningServer, synced: Engine) -> None:
     from datetime import datetime, timezone
 
     from collector_tui.screens.login import LoginScreen
@@ -190,7 +192,7 @@ async def test_a_revoked_token_asks_to_sign_in_again_and_nothing_is_lost(server,
     assert outbox.get(synced, entry) is None  # pushed after the new sign-in
 
 
-async def test_a_failed_sync_is_shown_and_the_app_keeps_working(server, synced) -> None:  # type: ignore[no-untyped-def]
+async def test_a_failed_sync_is_shown_and_the_app_keeps_working(server: RunningServer, synced: Engine) -> None:
     token = server.token()
     server.thread.stop()  # offline
     app = make_app(synced, server, token=token)
@@ -206,7 +208,7 @@ async def test_a_failed_sync_is_shown_and_the_app_keeps_working(server, synced) 
         assert table.cursor == 1
 
 
-async def test_help_lists_the_active_keys(server, synced) -> None:  # type: ignore[no-untyped-def]
+async def test_help_lists_the_active_keys(server: RunningServer, synced: Engine) -> None:
     app = make_app(synced, server)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -220,7 +222,7 @@ async def test_help_lists_the_active_keys(server, synced) -> None:  # type: igno
         assert isinstance(app.screen, QueueScreen)
 
 
-async def test_keys_can_be_remapped_in_settings(server, synced) -> None:  # type: ignore[no-untyped-def]
+async def test_keys_can_be_remapped_in_settings(server: RunningServer, synced: Engine) -> None:
     app = CollectorApp(synced, settings=Settings(locale="en", keys={"queue.stage": "x"}), api=server.url, user="demo")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -230,7 +232,7 @@ async def test_keys_can_be_remapped_in_settings(server, synced) -> None:  # type
         assert table.row_count < 60
 
 
-async def test_command_palette_jumps_to_a_case(server, synced) -> None:  # type: ignore[no-untyped-def]
+async def test_command_palette_jumps_to_a_case(server: RunningServer, synced: Engine) -> None:
     target = queue_page(synced, 0, 60)[41]
     app = make_app(synced, server)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -245,15 +247,15 @@ async def test_command_palette_jumps_to_a_case(server, synced) -> None:  # type:
         assert isinstance(app.screen, ProfileScreen) and app.screen.case_id == target.id
 
 
-async def test_flag_picker_closed_before_its_counts_come_leaves_the_queue_as_it_was(server, synced, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_flag_picker_closed_before_its_counts_come_leaves_the_queue_as_it_was(server: RunningServer, synced: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
     from collector_tui.screens import queue as queue_screen
 
-    real = queue_screen.flag_counts
+    real = queue_screen.flag_counts  # type: ignore[attr-defined]
     closed = threading.Event()
 
-    def slow(engine):  # type: ignore[no-untyped-def]  # as on a big cache: the counts come after the Esc
+    def slow(engine: Engine) -> dict[str, int]:  # as on a big cache: the counts come after the Esc
         closed.wait(timeout=60)
         return real(engine)
 
@@ -269,7 +271,7 @@ async def test_flag_picker_closed_before_its_counts_come_leaves_the_queue_as_it_
         assert app.return_code is None and app.screen.query_one(CaseTable).row_count == 60
 
 
-async def test_flag_filter_and_sort_toggle(server, synced) -> None:  # type: ignore[no-untyped-def]
+async def test_flag_filter_and_sort_toggle(server: RunningServer, synced: Engine) -> None:
     app = make_app(synced, server)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -284,21 +286,21 @@ async def test_flag_filter_and_sort_toggle(server, synced) -> None:  # type: ign
         assert isinstance(queue, QueueScreen) and queue.filter.flag
         flag = queue.filter.flag
         assert 0 < table.row_count < 60
-        assert all(flag in (table.row(i).flags or "").split() for i in range(table.row_count))  # type: ignore[union-attr]
+        assert all(flag in (present(table.row(i)).flags or "").split() for i in range(table.row_count))
         await pilot.press("escape")
         await pilot.pause()
         assert table.row_count == 60
         await pilot.press("S")
         await pilot.pause()
-        dpds = [table.row(i).dpd for i in range(table.row_count)]  # type: ignore[union-attr]
+        dpds = [present(table.row(i)).dpd for i in range(table.row_count)]
         assert dpds == sorted(dpds, reverse=True)
         await pilot.press("S")
         await pilot.pause()
-        amounts = [Decimal(table.row(i).overdue_amount) for i in range(table.row_count)]  # type: ignore[union-attr]
+        amounts = [Decimal(present(table.row(i)).overdue_amount) for i in range(table.row_count)]
         assert queue.filter.sort == "amount" and amounts == sorted(amounts, reverse=True)
 
 
-async def test_the_queue_follows_a_write_by_another_process(server, synced) -> None:  # type: ignore[no-untyped-def]
+async def test_the_queue_follows_a_write_by_another_process(server: RunningServer, synced: Engine) -> None:
     """`collector-tui purge` (or a sync) in a second terminal: the open workbench shows the change."""
     from collector_tui.storage.engine import open_engine
     from collector_tui.storage.purge import purge_case
@@ -307,21 +309,21 @@ async def test_the_queue_follows_a_write_by_another_process(server, synced) -> N
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         table = app.screen.query_one(CaseTable)
-        gone = table.row(0).id  # type: ignore[union-attr]
+        gone = present(table.row(0)).id
         assert table.row_count == 60
         app.follow_writes()  # nothing written since: nothing to re-read
         assert table.row_count == 60
-        other = open_engine(synced.url.database)
+        other = open_engine(synced.url.database)  # type: ignore[arg-type]
         purge_case(other, gone, actor="demo", at=SYNC_AT)
         other.dispose()
         app.follow_writes()  # what the app's timer calls every FOLLOW_WRITES_S
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert table.row_count == 59 and table.row(0).id != gone  # type: ignore[union-attr]
+        assert table.row_count == 59 and present(table.row(0)).id != gone
         assert "59" in plain(app.screen.query_one("#queue-title"))
 
 
-async def test_the_table_scroll_thumb_follows_the_cursor(server, synced) -> None:  # type: ignore[no-untyped-def]
+async def test_the_table_scroll_thumb_follows_the_cursor(server: RunningServer, synced: Engine) -> None:
     app = make_app(synced, server)
     async with app.run_test(size=(100, 20)) as pilot:
         await pilot.pause()

@@ -4,8 +4,10 @@ The real app through pilot on a real synced cache, in both locales."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 import pytest
+from sqlalchemy import Engine
 
 from collector_tui.app import CollectorApp
 from collector_tui.config import Settings, build_rules
@@ -13,27 +15,33 @@ from collector_tui.screens.profile import ProfileScreen
 from collector_tui.storage.queries import case_detail, queue_page
 from collector_tui.sync.service import run_sync
 from collector_tui.work import contact as recorder
+from tests.conftest import RunningServer, present
 from tests.test_tui import plain
 
 pytestmark = pytest.mark.anyio
 MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)  # 11:00 in Shanghai
 
 
+class Worked(NamedTuple):
+    cache: Engine
+    case_id: str
+
+
 @pytest.fixture
-def worked(server, cache):  # type: ignore[no-untyped-def]
+def worked(server: RunningServer, cache: Engine) -> Worked:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: MORNING)
     case = next(r for r in queue_page(cache, 0, 60)
-                if r.callable and case_detail(cache, r.id).customer.timezone == "Asia/Shanghai")  # type: ignore[union-attr]
+                if r.callable and present(case_detail(cache, r.id)).customer.timezone == "Asia/Shanghai")
     recorder.record_outcome(cache, build_rules(Settings()), case.id,
                             recorder.Outcome(channel="phone", disposition="no_answer"), now=MORNING, collector="demo")
-    return cache, case.id
+    return Worked(cache, case.id)
 
 
 @pytest.mark.parametrize("locale, synced, now, header, ends", [
     ("en", "(UTC+8)", "11:00 there now", "When (customer's time, Asia/Shanghai)", "their day ends in 13 h 0 min"),
     ("zh_CN", "（UTC+8）", "当地现在 11:00", "时间（客户当地，Asia/Shanghai）", "其今日还剩 13 小时 0 分"),
 ])
-async def test_each_time_names_its_clock(worked, locale, synced, now, header, ends) -> None:  # type: ignore[no-untyped-def]
+async def test_each_time_names_its_clock(worked: Worked, locale: str, synced: str, now: str, header: str, ends: str) -> None:
     cache, case_id = worked
     app = CollectorApp(cache, settings=Settings(locale=locale), user="demo", clock=lambda: MORNING)
     async with app.run_test(size=(140, 60)) as pilot:

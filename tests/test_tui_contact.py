@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine
+from sqlmodel import select
 from textual.widgets import Button, Checkbox, Input, Select
 
 from collector_tui.app import CollectorApp
@@ -18,6 +19,7 @@ from collector_tui.storage.models import Customer
 from collector_tui.storage.queries import queue_page
 from collector_tui.sync.service import run_sync
 from collector_tui.widgets.case_table import CaseTable
+from tests.conftest import RunningServer
 from tests.test_tui import plain
 
 pytestmark = pytest.mark.anyio
@@ -26,12 +28,12 @@ NIGHT = datetime(2026, 11, 27, 15, 0, tzinfo=timezone.utc)  # 23:00 in Shanghai
 
 
 @pytest.fixture
-def synced(server, cache):  # type: ignore[no-untyped-def]
+def synced(server: RunningServer, cache: Engine) -> Engine:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: MORNING)  # the order the app, at MORNING, shows
     return cache
 
 
-def first_callable_chinese_case(cache) -> str:  # type: ignore[no-untyped-def]
+def first_callable_chinese_case(cache: Engine) -> str:
     """A callable case in yuan whose customer lives in Shanghai and speaks Chinese."""
     with cache.connect() as conn:
         chinese = set(conn.execute(select(Customer.case_id).where(Customer.locale == "zh_CN",
@@ -40,13 +42,13 @@ def first_callable_chinese_case(cache) -> str:  # type: ignore[no-untyped-def]
     return next(r.id for r in rows if r.callable and r.currency == "CNY" and r.id in chinese)
 
 
-async def tick_all(screen) -> None:  # type: ignore[no-untyped-def]
+async def tick_all(screen: ContactScreen) -> None:
     for box in screen.query(Checkbox):
         if not box.disabled:
             box.value = True
 
 
-async def test_log_a_promise_from_the_queue_and_find_it_in_the_outbox(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_log_a_promise_from_the_queue_and_find_it_in_the_outbox(synced: Engine) -> None:
     case_id = first_callable_chinese_case(synced)
     app = CollectorApp(synced, settings=Settings(locale="en"), user="demo", clock=lambda: MORNING)
     async with app.run_test(size=(120, 50)) as pilot:
@@ -81,7 +83,7 @@ async def test_log_a_promise_from_the_queue_and_find_it_in_the_outbox(synced) ->
     assert entries[1].payload["contact_id"] == entries[0].id and all(entries[1].payload["items"].values())
 
 
-async def test_a_call_outside_the_allowed_hours_is_blocked_and_cannot_be_saved(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_a_call_outside_the_allowed_hours_is_blocked_and_cannot_be_saved(synced: Engine) -> None:
     case_id = first_callable_chinese_case(synced)
     app = CollectorApp(synced, settings=Settings(locale="en"), user="demo", clock=lambda: NIGHT)
     async with app.run_test(size=(120, 50)) as pilot:
@@ -93,14 +95,14 @@ async def test_a_call_outside_the_allowed_hours_is_blocked_and_cannot_be_saved(s
         assert "CN-HOURS" in text and "outside 08:00-22:00" in text and "callable 11-28 08:00" in text
         assert screen.query_one("#save", Button).disabled
         screen.query_one("#disposition", Select).value = "no_answer"
-        await tick_all(screen)
+        await tick_all(screen)  # type: ignore[arg-type]
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, ContactScreen)
     assert outbox.entries(synced) == []
 
 
-async def test_profile_c_then_n_walks_the_queue(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_profile_c_then_n_walks_the_queue(synced: Engine) -> None:
     rows = queue_page(synced, 0, 3)
     app = CollectorApp(synced, settings=Settings(locale="en"), user="demo", clock=lambda: MORNING)
     async with app.run_test(size=(120, 50)) as pilot:
@@ -111,7 +113,7 @@ async def test_profile_c_then_n_walks_the_queue(synced) -> None:  # type: ignore
         assert isinstance(app.screen, ProfileScreen) and app.screen.case_id == rows[1].id
         await pilot.press("n")
         await pilot.pause()
-        assert app.screen.case_id == rows[2].id  # type: ignore[attr-defined]
+        assert app.screen.case_id == rows[2].id
         await pilot.press("c")
         await pilot.pause()
         assert isinstance(app.screen, ContactScreen) and app.screen.case_id == rows[2].id
@@ -120,7 +122,7 @@ async def test_profile_c_then_n_walks_the_queue(synced) -> None:  # type: ignore
         assert isinstance(app.screen, ProfileScreen)
 
 
-async def test_sms_draft_names_the_institution_and_carries_opt_out_where_required(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_sms_draft_names_the_institution_and_carries_opt_out_where_required(synced: Engine) -> None:
     case_id = first_callable_chinese_case(synced)
     for policy, opt_out in (("us-regf", True), ("cn", False)):
         app = CollectorApp(synced, settings=Settings(locale="en", policy=policy, institution="Acme Lending"), user="demo",

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from sqlalchemy import Engine
+from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Input, Select
 
 from collector_tui.app import CollectorApp
@@ -16,7 +20,7 @@ from collector_tui.storage import outbox
 from collector_tui.storage.queries import case_detail, queue_page
 from collector_tui.sync.service import run_sync
 from collector_tui.work.plan import customer_today
-from tests.conftest import SYNC_AT
+from tests.conftest import SYNC_AT, RunningServer, present
 from tests.test_tui import plain
 from tests.test_tui_contact import MORNING, first_callable_chinese_case, tick_all
 
@@ -24,17 +28,17 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def synced(server, cache):  # type: ignore[no-untyped-def]
+def synced(server: RunningServer, cache: Engine) -> Engine:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: MORNING)
     return cache
 
 
-def error(screen, field: str) -> str:  # type: ignore[no-untyped-def]
+def error(screen: Screen[Any], field: str) -> str:
     label = screen.query_one(f"#{field}-error")
     return str(label.render()) if label.display else ""
 
 
-async def open_form(app, pilot, case_id: str, disposition: str):  # type: ignore[no-untyped-def]
+async def open_form(app: CollectorApp, pilot: Pilot[None], case_id: str, disposition: str) -> ContactScreen:
     app.push_screen(ContactScreen(case_id))
     await pilot.pause()
     screen = app.screen
@@ -45,9 +49,9 @@ async def open_form(app, pilot, case_id: str, disposition: str):  # type: ignore
     return screen
 
 
-async def test_a_promise_over_the_balance_or_not_plain_is_refused_beside_the_amount(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_a_promise_over_the_balance_or_not_plain_is_refused_beside_the_amount(synced: Engine) -> None:
     case_id = first_callable_chinese_case(synced)
-    owed = Decimal(case_detail(synced, case_id).loan.outstanding)  # type: ignore[union-attr]
+    owed = Decimal(present(case_detail(synced, case_id)).loan.outstanding)
     app = CollectorApp(synced, settings=Settings(locale="en"), user="demo", clock=lambda: MORNING)
     async with app.run_test(size=(120, 50)) as pilot:
         await pilot.pause()
@@ -79,7 +83,7 @@ async def test_a_promise_over_the_balance_or_not_plain_is_refused_beside_the_amo
     assert [p.payload["amount"] for p in promise] == [str(owed)]
 
 
-async def test_a_callback_outside_the_hours_is_refused_with_the_next_allowed_time(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_a_callback_outside_the_hours_is_refused_with_the_next_allowed_time(synced: Engine) -> None:
     case_id = first_callable_chinese_case(synced)
     app = CollectorApp(synced, settings=Settings(locale="en"), user="demo", clock=lambda: MORNING)
     async with app.run_test(size=(120, 50)) as pilot:
@@ -107,7 +111,7 @@ async def test_a_callback_outside_the_hours_is_refused_with_the_next_allowed_tim
     assert callback.payload["at"] == "2026-11-28T08:00:00+08:00"
 
 
-async def test_a_plan_starting_before_the_customers_today_is_shown_and_cannot_be_submitted(server, cache) -> None:  # type: ignore[no-untyped-def]
+async def test_a_plan_starting_before_the_customers_today_is_shown_and_cannot_be_submitted(server: RunningServer, cache: Engine) -> None:
     token = server.token()
     run_sync(cache, server.url, "demo", token, now=lambda: SYNC_AT)
     case_id = queue_page(cache, 0, 1)[0].id
@@ -131,7 +135,7 @@ async def test_a_plan_starting_before_the_customers_today_is_shown_and_cannot_be
         assert app.screen is screen and outbox.entries(cache) == []
         screen.query_one("#first_due", Input).value = today.isoformat()
         await pilot.pause()
-        assert screen.preview is not None and screen.preview.ok, plain(screen.query_one("#plan-preview"))
+        assert screen.preview is not None and screen.preview.ok, plain(screen.query_one("#plan-preview"))  # type: ignore[attr-defined]
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is not screen
@@ -141,7 +145,7 @@ async def test_a_plan_starting_before_the_customers_today_is_shown_and_cannot_be
     assert outbox.entries(cache) == []  # the server took it: it starts on the customer's day of submission
 
 
-async def test_submit_refuses_a_plan_starting_in_the_past_that_no_preview_judged(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_submit_refuses_a_plan_starting_in_the_past_that_no_preview_judged(synced: Engine) -> None:
     from collector_tui.domain.plans import reinstalment
     from collector_tui.work.plan import PlanRefused, submit
 

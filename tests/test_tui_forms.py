@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy import Engine
 from textual.widgets import Select
 
 from collector_tui.app import CollectorApp
@@ -15,6 +16,7 @@ from collector_tui.screens.plan import PlanScreen
 from collector_tui.storage import outbox
 from collector_tui.storage.queries import case_detail, queue_page
 from collector_tui.sync.service import run_sync
+from tests.conftest import RunningServer
 from tests.test_tui import plain
 
 pytestmark = pytest.mark.anyio
@@ -22,12 +24,12 @@ MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def synced(server, cache):  # type: ignore[no-untyped-def]
+def synced(server: RunningServer, cache: Engine) -> Engine:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: MORNING)
     return cache
 
 
-def case_with_email(cache) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def case_with_email(cache: Engine) -> tuple[str, str]:
     for row in queue_page(cache, 0, 60):
         detail = case_detail(cache, row.id)
         emails = [e["address"] for e in detail.customer.extra.get("emails", []) if e.get("address")]  # type: ignore[union-attr]
@@ -37,7 +39,7 @@ def case_with_email(cache) -> tuple[str, str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("locale, label", [("en", "E-mail address"), ("zh_CN", "电子邮箱")])
-async def test_the_email_channel_offers_addresses_and_no_duration(synced, locale, label) -> None:  # type: ignore[no-untyped-def]
+async def test_the_email_channel_offers_addresses_and_no_duration(synced: Engine, locale: str, label: str) -> None:
     case_id, address = case_with_email(synced)
     app = CollectorApp(synced, settings=Settings(locale=locale), user="demo", clock=lambda: MORNING)
     async with app.run_test(size=(120, 45)) as pilot:
@@ -58,7 +60,7 @@ async def test_the_email_channel_offers_addresses_and_no_duration(synced, locale
 
 
 @pytest.mark.parametrize("locale, words", [("en", "the outcome is not chosen yet"), ("zh_CN", "尚未选择")])
-async def test_an_outcome_left_empty_is_said_in_words(synced, locale, words) -> None:  # type: ignore[no-untyped-def]
+async def test_an_outcome_left_empty_is_said_in_words(synced: Engine, locale: str, words: str) -> None:
     app = CollectorApp(synced, settings=Settings(locale=locale), user="demo", clock=lambda: MORNING)
     async with app.run_test(size=(120, 45)) as pilot:
         await pilot.pause()
@@ -71,7 +73,7 @@ async def test_an_outcome_left_empty_is_said_in_words(synced, locale, words) -> 
     assert outbox.entries(synced) == []
 
 
-async def test_a_deferral_has_no_first_due_date(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_a_deferral_has_no_first_due_date(synced: Engine) -> None:
     app = CollectorApp(synced, settings=Settings(locale="en"), user="demo", clock=lambda: MORNING)
     async with app.run_test(size=(120, 45)) as pilot:
         await pilot.pause()
@@ -85,7 +87,7 @@ async def test_a_deferral_has_no_first_due_date(synced) -> None:  # type: ignore
 
 
 @pytest.mark.parametrize("locale, count", [("en", "24 / 2000 characters"), ("zh_CN", "24 / 2000 字")])
-async def test_the_note_takes_several_lines_and_shows_its_length(synced, locale, count) -> None:  # type: ignore[no-untyped-def]
+async def test_the_note_takes_several_lines_and_shows_its_length(synced: Engine, locale: str, count: str) -> None:
     app = CollectorApp(synced, settings=Settings(locale=locale), user="demo", clock=lambda: MORNING)
     async with app.run_test(size=(120, 45)) as pilot:
         await pilot.pause()

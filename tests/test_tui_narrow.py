@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy import Engine
 from textual.widgets import Checkbox, Input, Select
 
 from collector_tui.app import CollectorApp
@@ -14,6 +15,7 @@ from collector_tui.screens.contact import ContactScreen
 from collector_tui.screens.profile import ProfileScreen
 from collector_tui.sync.service import run_sync
 from collector_tui.widgets.key_bar import KeyBar
+from tests.conftest import RunningServer
 from tests.test_tui import plain
 
 pytestmark = pytest.mark.anyio
@@ -21,17 +23,17 @@ MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def synced(server, cache):  # type: ignore[no-untyped-def]
+def synced(server: RunningServer, cache: Engine) -> Engine:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: MORNING)
     return cache
 
 
-def make_app(cache, locale: str) -> CollectorApp:  # type: ignore[no-untyped-def]
+def make_app(cache: Engine, locale: str) -> CollectorApp:
     return CollectorApp(cache, settings=Settings(locale=locale), user="demo", clock=lambda: MORNING)
 
 
 @pytest.mark.parametrize("locale, help_word", [("en", "Help"), ("zh_CN", "帮助")])
-async def test_at_80x24_every_key_is_in_the_key_bar_and_help_comes_first(synced, locale, help_word) -> None:  # type: ignore[no-untyped-def]
+async def test_at_80x24_every_key_is_in_the_key_bar_and_help_comes_first(synced: Engine, locale: str, help_word: str) -> None:
     app = make_app(synced, locale)
     async with app.run_test(size=(80, 24)) as pilot:
         for step in ((), ("enter",), ("c",)):  # the queue, a profile, the contact form
@@ -48,7 +50,7 @@ async def test_at_80x24_every_key_is_in_the_key_bar_and_help_comes_first(synced,
             assert len(line.rstrip()) <= 80 and "…" not in line
 
 
-async def test_a_ticked_box_is_marked_and_an_unticked_one_is_blank(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_a_ticked_box_is_marked_and_an_unticked_one_is_blank(synced: Engine) -> None:
     app = make_app(synced, "en")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -62,7 +64,7 @@ async def test_a_ticked_box_is_marked_and_an_unticked_one_is_blank(synced) -> No
         assert "✓" in str(box.render())
 
 
-async def test_the_focused_field_has_a_bar_beside_it(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_the_focused_field_has_a_bar_beside_it(synced: Engine) -> None:
     app = make_app(synced, "en")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -74,10 +76,10 @@ async def test_the_focused_field_has_a_bar_beside_it(synced) -> None:  # type: i
         assert outcome.styles.border_left[0] == "outer" and duration.styles.border_left[0] == "blank"
         duration.focus()
         await pilot.pause()
-        assert outcome.styles.border_left[0] == "blank" and duration.styles.border_left[0] == "outer"
+        assert outcome.styles.border_left[0] == "blank" and duration.styles.border_left[0] == "outer"  # type: ignore[comparison-overlap]
 
 
-async def test_the_profile_says_days_past_due_in_words(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_the_profile_says_days_past_due_in_words(synced: Engine) -> None:
     app = make_app(synced, "zh_CN")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

@@ -5,21 +5,23 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy import Engine
 from textual.widgets import DataTable, TextArea
 
 from collector_tui.app import CollectorApp
 from collector_tui.config import Settings
-from collector_tui.screens.outbox import ConfirmScreen, EntryEditor, OutboxScreen
+from collector_tui.screens.confirm import ConfirmScreen
+from collector_tui.screens.outbox import EntryEditor, OutboxScreen
 from collector_tui.storage import actions, audit, outbox
 from collector_tui.storage.queries import queue_page
 from collector_tui.sync.service import run_sync
-from tests.conftest import SYNC_AT
+from tests.conftest import SYNC_AT, RunningServer, present
 
 pytestmark = pytest.mark.anyio
 AT = datetime(2026, 11, 27, 3, tzinfo=timezone.utc)
 
 
-async def test_fix_and_resubmit_a_refused_entry_from_the_app(server, cache) -> None:  # type: ignore[no-untyped-def]
+async def test_fix_and_resubmit_a_refused_entry_from_the_app(server: RunningServer, cache: Engine) -> None:
     token = server.token()
     run_sync(cache, server.url, "demo", token, now=lambda: SYNC_AT)
     case_id = queue_page(cache, 0, 1)[0].id
@@ -49,7 +51,7 @@ async def test_fix_and_resubmit_a_refused_entry_from_the_app(server, cache) -> N
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, OutboxScreen)
-        assert outbox.get(cache, bad).state == "pending"  # type: ignore[union-attr]
+        assert present(outbox.get(cache, bad)).state == "pending"
         await pilot.press("r")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -58,7 +60,7 @@ async def test_fix_and_resubmit_a_refused_entry_from_the_app(server, cache) -> N
         assert "0 pending · 0 failed" in app.status_text
 
 
-async def test_discard_from_the_app_asks_and_audits(server, cache) -> None:  # type: ignore[no-untyped-def]
+async def test_discard_from_the_app_asks_and_audits(server: RunningServer, cache: Engine) -> None:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     case_id = queue_page(cache, 0, 1)[0].id
     entry = actions.log_contact(cache, case_id, at=AT, channel="sms", disposition="message_left")
@@ -77,7 +79,7 @@ async def test_discard_from_the_app_asks_and_audits(server, cache) -> None:  # t
     assert [e.action for e in audit.entries(cache)] == ["outbox.discard"]
 
 
-async def test_the_outbox_keeps_its_cursor_when_it_re_reads(server, cache) -> None:  # type: ignore[no-untyped-def]
+async def test_the_outbox_keeps_its_cursor_when_it_re_reads(server: RunningServer, cache: Engine) -> None:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     case_id = queue_page(cache, 0, 1)[0].id
     for minute in range(3):

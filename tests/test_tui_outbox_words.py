@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from typing import NamedTuple
 
 import pytest
+from sqlalchemy import Engine
 from textual.widgets import DataTable
 
 from collector_tui.app import CollectorApp
@@ -15,26 +17,35 @@ from collector_tui.storage import audit, outbox
 from collector_tui.storage.queries import queue_page
 from collector_tui.sync.service import run_sync
 from collector_tui.work import contact as recorder
+from tests.conftest import RunningServer
 
 pytestmark = pytest.mark.anyio
 MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)  # 11:00 in Shanghai
 
 
+class Worked(NamedTuple):
+    """A synced cache, the case worked and the ids of what the outcome wrote (the contact's first)."""
+
+    cache: Engine
+    case_id: str
+    ids: list[str]
+
+
 @pytest.fixture
-def worked(server, cache):  # type: ignore[no-untyped-def]
+def worked(server: RunningServer, cache: Engine) -> Worked:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: MORNING)
     case = next(r for r in queue_page(cache, 0, 60) if r.callable and r.currency == "CNY")
     outcome = recorder.Outcome(channel="phone", disposition="promise_to_pay", promise=(date(2026, 11, 30), Decimal("300")),
                                checklist={"identity_verified": True})
     ids = recorder.record_outcome(cache, build_rules(Settings()), case.id, outcome, now=MORNING, collector="demo")
-    return cache, case.id, ids
+    return Worked(cache, case.id, ids)
 
 
 @pytest.mark.parametrize("locale, when, what, promise", [
     ("en", "When (Asia/Shanghai)", "Contact · phone", "Promise · ¥300.00 by 2026-11-30"),
     ("zh_CN", "时间（Asia/Shanghai）", "联系 · 电话", "还款承诺 · ¥300.00，2026-11-30 前"),
 ])
-async def test_each_entry_says_when_what_and_who(worked, locale, when, what, promise) -> None:  # type: ignore[no-untyped-def]
+async def test_each_entry_says_when_what_and_who(worked: Worked, locale: str, when: str, what: str, promise: str) -> None:
     cache, case_id, _ = worked
     app = CollectorApp(cache, settings=Settings(locale=locale), user="demo", clock=lambda: MORNING)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -51,7 +62,7 @@ async def test_each_entry_says_when_what_and_who(worked, locale, when, what, pro
         assert not any("contact.logged" in cell or "promise.created" in cell for r in rows for cell in r)
 
 
-async def test_discarding_a_contact_takes_its_checklist_along(worked) -> None:  # type: ignore[no-untyped-def]
+async def test_discarding_a_contact_takes_its_checklist_along(worked: Worked) -> None:
     cache, _, ids = worked
     contact_id, checklist_id, promise_id = ids
     app = CollectorApp(cache, settings=Settings(locale="en"), user="demo", clock=lambda: MORNING)

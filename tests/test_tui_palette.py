@@ -4,8 +4,10 @@ collector's language. The real app through pilot on a real synced cache."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine
+from sqlmodel import select
 from textual.command import CommandInput, CommandList
+from textual.pilot import Pilot
 
 from collector_tui.app import CollectorApp
 from collector_tui.config import Settings
@@ -14,27 +16,27 @@ from collector_tui.screens.outbox import OutboxScreen
 from collector_tui.screens.profile import ProfileScreen
 from collector_tui.storage.models import Customer
 from collector_tui.sync.service import run_sync
-from tests.conftest import SYNC_AT
+from tests.conftest import SYNC_AT, RunningServer
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def synced(server, cache):  # type: ignore[no-untyped-def]
+def synced(server: RunningServer, cache: Engine) -> Engine:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     return cache
 
 
-def make_app(cache, locale: str) -> CollectorApp:  # type: ignore[no-untyped-def]
+def make_app(cache: Engine, locale: str) -> CollectorApp:
     return CollectorApp(cache, settings=Settings(locale=locale), user="demo", clock=lambda: SYNC_AT)
 
 
-def shown(app) -> list[str]:  # type: ignore[no-untyped-def]
+def shown(app: CollectorApp) -> list[str]:
     hits = app.screen.query_one(CommandList)
     return [str(hits.get_option_at_index(i).prompt) for i in range(hits.option_count)]
 
 
-async def palette(app, pilot, *keys: str) -> list[str]:  # type: ignore[no-untyped-def]
+async def palette(app: CollectorApp, pilot: Pilot[None], *keys: str) -> list[str]:
     await pilot.press("ctrl+p")
     await pilot.pause()
     await pilot.press(*keys)
@@ -43,7 +45,7 @@ async def palette(app, pilot, *keys: str) -> list[str]:  # type: ignore[no-untyp
     return shown(app)
 
 
-async def test_one_chinese_character_finds_cases(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_one_chinese_character_finds_cases(synced: Engine) -> None:
     with synced.connect() as conn:
         names = list(conn.execute(select(Customer.name)).scalars())
     surname = next(n[0] for n in names if not n[0].isascii())
@@ -60,7 +62,7 @@ async def test_one_chinese_character_finds_cases(synced) -> None:  # type: ignor
 
 
 @pytest.mark.parametrize("locale, typed, first", [("zh_CN", "待推送", "待推送"), ("en", "outbox", "Outbox")])
-async def test_the_outbox_by_name(synced, locale, typed, first) -> None:  # type: ignore[no-untyped-def]
+async def test_the_outbox_by_name(synced: Engine, locale: str, typed: str, first: str) -> None:
     app = make_app(synced, locale)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -71,7 +73,7 @@ async def test_the_outbox_by_name(synced, locale, typed, first) -> None:  # type
         assert isinstance(app.screen, OutboxScreen)
 
 
-async def test_sync_help_and_team_by_name_in_chinese(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_sync_help_and_team_by_name_in_chinese(synced: Engine) -> None:
     app = make_app(synced, "zh_CN")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()

@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session
 from textual.widgets import Input, Select
 
@@ -17,22 +18,22 @@ from collector_tui.storage import outbox
 from collector_tui.storage.drafts import load_draft
 from collector_tui.storage.queries import case_detail, queue_page
 from collector_tui.sync.service import run_sync
-from tests.conftest import SYNC_AT
+from tests.conftest import SYNC_AT, RunningServer, present
 from tests.test_tui import plain
 
 pytestmark = pytest.mark.anyio
 
 
-def app_for(cache) -> CollectorApp:  # type: ignore[no-untyped-def]
+def app_for(cache: Engine) -> CollectorApp:
     return CollectorApp(cache, settings=Settings(locale="en", plan_limits={"affordability_share": "5"}), user="demo",
                         clock=lambda: SYNC_AT)
 
 
-async def test_draft_survives_a_restart_and_submit_reaches_the_server(server, cache) -> None:  # type: ignore[no-untyped-def]
+async def test_draft_survives_a_restart_and_submit_reaches_the_server(server: RunningServer, cache: Engine) -> None:
     token = server.token()
     run_sync(cache, server.url, "demo", token, now=lambda: SYNC_AT)
     case_id = queue_page(cache, 0, 1)[0].id
-    overdue = Decimal(case_detail(cache, case_id).loan.overdue_amount)  # type: ignore[union-attr]
+    overdue = Decimal(present(case_detail(cache, case_id)).loan.overdue_amount)
     async with app_for(cache).run_test(size=(120, 40)) as pilot:
         app = pilot.app
         await pilot.pause()
@@ -69,7 +70,7 @@ async def test_draft_survives_a_restart_and_submit_reaches_the_server(server, ca
         assert isinstance(app.screen, PlanScreen)  # a breach cannot be submitted
         screen.query_one("#waiver", Input).value = "20"
         await pilot.pause()
-        assert screen.preview.ok and screen.preview.waived > 0  # type: ignore[union-attr]
+        assert screen.preview.ok and screen.preview.waived > 0  # type: ignore[attr-defined]
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert not isinstance(app.screen, PlanScreen)
@@ -79,5 +80,5 @@ async def test_draft_survives_a_restart_and_submit_reaches_the_server(server, ca
     run_sync(cache, server.url, "demo", token, now=lambda: SYNC_AT)
     assert outbox.entries(cache) == []
     with Session(server.engine) as s:
-        plans = json.loads(s.get(CaseDoc, case_id).doc)["plans"]  # type: ignore[union-attr]
+        plans = json.loads(s.get(CaseDoc, case_id).doc)["plans"]
     assert [p["id"] for p in plans] == [entry.id] and len(plans[0]["detail"]["instalments"]) == 12

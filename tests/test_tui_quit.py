@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy import Engine
+from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
 from collector_tui.app import CollectorApp
@@ -20,6 +22,7 @@ from collector_tui.storage import outbox
 from collector_tui.storage.queries import queue_page
 from collector_tui.sync.service import run_sync
 from collector_tui.widgets.note_area import NoteArea
+from tests.conftest import RunningServer
 from tests.test_tui import plain
 
 pytestmark = pytest.mark.anyio
@@ -29,16 +32,16 @@ QUESTION = {"en": "Not saved: the contact form for {case}. Quit and lose it?",
 
 
 @pytest.fixture
-def synced(server, cache):  # type: ignore[no-untyped-def]
+def synced(server: RunningServer, cache: Engine) -> Engine:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: MORNING)
     return cache
 
 
-def make_app(cache, locale: str = "en") -> CollectorApp:  # type: ignore[no-untyped-def]
+def make_app(cache: Engine, locale: str = "en") -> CollectorApp:
     return CollectorApp(cache, settings=Settings(locale=locale), user="demo", clock=lambda: MORNING)
 
 
-async def open_form_with_a_note(app, pilot, note: str = "asked to call back after payday") -> ContactScreen:  # type: ignore[no-untyped-def]
+async def open_form_with_a_note(app: CollectorApp, pilot: Pilot[None], note: str = "asked to call back after payday") -> ContactScreen:
     await pilot.pause()
     await pilot.press("c")
     await pilot.pause()
@@ -52,7 +55,7 @@ async def open_form_with_a_note(app, pilot, note: str = "asked to call back afte
 
 
 @pytest.mark.parametrize("locale", ["en", "zh_CN"])
-async def test_q_with_a_note_typed_asks_and_keeps_the_note(synced, locale) -> None:  # type: ignore[no-untyped-def]
+async def test_q_with_a_note_typed_asks_and_keeps_the_note(synced: Engine, locale: str) -> None:
     case_id = queue_page(synced, 0, 1)[0].id
     app = make_app(synced, locale)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -66,11 +69,11 @@ async def test_q_with_a_note_typed_asks_and_keeps_the_note(synced, locale) -> No
         assert len([s for s in app.screen_stack if isinstance(s, ConfirmScreen)]) == 1
         await pilot.press("n")
         await pilot.pause()
-        assert app.screen is form and form.query_one("#note", NoteArea).value == "asked to call back after payday"
+        assert app.screen is form and form.query_one("#note", NoteArea).value == "asked to call back after payday"  # type: ignore[comparison-overlap]
         assert app.is_running
 
 
-async def test_q_then_yes_quits(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_q_then_yes_quits(synced: Engine) -> None:
     app = make_app(synced)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_form_with_a_note(app, pilot)
@@ -81,7 +84,7 @@ async def test_q_then_yes_quits(synced) -> None:  # type: ignore[no-untyped-def]
     assert app.return_code == 0 and outbox.entries(synced) == []
 
 
-async def test_ctrl_q_asks_too(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_ctrl_q_asks_too(synced: Engine) -> None:
     app = make_app(synced)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_form_with_a_note(app, pilot)
@@ -90,7 +93,7 @@ async def test_ctrl_q_asks_too(synced) -> None:  # type: ignore[no-untyped-def]
         assert isinstance(app.screen, ConfirmScreen)
 
 
-async def test_q_on_an_untouched_form_quits_at_once(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_q_on_an_untouched_form_quits_at_once(synced: Engine) -> None:
     app = make_app(synced)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -104,7 +107,7 @@ async def test_q_on_an_untouched_form_quits_at_once(synced) -> None:  # type: ig
 
 
 @pytest.mark.parametrize("locale", ["en", "zh_CN"])
-async def test_escape_from_a_form_with_typed_work_asks_first(synced, locale) -> None:  # type: ignore[no-untyped-def]
+async def test_escape_from_a_form_with_typed_work_asks_first(synced: Engine, locale: str) -> None:
     app = make_app(synced, locale)
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form_with_a_note(app, pilot)
@@ -113,7 +116,7 @@ async def test_escape_from_a_form_with_typed_work_asks_first(synced, locale) -> 
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("escape")  # no: back to the form, the note intact
         await pilot.pause()
-        assert app.screen is form and form.query_one("#note", NoteArea).value
+        assert app.screen is form and form.query_one("#note", NoteArea).value  # type: ignore[comparison-overlap]
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("y")  # yes: leave, and the note goes
@@ -121,7 +124,7 @@ async def test_escape_from_a_form_with_typed_work_asks_first(synced, locale) -> 
         assert isinstance(app.screen, QueueScreen)
 
 
-async def test_a_ticked_box_or_a_chosen_outcome_is_typed_work_too(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_a_ticked_box_or_a_chosen_outcome_is_typed_work_too(synced: Engine) -> None:
     app = make_app(synced)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -137,7 +140,7 @@ async def test_a_ticked_box_or_a_chosen_outcome_is_typed_work_too(synced) -> Non
         assert form.unsaved_work() is None
 
 
-async def test_the_plan_form_keeps_its_draft_so_q_quits_at_once(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_the_plan_form_keeps_its_draft_so_q_quits_at_once(synced: Engine) -> None:
     from collector_tui.work.plan import load_draft
 
     case_id = queue_page(synced, 0, 1)[0].id

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine
+from sqlmodel import select
 from textual.widgets import Select
 
 from collector_tui.app import CollectorApp
@@ -14,6 +15,7 @@ from collector_tui.screens.contact import ContactScreen
 from collector_tui.storage.models import Customer
 from collector_tui.sync.service import run_sync
 from collector_tui.widgets.talk_track import TalkTrack
+from tests.conftest import RunningServer
 from tests.test_tui import plain
 
 pytestmark = pytest.mark.anyio
@@ -21,12 +23,12 @@ MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)  # 11:00 in Shanghai
 
 
 @pytest.fixture
-def synced(server, cache):  # type: ignore[no-untyped-def]
+def synced(server: RunningServer, cache: Engine) -> Engine:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: MORNING)
     return cache
 
 
-def case_speaking(cache, locale: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def case_speaking(cache: Engine, locale: str) -> tuple[str, str]:
     """A case whose customer speaks `locale`, and the customer's name."""
     with cache.connect() as conn:
         row = conn.execute(select(Customer.case_id, Customer.name).where(Customer.locale == locale)
@@ -35,7 +37,7 @@ def case_speaking(cache, locale: str) -> tuple[str, str]:  # type: ignore[no-unt
     return row[0], row[1]
 
 
-async def track_text(cache, ui: str, case_id: str, channel: str = "phone") -> tuple[str, str]:  # type: ignore[no-untyped-def]
+async def track_text(cache: Engine, ui: str, case_id: str, channel: str = "phone") -> tuple[str, str]:
     """What the contact form's talk track shows in a `ui` workbench, and the message drafted (if any)."""
     app = CollectorApp(cache, settings=Settings(locale=ui), user="demo", clock=lambda: MORNING)
     async with app.run_test(size=(120, 50)) as pilot:
@@ -49,7 +51,7 @@ async def track_text(cache, ui: str, case_id: str, channel: str = "phone") -> tu
         return plain(track), track.draft
 
 
-async def test_an_english_speaking_customer_gets_the_english_track_in_a_chinese_workbench(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_an_english_speaking_customer_gets_the_english_track_in_a_chinese_workbench(synced: Engine) -> None:
     case_id, name = case_speaking(synced, "en")
     text, _ = await track_text(synced, "zh_CN", case_id)
     lines = [line for line in text.splitlines() if line.strip()]
@@ -61,7 +63,7 @@ async def test_an_english_speaking_customer_gets_the_english_track_in_a_chinese_
     assert text.index("year of birth") < text.index("overdue")
 
 
-async def test_a_chinese_speaking_customer_gets_the_chinese_track_in_an_english_workbench(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_a_chinese_speaking_customer_gets_the_chinese_track_in_an_english_workbench(synced: Engine) -> None:
     case_id, name = case_speaking(synced, "zh_CN")
     text, _ = await track_text(synced, "en", case_id)
     lines = [line for line in text.splitlines() if line.strip()]
@@ -72,7 +74,7 @@ async def test_a_chinese_speaking_customer_gets_the_chinese_track_in_an_english_
     assert text.index("出生年份") < text.index("逾期")
 
 
-async def test_same_language_needs_no_note_and_the_message_draft_follows_the_customer(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_same_language_needs_no_note_and_the_message_draft_follows_the_customer(synced: Engine) -> None:
     case_id, name = case_speaking(synced, "zh_CN")
     text, _ = await track_text(synced, "zh_CN", case_id)
     assert "客户的语言" not in text and "请问是" in text
@@ -82,7 +84,7 @@ async def test_same_language_needs_no_note_and_the_message_draft_follows_the_cus
     assert "¥" not in draft and "逾期" not in draft
 
 
-async def test_a_customer_language_without_a_track_falls_back_to_the_ui_and_says_so(synced) -> None:  # type: ignore[no-untyped-def]
+async def test_a_customer_language_without_a_track_falls_back_to_the_ui_and_says_so(synced: Engine) -> None:
     case_id, _ = case_speaking(synced, "zh_CN")
     with synced.begin() as conn:
         conn.execute(Customer.__table__.update().where(Customer.__table__.c.case_id == case_id).values(locale="fr_FR"))  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ import pytest
 
 from collector_tui.locale import catalogue, set_locale
 from collector_tui.locale.render import check_text
-from tests.conftest import CLI, cli_env
+from tests.conftest import CLI, RunningServer, cli_env
 
 PKG = Path(__file__).resolve().parent.parent / "collector_tui"
 # Where a string reaches a person: what a command prints or fails with, a toast, a widget's text, and the
@@ -78,7 +78,7 @@ def test_codes_in_a_flags_evidence_are_words() -> None:
         set_locale("en")
 
 
-def run(home, *args: str, **env: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+def run(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120, env=cli_env(home, **env))
 
 
@@ -97,14 +97,14 @@ def english_words(text: str) -> list[str]:
     (("contact", "add", "C-000001", "--channel", "phone", "--disposition", "no_answer", "--at", "2026-11-27 10:00"),
      {}, "带时区偏移"),
 ])
-def test_what_a_command_says_in_zh_cn_is_chinese(tmp_path, args, env, chinese) -> None:  # type: ignore[no-untyped-def]
+def test_what_a_command_says_in_zh_cn_is_chinese(tmp_path: Path, args: tuple[str, str, str, str, str, str, str, str, str] | tuple[str, str, str] | tuple[str], env: dict[str, str], chinese: str) -> None:
     out = run(tmp_path / "home", "--locale", "zh_CN", *args, **env)
     assert out.returncode != 0
     assert chinese in out.stderr, out.stderr
     assert english_words(out.stderr) == [], out.stderr
 
 
-def test_a_settings_file_is_refused_in_chinese(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_settings_file_is_refused_in_chinese(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
     (home / "settings.toml").write_text('page_size = 0\n')
@@ -115,7 +115,7 @@ def test_a_settings_file_is_refused_in_chinese(tmp_path) -> None:  # type: ignor
     assert out.returncode == 2 and "必须是整数" in out.stderr and english_words(out.stderr) == []
 
 
-def test_a_lower_case_case_id_is_the_case(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_lower_case_case_id_is_the_case(server: RunningServer, tmp_path: Path) -> None:
     import json
 
     home = tmp_path / "home"

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from collector_tui.domain import facts as F
 from collector_tui.storage.engine import read
-from collector_tui.storage.models import Callback, Case, ContactAttempt, Customer, Loan, Payment, Phone, PromiseToPay
 
 
 def _d(value: str | None) -> date | None:
@@ -23,15 +25,26 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _grouped(conn: Any, model: Any, ids: list[str] | None, order: Any) -> dict[str, list[Any]]:
-    table = model.__table__
-    stmt = select(table).order_by(table.c.case_id, order)
-    if ids is not None:
-        stmt = stmt.where(table.c.case_id.in_(ids))
-    out: dict[str, list[Any]] = defaultdict(list)
-    for row in conn.execute(stmt).mappings():
-        out[row["case_id"]].append(row)
-    return out
+# The rules' columns only, read through the driver: SQLAlchemy's row and type processing cost more than
+# placing the cases did when a whole queue is re-placed.
+CASE_SQL = ('SELECT c.id, c.dpd, c.overdue_amount, c.currency, u.timezone AS tz, u.birth_year, '
+            'u.contact_info_confirmed_at, u.address, u.employment, u.student, u.consents, u.bureau, u.extra AS cx, '
+            'l.overdue_since, l.due_day, l.extra AS lx FROM "case" c JOIN customer u ON u.case_id = c.id '
+            "JOIN loan l ON l.case_id = c.id WHERE c.status = 'open'")
+JSON_COLUMNS = ("address", "employment", "student", "consents", "bureau", "cx", "lx")
+# Each case's own records, in the order the rules expect them.
+CHILD_SQL = (
+    "SELECT case_id, number, reachable, added_at, last_reached_at, type FROM phone",
+    "SELECT case_id, at, channel, disposition, target, number, origin, scope FROM contactattempt",
+    "SELECT case_id, made_at, due_date, amount, status FROM promisetopay",
+    "SELECT case_id, at FROM callback",
+    "SELECT case_id, date, amount, minimum_only FROM payment",
+)
+CHILD_ORDER = ("id", "at", "due_date", "at", "date")
+
+
+def _where(column: str, ids: list[str] | None, joiner: str) -> str:
+    return "" if ids is None else f" {joiner} {column} IN ({','.join('?' * len(ids))})"
 
 
 def load_facts(engine: Engine, case_ids: Iterable[str] | None = None) -> list[F.CaseFacts]:
@@ -43,28 +56,37 @@ def load_facts(engine: Engine, case_ids: Iterable[str] | None = None) -> list[F.
 def facts_in(conn: Any, case_ids: Iterable[str] | None = None) -> list[F.CaseFacts]:
     """The same inside an open transaction (a sync page re-placing cases that hold local work)."""
     ids = list(case_ids) if case_ids is not None else None
-    stmt = (select(Case.__table__, Customer.__table__.c.timezone.label("tz"), Customer.__table__.c.birth_year,  # type: ignore[attr-defined]
-                   Customer.__table__.c.contact_info_confirmed_at, Customer.__table__.c.address,  # type: ignore[attr-defined]
-                   Customer.__table__.c.employment, Customer.__table__.c.student, Customer.__table__.c.consents,  # type: ignore[attr-defined]
-                   Customer.__table__.c.bureau, Customer.__table__.c.extra.label("cx"),  # type: ignore[attr-defined]
-                   Loan.__table__.c.overdue_since, Loan.__table__.c.due_day, Loan.__table__.c.extra.label("lx"))  # type: ignore[attr-defined]
-            .join(Customer.__table__, Customer.__table__.c.case_id == Case.__table__.c.id)  # type: ignore[attr-defined]
-            .join(Loan.__table__, Loan.__table__.c.case_id == Case.__table__.c.id)  # type: ignore[attr-defined]
-            .where(Case.__table__.c.status == "open"))  # type: ignore[attr-defined]
-    if ids is not None:
-        stmt = stmt.where(Case.__table__.c.id.in_(ids))  # type: ignore[attr-defined]
-    cases = conn.execute(stmt).mappings().all()
-    phones = _grouped(conn, Phone, ids, Phone.__table__.c.id)  # type: ignore[attr-defined]
-    contacts = _grouped(conn, ContactAttempt, ids, ContactAttempt.__table__.c.at)  # type: ignore[attr-defined]
-    promises = _grouped(conn, PromiseToPay, ids, PromiseToPay.__table__.c.due_date)  # type: ignore[attr-defined]
-    callbacks = _grouped(conn, Callback, ids, Callback.__table__.c.at)  # type: ignore[attr-defined]
-    payments = _grouped(conn, Payment, ids, Payment.__table__.c.date)  # type: ignore[attr-defined]
-    return [_facts(c, phones[c["id"]], contacts[c["id"]], promises[c["id"]], callbacks[c["id"]], payments[c["id"]])
-            for c in cases]
+    if ids == []:
+        return []
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        # Rows by column name: the driver's own Row (sqlite3's, or SQLCipher's for an encrypted cache).
+        cursor.row_factory = getattr(sys.modules[type(cursor).__module__], "Row", sqlite3.Row)
+        params = ids or ()
+        children: list[dict[str, list[Any]]] = []
+        for sql, order in zip(CHILD_SQL, CHILD_ORDER):
+            grouped: dict[str, list[Any]] = defaultdict(list)
+            for row in cursor.execute(f"{sql}{_where('case_id', ids, 'WHERE')} ORDER BY case_id, {order}", params):
+                grouped[row[0]].append(row)
+            children.append(grouped)
+        phones, contacts, promises, callbacks, payments = children
+        out = []
+        loads = json.loads
+        for row in cursor.execute(CASE_SQL + _where("c.id", ids, "AND"), params):
+            c = dict(row)
+            for column in JSON_COLUMNS:
+                value = c[column]
+                c[column] = loads(value) if value is not None else None
+            key = c["id"]
+            out.append(facts_from_rows(c, phones[key], contacts[key], promises[key], callbacks[key], payments[key]))
+        return out
+    finally:
+        cursor.close()
 
 
-def _facts(c: Any, phones: list[Any], contacts: list[Any], promises: list[Any], callbacks: list[Any],
-           payments: list[Any]) -> F.CaseFacts:
+def facts_from_rows(c: Any, phones: list[Any], contacts: list[Any], promises: list[Any], callbacks: list[Any],
+                    payments: list[Any]) -> F.CaseFacts:
+    """One case's facts from its rows (mappings by column name, JSON columns decoded)."""
     employment = c["employment"] or {}
     student = c["student"]
     extra = c["cx"] or {}

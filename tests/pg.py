@@ -24,7 +24,6 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 from glob import glob
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -185,12 +184,9 @@ def admin_server() -> tuple[str, PrivateServer | None]:
         return DEFAULT, None
     server = PrivateServer()
     try:
-        url = server.start()
-        deadline = time.monotonic() + 30
-        while not answers(url):
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the private PostgreSQL did not answer: {server.log.read_text()}")
-            time.sleep(0.2)
+        url = server.start()  # pg_ctl -w returns once the server accepts connections: one check, no polling
+        if not answers(url, timeout=30):
+            raise RuntimeError(f"the private PostgreSQL did not answer: {server.log.read_text()}")
     except BaseException:
         server.stop()
         raise

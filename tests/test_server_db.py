@@ -10,19 +10,18 @@ import random
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select, text
-from sqlmodel import Session
+from sqlalchemy import Engine, func, text
+from sqlmodel import Session, select
 
 from collector_tui.domain.contact_rules import NOT_A_CONTACT
 from collector_tui.server.facts import case_facts
@@ -30,7 +29,8 @@ from collector_tui.server.models import AppliedMutation, CaseContact, CaseDoc, s
 from collector_tui.server.runner import free_port, prepare
 from collector_tui.server.schema import FIRST, head, migrate
 from collector_tui.server.store import SeedSpec, connect
-from tests.conftest import AS_OF, ROOT
+from tests.conftest import AS_OF, ROOT, MakeServer, present
+from tests.pg import RunDatabase
 
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
 
@@ -81,10 +81,10 @@ class Follower:
 def assignment(engine: Any, user: str) -> dict[str, int]:
     with Session(engine) as s:
         return dict(s.execute(select(CaseDoc.id, CaseDoc.version)
-                              .where(CaseDoc.assigned_to == user, CaseDoc.status == "open")).all())  # type: ignore[arg-type]
+                              .where(CaseDoc.assigned_to == user, CaseDoc.status == "open")).all())
 
 
-def test_the_feed_pages_cursors_and_tombstones_bring_a_cache_to_the_assignment(make_server) -> None:  # type: ignore[no-untyped-def]
+def test_the_feed_pages_cursors_and_tombstones_bring_a_cache_to_the_assignment(make_server: MakeServer) -> None:
     server = make_server(cases=60)
     with httpx.Client(timeout=30) as client:
         demo = Follower(server.url, auth(server, "demo"), limit=7)
@@ -107,7 +107,7 @@ def test_the_feed_pages_cursors_and_tombstones_bring_a_cache_to_the_assignment(m
         assert client.get(f"{server.url}/v1/cases", params={"since": "v2:nope"}, headers=demo.headers).status_code == 400
 
 
-def test_mutations_apply_once_conflict_when_stale_and_never_reach_another_collectors_case(make_server) -> None:  # type: ignore[no-untyped-def]
+def test_mutations_apply_once_conflict_when_stale_and_never_reach_another_collectors_case(make_server: MakeServer) -> None:
     server = make_server(cases=20)
     mine, theirs = sorted(assignment(server.engine, "demo"))[0], sorted(assignment(server.engine, "demo2"))[0]
     version = assignment(server.engine, "demo")[mine]
@@ -132,7 +132,7 @@ def test_mutations_apply_once_conflict_when_stale_and_never_reach_another_collec
         assert stats.status_code == 403
     with Session(server.engine) as s:
         assert s.execute(select(func.count()).select_from(AppliedMutation)).scalar_one() == 1
-        doc = json.loads(s.get(CaseDoc, mine).doc)  # type: ignore[union-attr]
+        doc = json.loads(present(s.get(CaseDoc, mine)).doc)
         assert [c["id"] for c in doc["contacts"]].count("m-1") == 1
 
 
@@ -188,7 +188,7 @@ def assert_facts_follow_the_documents(engine: Any) -> None:
     assert rows == want
 
 
-def test_team_figures_in_sql_equal_those_worked_out_from_the_documents(make_server) -> None:  # type: ignore[no-untyped-def]
+def test_team_figures_in_sql_equal_those_worked_out_from_the_documents(make_server: MakeServer) -> None:
     server = make_server(cases=90, collectors=3, teams=2)
     start, end = date(2026, 8, 1), AS_OF
     mine = sorted(assignment(server.engine, "demo"))
@@ -210,12 +210,12 @@ def test_team_figures_in_sql_equal_those_worked_out_from_the_documents(make_serv
             assert sum(c["count"] for c in got["contacts"]) > 50 if team == "T1" else True
     assert_facts_follow_the_documents(server.engine)
     with Session(server.engine) as s:  # the facts follow the documents: none for a closed case
-        closed = s.execute(select(func.count()).select_from(CaseContact).join(CaseDoc, CaseDoc.id == CaseContact.case_id)
+        closed = s.execute(select(func.count()).select_from(CaseContact).join(CaseDoc, CaseDoc.id == CaseContact.case_id)  # type: ignore[arg-type]
                            .where(CaseDoc.status != "open")).scalar_one()
         assert closed == 0
 
 
-def test_the_schema_is_its_migrations_and_an_unversioned_database_is_brought_up_to_date(server_db) -> None:  # type: ignore[no-untyped-def]
+def test_the_schema_is_its_migrations_and_an_unversioned_database_is_brought_up_to_date(server_db: Callable[[], str]) -> None:
     url = server_db()
     engine = connect(url)
     migrate(engine, FIRST)  # the schema as it was before versioning, with a case in it
@@ -238,8 +238,37 @@ def test_the_schema_is_its_migrations_and_an_unversioned_database_is_brought_up_
     engine.dispose()
 
 
+class Workers(NamedTuple):
+    """The base URL of `serve --workers 2` and an engine on its database."""
+
+    base: str
+    engine: Engine
+
+
+def wait_until_started(proc: subprocess.Popen[bytes], workers: int) -> None:
+    """Reads the server's own output until each worker says its application has started (it accepts requests from
+    then on); the rest of its output is drained in the background so that the pipe never fills. A server that
+    neither starts nor exits is killed after two minutes, a bound for a broken run only."""
+    assert proc.stdout is not None
+    said: list[str] = []
+    broken = threading.Timer(120, proc.kill)
+    broken.start()
+    try:
+        started = 0
+        for raw in proc.stdout:  # ends when the process exits
+            said.append(raw.decode(errors="replace"))
+            started += "Application startup complete" in said[-1]
+            if started == workers:
+                break
+        else:
+            raise AssertionError("serve stopped before it started:\n" + "".join(said))
+    finally:
+        broken.cancel()
+    threading.Thread(target=proc.stdout.read, daemon=True).start()
+
+
 @pytest.fixture
-def two_workers(pg_database) -> Iterator[tuple[str, Any]]:  # type: ignore[no-untyped-def]
+def two_workers(pg_database: RunDatabase) -> Iterator[Workers]:
     """`collector-tui serve --workers 2` on a seeded PostgreSQL schema: two processes, one database."""
     url = pg_database.new_schema()
     engine, _ = prepare(url, SeedSpec(cases=40, collectors=2, as_of=AS_OF))
@@ -248,24 +277,16 @@ def two_workers(pg_database) -> Iterator[tuple[str, Any]]:  # type: ignore[no-un
     proc = subprocess.Popen([sys.executable, "-m", "collector_tui", "serve", "--db", url, "--workers", "2",
                              "--port", str(port), "--admin"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read().decode() if proc.stdout else ""
-        time.sleep(0.2)
     try:
-        yield base, engine
+        wait_until_started(proc, workers=2)
+        yield Workers(base, engine)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
         engine.dispose()
 
 
-def test_the_same_mutations_pushed_at_once_to_two_workers_are_stored_exactly_once(two_workers) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_mutations_pushed_at_once_to_two_workers_are_stored_exactly_once(two_workers: Workers) -> None:
     base, engine = two_workers
     with httpx.Client(timeout=30) as client:
         token = client.post(f"{base}/v1/auth/token", json={"username": "demo", "password": "demo"}).json()["access_token"]
@@ -317,7 +338,7 @@ def test_the_same_mutations_pushed_at_once_to_two_workers_are_stored_exactly_onc
         seqs = s.execute(select(CaseDoc.seq)).scalars().all()
         assert len(seqs) == len(set(seqs))
         for case_id in cases:
-            ids = [c["id"] for c in json.loads(s.get(CaseDoc, case_id).doc)["contacts"]]  # type: ignore[union-attr]
+            ids = [c["id"] for c in json.loads(present(s.get(CaseDoc, case_id)).doc)["contacts"]]
             assert sorted(i for i in ids if i.startswith("x-")) == sorted(m["id"] for m in mutations
                                                                         if m["case_id"] == case_id)
     assert_facts_follow_the_documents(engine)

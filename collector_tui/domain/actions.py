@@ -8,21 +8,15 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from collector_tui.domain.money import MINOR_DIGITS
+from collector_tui.domain.vocabulary import CHANNELS, CORRECTABLE, DISPOSITIONS, SCOPE_PATTERN, TARGETS
 
-CHANNELS = ("phone", "sms", "email", "app", "visit")
-TARGETS = ("customer", "third_party", "attorney")  # a represented customer is reached through the attorney
-DISPOSITIONS = (
-    "rpc", "third_party", "wrong_number", "no_answer", "busy", "voicemail", "message_left", "invalid_number",
-    "callback_requested", "promise_to_pay", "plan_requested", "already_paid", "refused", "dispute", "hardship",
-    "cease_requested", "attorney", "bankruptcy", "deceased", "complaint", "verification_sent",
-    "workplace_prohibited", "inconvenient_time",
-)
+__all__ = ["CHANNELS", "CORRECTABLE", "DISPOSITIONS", "SCOPE_PATTERN", "TARGETS", "FieldError", "parse_amount",
+           "parse_day", "validate_amount", "validate_callback", "validate_contact", "validate_promise",
+           "validate_scope", "valid_hours"]
+
 SCOPES = ("", "all")  # a cease request covers its channel, or every channel
 # The hours a customer names as inconvenient, in their own time: "HH:MM-HH:MM", the start before the end.
 HOURS_SCOPE = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])")
-SCOPE_PATTERN = r"^(|all|([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9])$"
-CORRECTABLE = ("phone", "email", "address")  # what the server accepts a correction of
-NOTE_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -48,7 +42,9 @@ def validate_scope(disposition: str, scope: str) -> list[FieldError]:
     return []
 
 
-def validate_contact(channel: str, disposition: str, target: str, duration_s: object, note: str) -> list[FieldError]:
+def validate_contact(channel: str, disposition: str, target: str) -> list[FieldError]:
+    """The codes a contact is written in, and who may be reached as whom. The lengths and ranges of its values
+    are the API contract's (`api/payloads.py`), checked with it by the use case (`work/limits.py`)."""
     errors = []
     if channel not in CHANNELS:
         errors.append(FieldError("channel", "form.choose_one", {"choices": ", ".join(CHANNELS)}))
@@ -58,10 +54,6 @@ def validate_contact(channel: str, disposition: str, target: str, duration_s: ob
         errors.append(FieldError("target", "form.choose_one", {"choices": ", ".join(TARGETS)}))
     if target == "customer" and disposition == "third_party":
         errors.append(FieldError("disposition", "form.third_party_target", {}))
-    if isinstance(duration_s, bool) or not isinstance(duration_s, int) or not 0 <= duration_s <= 4 * 3600:
-        errors.append(FieldError("duration_s", "form.duration", {"max": 4 * 3600}))
-    if len(note) > NOTE_MAX:
-        errors.append(FieldError("note", "form.too_long", {"max": NOTE_MAX}))
     return errors
 
 

@@ -20,7 +20,6 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from collector_tui.domain.actions import (
     CHANNELS,
     DISPOSITIONS,
-    NOTE_MAX,
     TARGETS,
     FieldError,
     parse_amount,
@@ -43,8 +42,11 @@ from collector_tui.widgets.talk_track import TalkTrack
 from collector_tui.work import contact as recorder
 from collector_tui.work.cases import case_detail, case_facts
 from collector_tui.work.identity import NoUser
+from collector_tui.work.limits import max_length
 from collector_tui.work.message import recipients
 from collector_tui.work.phone import Call
+
+NOTE_MAX = max_length("contact.logged", "note")  # the counter shows the server's own limit
 
 
 class ContactScreen(WorkbenchScreen[bool]):
@@ -97,6 +99,7 @@ class ContactScreen(WorkbenchScreen[bool]):
                 yield Label(t("contact.number"), id="number-label")
                 chosen = self.number if self.number in {n for _, n in numbers} else numbers[0][1] if numbers else Select.NULL
                 yield Select(numbers, value=chosen, allow_blank=not numbers, compact=True, id="number")
+                yield Label("", id="number-error", classes="error")
                 yield Label(t("field.disposition"))
                 yield Select([(code("disposition", d), d) for d in DISPOSITIONS], prompt=t("contact.choose"), compact=True, id="disposition")
                 yield Label("", id="disposition-error", classes="error")

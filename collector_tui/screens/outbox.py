@@ -20,6 +20,7 @@ from collector_tui.work import outbox
 from collector_tui.work.identity import NoUser
 from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.key_bar import KeyBar
+from collector_tui.work.limits import PAYLOADS, payload_errors
 from collector_tui.widgets.plain import cells
 from collector_tui.widgets.status_bar import StatusBar
 
@@ -58,6 +59,12 @@ class EntryEditor(ModalScreen[dict | None]):
                 raise ValueError("not an object")
         except ValueError as exc:
             self.query_one("#editor-error", Label).update(Text(t("outbox.bad_json", error=str(exc))))
+            return
+        # What the server would refuse again is refused here, each field named with its limit; the entry stays.
+        refused = payload_errors(self.entry.type, payload, entered={}) if self.entry.type in PAYLOADS else []
+        if refused:
+            self.query_one("#editor-error", Label).update(
+                Text("\n".join(f"{e.field}: {t(e.key, **e.params)}" for e in refused)))
             return
         self.dismiss(payload)
 

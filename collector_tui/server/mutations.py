@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from dataclasses import field as default
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ValidationError
 from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
 from collector_tui.api import Mutation
-from collector_tui.domain.actions import CHANNELS, CORRECTABLE, DISPOSITIONS, NOTE_MAX, SCOPE_PATTERN, TARGETS
+from collector_tui.api.payloads import PAYLOADS, AuditRecorded, CallbackScheduled, MessageRequested, Payload, PlanSubmitted, PromiseCreated
 from collector_tui.domain.facts import Contact
 from collector_tui.domain.moment import DEAD_NUMBER, SUPPRESSING
 from collector_tui.domain.actions import FieldError, parse_amount, validate_callback, validate_promise
@@ -33,95 +33,8 @@ from collector_tui.server.gateway import Gateway, RecordingGateway
 from collector_tui.server.store import finish_doc, lock_cases, take_seqs
 
 DEDUPE_DAYS = 90  # a collector may be offline over a long holiday and retry after it
-Channel = Literal[CHANNELS]  # type: ignore[valid-type]
-Disposition = Literal[DISPOSITIONS]  # type: ignore[valid-type]
-Target = Literal[TARGETS]  # type: ignore[valid-type]
 
 
-class Payload(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ContactLogged(Payload):
-    channel: Channel
-    target: Target = "customer"
-    number: str = Field(default="", max_length=32)
-    disposition: Disposition
-    duration_s: int = Field(default=0, ge=0, le=4 * 3600)
-    note: str = Field(default="", max_length=NOTE_MAX)
-    scope: str = Field(default="", pattern=SCOPE_PATTERN)  # "all" for a cease request; hours for inconvenient times
-
-
-class PromiseCreated(Payload):
-    due_date: date
-    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
-
-
-class CallbackScheduled(Payload):
-    at: datetime
-    note: str = Field(default="", max_length=NOTE_MAX)
-
-    @model_validator(mode="after")
-    def _aware(self) -> CallbackScheduled:
-        if self.at.tzinfo is None:
-            raise ValueError("at must carry a time zone")
-        return self
-
-
-class InstalmentIn(Payload):
-    seq: int = Field(ge=1)
-    due_date: date
-    amount: Decimal = Field(gt=0, decimal_places=2)
-
-
-class PlanSubmitted(Payload):
-    type: Literal["deferral", "reinstalment", "reduction"]
-    restructured: Decimal = Field(gt=0, decimal_places=2)
-    waived: Decimal = Field(default=Decimal(0), ge=0, decimal_places=2)
-    instalments: list[InstalmentIn] = Field(min_length=1, max_length=120)
-    parameters: dict[str, Any] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _reconciles(self) -> PlanSubmitted:
-        total = sum((i.amount for i in self.instalments), Decimal(0))
-        if total + self.waived != self.restructured:
-            raise ValueError(f"instalments {total} plus waived {self.waived} must equal restructured {self.restructured}")
-        return self
-
-
-class ChecklistCompleted(Payload):
-    items: dict[str, bool] = Field(min_length=1)
-    contact_id: str | None = None
-
-
-class AuditRecorded(Payload):
-    action: str = Field(min_length=1, max_length=64)
-    actor: str = Field(default="", max_length=64)
-    detail: str = Field(default="", max_length=NOTE_MAX)
-
-
-class MessageRequested(Payload):
-    channel: Literal["sms", "email"]
-    to: str = Field(min_length=3, max_length=254)
-    template: str = Field(default="", max_length=64)
-    body: str = Field(min_length=1, max_length=2000)
-    locale: str = Field(default="", max_length=16)
-    contact_id: str | None = None  # the contact it was recorded with
-
-
-class ContactCorrected(Payload):
-    field: Literal[CORRECTABLE]  # type: ignore[valid-type]
-    value: str = Field(min_length=1, max_length=200)
-    reason: str = Field(default="", max_length=NOTE_MAX)
-
-
-PAYLOADS: dict[str, type[Payload]] = {
-    "contact.logged": ContactLogged, "promise.created": PromiseCreated, "callback.scheduled": CallbackScheduled,
-    "plan.submitted": PlanSubmitted, "checklist.completed": ChecklistCompleted,
-    "customer.contact_corrected": ContactCorrected, "audit.recorded": AuditRecorded,
-    "message.requested": MessageRequested,
-}
 # Append-only records never conflict; these change what the collector saw, so a stale base is a conflict.
 VERSIONED = {"plan.submitted", "customer.contact_corrected"}
 

@@ -50,12 +50,29 @@ def _record(engine: Engine, mtype: str, case_id: str, occurred_at: datetime, pay
         return _record_in(conn, mtype, case_id, occurred_at, payload, table, row)
 
 
-def _contact_parts(at: datetime, channel: str, disposition: str, target: str, number: str, duration_s: int,
-                   note: str, collector: str, scope: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
-    payload = {"channel": channel, "target": target, "number": number, "disposition": disposition,
-               "duration_s": duration_s, "note": note}
+def contact_payload(channel: str, disposition: str, target: str, number: str, duration_s: int, note: str,
+                    scope: str = "") -> dict[str, Any]:
+    """A contact as it is pushed (`contact.logged`): what the use case checks against the API's limits first."""
+    payload: dict[str, Any] = {"channel": channel, "target": target, "number": number, "disposition": disposition,
+                               "duration_s": duration_s, "note": note}
     if scope:
         payload["scope"] = scope
+    return payload
+
+
+def promise_payload(due: date, amount: Decimal, currency: str) -> dict[str, Any]:
+    """A promise to pay as it is pushed (`promise.created`)."""
+    return {"due_date": due.isoformat(), "amount": str(amount), "currency": currency}
+
+
+def callback_payload(at: datetime, note: str) -> dict[str, Any]:
+    """A callback as it is pushed (`callback.scheduled`)."""
+    return {"at": at.isoformat(), "note": note}
+
+
+def _contact_parts(at: datetime, channel: str, disposition: str, target: str, number: str, duration_s: int,
+                   note: str, collector: str, scope: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
+    payload = contact_payload(channel, disposition, target, number, duration_s, note, scope)
     return payload, {**payload, "at": at.isoformat(), "collector": collector, "origin": "local"}
 
 
@@ -75,13 +92,12 @@ def record_outcome(engine: Engine, case_id: str, *, at: datetime, channel: str, 
                                   ChecklistRecord.__table__, {"completed_at": at.isoformat(), "items": checklist}))  # type: ignore[attr-defined]
         if promise is not None:
             due, amount, currency = promise
-            ids.append(_record_in(conn, "promise.created", case_id, at,
-                                  {"due_date": due.isoformat(), "amount": str(amount), "currency": currency},
+            ids.append(_record_in(conn, "promise.created", case_id, at, promise_payload(due, amount, currency),
                                   PromiseToPay.__table__,  # type: ignore[attr-defined]
                                   {"made_at": at.isoformat(), "due_date": due.isoformat(), "amount": str(amount),
                                    "status": "outstanding", "origin": "local"}))
         if callback is not None:
-            ids.append(_record_in(conn, "callback.scheduled", case_id, at, {"at": callback.isoformat(), "note": note},
+            ids.append(_record_in(conn, "callback.scheduled", case_id, at, callback_payload(callback, note),
                                   Callback.__table__, {"at": callback.isoformat(), "note": note, "origin": "local"}))  # type: ignore[attr-defined]
     return ids
 
@@ -95,7 +111,7 @@ def log_contact(engine: Engine, case_id: str, *, at: datetime, channel: str, dis
 
 def add_promise(engine: Engine, case_id: str, *, at: datetime, due: date, amount: Decimal, currency: str) -> str:
     """Write a promise to pay as given, unchecked (the use case checks first: collector_tui.work.promise)."""
-    payload = {"due_date": due.isoformat(), "amount": str(amount), "currency": currency}
+    payload = promise_payload(due, amount, currency)
     row = {"made_at": at.isoformat(), "due_date": due.isoformat(), "amount": str(amount), "status": "outstanding",
            "origin": "local"}
     return _record(engine, "promise.created", case_id, at, payload, PromiseToPay.__table__, row)  # type: ignore[attr-defined]

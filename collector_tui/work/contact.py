@@ -23,6 +23,7 @@ from collector_tui.storage.queue_build import replace_cases
 from collector_tui.work.cases import case_facts
 from collector_tui.work.cases import outstanding as loan_outstanding
 from collector_tui.work.identity import require_user
+from collector_tui.work.limits import payload_errors
 
 
 class Invalid(ValueError):
@@ -76,7 +77,15 @@ def validate(facts: CaseFacts, outcome: Outcome, now: datetime, *, at: datetime 
     ahead of `now` beyond the clock skew, not before the case began. A promise is at most the loan's `outstanding`
     balance, where known; a callback is ahead and, with the rule `pack`, inside its hours wherever the customer
     may be."""
-    errors = validate_contact(outcome.channel, outcome.disposition, outcome.target, outcome.duration_s, outcome.note)
+    # The API's limits, on the very payloads that will be pushed (`first_per_field` says which message wins).
+    limited = payload_errors("contact.logged", actions.contact_payload(
+        outcome.channel, outcome.disposition, outcome.target, outcome.number, outcome.duration_s, outcome.note,
+        outcome.scope))
+    if outcome.promise is not None:
+        limited += payload_errors("promise.created", actions.promise_payload(*outcome.promise, facts.currency))
+    if outcome.callback_at is not None:
+        limited += payload_errors("callback.scheduled", actions.callback_payload(outcome.callback_at, outcome.note))
+    errors = validate_contact(outcome.channel, outcome.disposition, outcome.target)
     errors += validate_scope(outcome.disposition, outcome.scope)
     errors += validate_moment(at or now, now, case_began(facts.overdue_since, facts.timezone))
     if outcome.promise is not None:
@@ -88,7 +97,17 @@ def validate(facts: CaseFacts, outcome: Outcome, now: datetime, *, at: datetime 
         errors += past
         if not past and pack is not None:
             errors += validate_callback_hours(pack, customer_zones(facts, outcome.number), outcome.callback_at)
-    return errors
+    return first_per_field(limited, errors)
+
+
+def first_per_field(limited: list[FieldError], ruled: list[FieldError]) -> list[FieldError]:
+    """The rules' errors, then the API's limits on the fields no rule refused: a rule says more (a CNY amount's
+    two decimals, the balance it may not pass) than the contract's bound behind it."""
+    kept: dict[str, FieldError] = {}
+    for e in limited:
+        if not any(r.field == e.field for r in ruled):
+            kept.setdefault(e.field, e)
+    return ruled + list(kept.values())
 
 
 def record_outcome(engine: Engine, rules: Rules, case_id: str, outcome: Outcome, *, now: datetime, collector: str,

@@ -21,12 +21,11 @@ from collector_tui.storage.actions import UnknownCase
 from collector_tui.storage.queries import CaseDetail, case_detail
 from collector_tui.storage.queue_build import replace_cases
 from collector_tui.work.cases import case_facts
-from collector_tui.work.contact import Blocked, Invalid
+from collector_tui.work.contact import Blocked, Invalid, first_per_field
 from collector_tui.work.identity import require_user
+from collector_tui.work.limits import payload_errors
 
-__all__ = ["BODY_MAX", "Blocked", "Invalid", "UnknownCase", "check", "recipients", "send"]
-
-BODY_MAX = 2000
+__all__ = ["Blocked", "Invalid", "UnknownCase", "check", "recipients", "send"]
 
 
 def recipients(detail: CaseDetail, channel: str) -> list[str]:
@@ -55,13 +54,15 @@ def send(engine: Engine, rules: Rules, case_id: str, *, channel: str, to: str, t
     facts, detail = case_facts(engine, case_id), case_detail(engine, case_id)
     if facts is None or detail is None:
         raise UnknownCase(case_id)
-    errors = []
+    errors: list[FieldError] = []
     if channel not in MESSAGE_CHANNELS:
         errors.append(FieldError("channel", "form.choose_one", {"choices": ", ".join(MESSAGE_CHANNELS)}))
     elif to not in recipients(detail, channel):
         errors.append(FieldError("to", "message.not_the_customers", {}))
-    if not body.strip() or len(body) > BODY_MAX:
-        errors.append(FieldError("body", "form.too_long" if body.strip() else "form.required", {"max": BODY_MAX}))
+    if not body.strip():
+        errors.append(FieldError("body", "form.required", {}))
+    errors = first_per_field(payload_errors("message.requested", {"channel": channel, "to": to, "template": template,
+                                                                  "body": body, "locale": locale}), errors)
     if errors:
         raise Invalid(errors)
     decision = check(rules, facts, channel=channel, now=now, to=to)

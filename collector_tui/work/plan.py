@@ -23,6 +23,7 @@ from collector_tui.domain.plans import (
 from collector_tui.storage import actions
 from collector_tui.storage.drafts import drop_draft, load_draft, save_draft
 from collector_tui.storage.queries import CaseDetail, case_detail
+from collector_tui.work.limits import payload_errors
 
 __all__ = ["PlanInputError", "PlanRefused", "customer_today", "income_months", "preview", "submit", "load_draft",
            "save_draft"]
@@ -90,14 +91,17 @@ def submit(engine: Engine, case_id: str, plan: PlanPreview, parameters: dict[str
     if plan.instalments and case is not None:
         first = min(i.due_date for i in plan.instalments)
         refused += [m for m in check_first_due(first, customer_today(case, now)) if m not in refused]
-    if refused or not plan.instalments:
-        raise PlanRefused(refused)
     detail = {
         "restructured": str(plan.restructured), "waived": str(plan.waived),
         "instalments": [{"seq": i.seq, "due_date": i.due_date.isoformat(), "amount": str(i.amount)}
                         for i in plan.instalments],
         "parameters": parameters,
     }
+    # The API's limits on what the figures came to (a balance too large for the server's digits, say).
+    refused += [PlanMessage("error", e.key, e.params)
+                for e in payload_errors("plan.submitted", {"type": plan.type, **detail})]
+    if refused or not plan.instalments:
+        raise PlanRefused(refused)
     entry = actions.submit_plan(engine, case_id, at=now, plan_type=plan.type, detail=detail)
     drop_draft(engine, case_id)
     return entry

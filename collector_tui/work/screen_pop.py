@@ -19,8 +19,11 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from collector_tui.work.limits import max_length
+
 SOCKET_NAME = "workbench.sock"
 MAX_LINE = 4096  # a pop is a case id and a number: anything longer is not one
+NUMBER_MAX = max_length("contact.logged", "number")  # the longest number a contact may be recorded on
 READ_TIMEOUT_S = 5.0
 ERRORS = ("unknown_case", "bad_request", "other_user")
 
@@ -86,7 +89,7 @@ def parse(line: bytes) -> Pop | None:
     case_id, number = data.get("case"), data.get("number", "")
     if not isinstance(case_id, str) or not case_id.strip() or len(case_id) > 64:
         return None
-    if not isinstance(number, str) or len(number) > 32:
+    if not isinstance(number, str) or len(number) > NUMBER_MAX:
         return None
     return Pop(case_id.strip(), number.strip())
 

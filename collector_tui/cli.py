@@ -79,7 +79,7 @@ def _open_workbench(c: Ctx, *, api: str | None = None, user: str | None = None, 
     except Exception as exc:  # noqa: BLE001 - raised outside the app's own loop (while it starts or stops)
         raise fail(crash.report(exc).line, crash.EXIT_STATUS) from None
     if workbench.crashed is not None:
-        raise fail(workbench.crashed.line, crash.EXIT_STATUS)
+        raise fail(workbench.crashed.line, workbench.crashed.status)
 
 
 ServerPack = Enum("ServerPack", {p: p for p in PACKS}, type=str)  # type: ignore[misc]  # serve --pack's choices
@@ -123,7 +123,10 @@ def serve(
     from collector_tui.server.metrics_dir import remove_shared_dir, use_shared_dir
 
     shared = use_shared_dir(workers)
+    from collector_tui.server.requestlog import start_logging
     from collector_tui.server.runner import prepare, serve_forever
+
+    start_logging(str(log_file) if log_file else None)
 
     spec = SeedSpec(seed=seed, cases=cases, collectors=collectors, as_of=date.fromisoformat(as_of) if as_of else None)
     engine, accounts = prepare(target, spec)

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from collector_tui.server.runner import free_port
@@ -18,10 +19,16 @@ BOUND_S = 120  # only a broken run waits this long
 
 
 class Served:
-    def __init__(self, *args: str, workers: int = 1, metrics: bool = False, env: dict[str, str] | None = None) -> None:
+    def __init__(self, *args: str, workers: int = 1, metrics: bool = False, env: dict[str, str] | None = None,
+                 log_fifo: Path | None = None) -> None:
+        """`log_fifo`: serve --log-file on a named pipe made there, read as serve writes it."""
         self.port = free_port()
         self.metrics_port = free_port() if metrics else None
         more = ["--metrics-port", str(self.metrics_port)] if metrics else []
+        if log_fifo is not None:
+            os.mkfifo(log_fifo)
+            more += ["--log-file", str(log_fifo)]
+        self.log_fifo = log_fifo
         self.proc = subprocess.Popen([*CLI, "serve", "--port", str(self.port), "--workers", str(workers), *more, *args],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                      env={**os.environ, **(env or {})})
@@ -43,10 +50,18 @@ class Served:
 
     def _read(self) -> None:
         assert self.proc.stderr is not None
-        for line in self.proc.stderr:
+        # Read and write: the pipe never reads as ended while serve's processes open and close it in turn.
+        source = open(os.open(self.log_fifo, os.O_RDWR)) if self.log_fifo else self.proc.stderr  # noqa: SIM115
+        if self.log_fifo:
+            threading.Thread(target=self._wait, daemon=True).start()
+        for line in source:
             with self.changed:
                 self.lines.append(line.rstrip("\n"))
                 self.changed.notify_all()
+        self._wait()
+
+    def _wait(self) -> None:
+        self.proc.wait()
         with self.changed:
             self.ended = True
             self.changed.notify_all()

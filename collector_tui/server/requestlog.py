@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import logging.config
 import os
 import re
 import time
@@ -96,6 +97,12 @@ def log_config(path: str | None = None) -> dict[str, Any]:
         "version": 1, "disable_existing_loggers": False,
         "formatters": {"json": {"()": f"{__name__}.JsonLines"}},
         "handlers": {"out": {**out, "formatter": "json"}},
-        "loggers": {"uvicorn": {"handlers": ["out"], "level": "INFO", "propagate": False},
-                    "collector_tui": {"handlers": ["out"], "level": "INFO", "propagate": False}},
+        "loggers": {name: {"handlers": ["out"], "level": "INFO", "propagate": False}
+                    for name in ("uvicorn", "collector_tui", "py.warnings")},
     }
+
+
+def start_logging(path: str | None = None) -> None:
+    """This process's log as `serve` writes it, Python's warnings included, so that every line is JSON."""
+    logging.config.dictConfig(log_config(path))
+    logging.captureWarnings(True)

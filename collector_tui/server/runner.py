@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -16,6 +17,7 @@ from sqlmodel import Session
 
 from collector_tui.policies import load_pack
 from collector_tui.server.api import create_app
+from collector_tui.server.contact_stats import refresh_all_days
 from collector_tui.server.metrics import expose
 from collector_tui.server.mutations import Checks, forget_old
 from collector_tui.server.requestlog import log_config
@@ -35,6 +37,7 @@ def prepare(db: str | Path, spec: SeedSpec) -> tuple[Engine, list[tuple[str, str
     accounts = seed_portfolio(engine, spec)
     with Session(engine) as session:
         forget_old(session)
+    refresh_all_days(engine)
     return engine, accounts
 
 
@@ -46,6 +49,7 @@ ENV_DB, ENV_ADMIN, ENV_PACK = "COLLECTOR_TUI_SERVER_DB", "COLLECTOR_TUI_SERVER_A
 def app_from_env() -> FastAPI:
     """The app of one worker of `serve --workers N` (uvicorn imports and calls this in each process): a
     pool of its own on the database the parent prepared. Workers share nothing but the database."""
+    logging.captureWarnings(True)  # uvicorn has set up this process's JSON log (requestlog.log_config)
     return create_app(connect(os.environ[ENV_DB]), admin=os.environ.get(ENV_ADMIN) == "1",
                       checks=Checks(pack=load_pack(os.environ.get(ENV_PACK) or DEFAULT_PACK)))
 

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 27)  # the portfolio's reference date: tests never depend on today
-SYNC_AT = datetime(2026, 11, 27, 1, 30, tzinfo=timezone.utc)
+SYNC_AT = datetime(2026, 11, 27, 1, 30, tzinfo=UTC)
 
 # No OS keyring exists on CI; the file-backed test keyring stands in for it, also in CLI subprocesses.
 os.environ["PYTHON_KEYRING_BACKEND"] = "tests.keyring_backend.TestKeyring"
@@ -85,7 +85,9 @@ class SnapCompare(Protocol):
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("KEYRING_TEST_FILE", str(tmp_path / "keyring.json"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # a crash in a test logs here, not in the user's folder
+    monkeypatch.setenv(
+        "XDG_STATE_HOME", str(tmp_path / "state")
+    )  # a crash in a test logs here, not in the user's folder
     set_locale("en")
     yield
     set_locale("zh_CN")

@@ -6,7 +6,8 @@ the connection before the server sees the request; "drop_after" lets the server 
 answer; "delay" holds the request until the client gives up on it (its timeout closes the connection), then lets
 the server act on it and drops the answer, so the client always times out, however slow the machine; "500",
 "429", "401", "403", "404" and "422" answer for the server; "trickle" lets the server act and passes its headers
-on at once, then its body one byte every `trickle_every` seconds (each read returns in time; only a deadline on the whole request stops it).
+on at once, then its body one byte every `trickle_every` seconds (each read returns in time; only a deadline on the
+whole request stops it).
 """
 
 from __future__ import annotations
@@ -20,18 +21,26 @@ METHODS = (b"GET ", b"POST ", b"PUT ", b"DELETE ", b"PATCH ")
 
 
 def _canned(status: str, extra: str, body: bytes) -> bytes:
-    head = f"HTTP/1.1 {status}\r\n{extra}Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    head = (f"HTTP/1.1 {status}\r\n{extra}Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n")
     return head.encode() + body
 
 
 CANNED = {
     "500": _canned("500 Internal Server Error", "", b'{"error":{"code":"internal","message":"injected fault"}}'),
-    "429": _canned("429 Too Many Requests", "Retry-After: 0\r\n", b'{"error":{"code":"rate_limited","message":"slow down"}}'),
-    "401": _canned("401 Unauthorized", "WWW-Authenticate: Bearer\r\n",
-                   b'{"error":{"code":"invalid_token","message":"the token is invalid or expired"}}'),
+    "429": _canned(
+        "429 Too Many Requests", "Retry-After: 0\r\n", b'{"error":{"code":"rate_limited","message":"slow down"}}'
+    ),
+    "401": _canned(
+        "401 Unauthorized",
+        "WWW-Authenticate: Bearer\r\n",
+        b'{"error":{"code":"invalid_token","message":"the token is invalid or expired"}}',
+    ),
     "403": _canned("403 Forbidden", "", b'{"error":{"code":"forbidden","message":"this account may not do that"}}'),
     "404": _canned("404 Not Found", "", b'{"error":{"code":"not_found","message":"Not Found"}}'),
-    "422": _canned("422 Unprocessable Entity", "", b'{"error":{"code":"invalid","message":"the request is not valid"}}'),
+    "422": _canned(
+        "422 Unprocessable Entity", "", b'{"error":{"code":"invalid","message":"the request is not valid"}}'
+    ),
 }
 
 

@@ -10,7 +10,7 @@ golden window's "first contact within 15 days" does.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -57,7 +57,7 @@ def base(**kw: Any) -> CaseFacts:
         employment_type="salaried", has_contract=True, income_sources=2,
         monthly_income=(D("10000"),) * 6, contact_info_confirmed_at=TODAY - timedelta(days=30),
         emergency_contacts=1, phones=(Phone(MOBILE, True, TODAY - timedelta(days=400),
-                                            datetime(2026, 11, 20, tzinfo=timezone.utc)),),
+                                            datetime(2026, 11, 20, tzinfo=UTC)),),
         active_lenders=1, total_debt=D("1000"),
     )
     return replace(f, **kw)
@@ -151,7 +151,7 @@ def test_contact_changes_within_3_months(oldest: date, flagged: bool) -> None:
 
 @pytest.mark.parametrize(("added", "flagged"), [(date(2026, 8, 27), True), (date(2026, 8, 26), False)])
 def test_new_unreachable_number_added_in_the_last_3_months(added: date, flagged: bool) -> None:
-    f = base(phones=(Phone(MOBILE, True, date(2020, 1, 1), datetime(2026, 11, 20, tzinfo=timezone.utc)),
+    f = base(phones=(Phone(MOBILE, True, date(2020, 1, 1), datetime(2026, 11, 20, tzinfo=UTC)),
                      Phone("+8613900000000", False, added)))
     assert raised("contact.new_unreachable", f) is flagged
     reachable = replace(f, phones=(Phone("+8613900000000", True, added),))
@@ -166,7 +166,10 @@ def test_unreported_change_in_the_last_3_months(at: date, flagged: bool) -> None
 
 
 def spending(prev: str, last: str, largest: str = "500", share: str = "0") -> tuple[SpendingMonth, ...]:
-    return (SpendingMonth("2026-09", D(prev), D("500"), D("0")), SpendingMonth("2026-10", D(last), D(largest), D(share)))
+    return (
+        SpendingMonth("2026-09", D(prev), D("500"), D("0")),
+        SpendingMonth("2026-10", D(last), D(largest), D(share)),
+    )
 
 
 @pytest.mark.parametrize(("last", "flagged"), [("5999.99", False), ("6000.00", True), ("6000.01", True)])
@@ -187,12 +190,12 @@ def test_large_spend_above_the_mean_monthly_income(largest: str, flagged: bool) 
 
 @pytest.mark.parametrize(("days", "flagged"), [(29, False), (30, False), (31, True)])
 def test_lost_contact_none_reached_for_more_than_30_days(days: int, flagged: bool) -> None:
-    reached = datetime.combine(TODAY - timedelta(days=days), time(12), timezone.utc)
+    reached = datetime.combine(TODAY - timedelta(days=days), time(12), UTC)
     assert raised("lost_contact", base(phones=(Phone(MOBILE, False, None, reached),))) is flagged
 
 
 def test_lost_contact_needs_every_number_unreachable() -> None:
-    old = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    old = datetime(2026, 1, 1, tzinfo=UTC)
     assert raised("lost_contact", base(phones=(Phone(MOBILE, False, None, old), Phone("+8613900000000", False))))
     assert not raised("lost_contact", base(phones=(Phone(MOBILE, False, None, old), Phone("+8613900000000", True))))
     assert raised("lost_contact", base(phones=(Phone(MOBILE, False),)))  # never reached at all
@@ -209,20 +212,20 @@ def test_high_debt_above_1_0x_annual_income(debt: str, flagged: bool) -> None:
 
 
 def broken(count: int) -> tuple[Promise, ...]:
-    return tuple(Promise(datetime(2026, 10, 1 + i, tzinfo=timezone.utc), date(2026, 10, 10 + i), D("100"), "broken")
+    return tuple(Promise(datetime(2026, 10, 1 + i, tzinfo=UTC), date(2026, 10, 10 + i), D("100"), "broken")
                  for i in range(count))
 
 
 @pytest.mark.parametrize(("count", "flagged"), [(1, False), (2, True), (3, True)])
 def test_low_willingness_2_or_more_broken_promises(count: int, flagged: bool) -> None:
-    kept = (Promise(datetime(2026, 9, 1, tzinfo=timezone.utc), date(2026, 9, 5), D("100"), "kept"),)
+    kept = (Promise(datetime(2026, 9, 1, tzinfo=UTC), date(2026, 9, 5), D("100"), "kept"),)
     assert raised("willingness.low", base(promises=kept + broken(count))) is flagged
 
 
 @pytest.mark.parametrize("care", ["complaint", "hardship"])
 @pytest.mark.parametrize(("days_ago", "flagged"), [(89, True), (90, True), (91, False)])
 def test_a_complaint_or_hardship_is_flagged_for_90_days(care: str, days_ago: int, flagged: bool) -> None:
-    at = datetime.combine(TODAY - timedelta(days=days_ago), time(3), timezone.utc)
+    at = datetime.combine(TODAY - timedelta(days=days_ago), time(3), UTC)
     f = base(contacts=(Contact(at, "phone", care), Contact(at - timedelta(days=200), "phone", care)))
     assert raised(f"care.{care}", f) is flagged
     if flagged:
@@ -247,11 +250,17 @@ def test_time_barred_6_years_after_the_last_payment(day: date, barred: bool) -> 
 
 def test_time_barred_counts_from_the_default_without_a_payment_and_needs_the_pack_rule() -> None:
     f = base(timezone="America/New_York", overdue_since=date(2020, 2, 29))
-    assert "debt.time_barred" not in {fl.id for fl in assess(f, datetime(2026, 2, 27, 12, tzinfo=NY), Rules(pack=US)).flags}
+    assert "debt.time_barred" not in {
+        fl.id for fl in assess(f, datetime(2026, 2, 27, 12, tzinfo=NY), Rules(pack=US)).flags
+    }
     assert "debt.time_barred" in {fl.id for fl in assess(f, datetime(2026, 2, 28, 12, tzinfo=NY), Rules(pack=US)).flags}
-    assert "debt.time_barred" not in {fl.id for fl in assess(f, datetime(2030, 1, 1, 12, tzinfo=SH), Rules(pack=CN)).flags}
-    assert "debt.time_barred" not in {fl.id for fl in assess(replace(f, overdue_since=None), datetime(2030, 1, 1, 12, tzinfo=NY),
-                                                                Rules(pack=US)).flags}
+    assert "debt.time_barred" not in {
+        fl.id for fl in assess(f, datetime(2030, 1, 1, 12, tzinfo=SH), Rules(pack=CN)).flags
+    }
+    assert "debt.time_barred" not in {
+        fl.id
+        for fl in assess(replace(f, overdue_since=None), datetime(2030, 1, 1, 12, tzinfo=NY), Rules(pack=US)).flags
+    }
 
 
 # --- stages and days past due ---------------------------------------------------------------------------
@@ -288,8 +297,8 @@ def test_days_past_due_run_from_the_day_the_loan_went_overdue(today: date, dpd: 
 def test_days_past_due_are_counted_in_the_customers_calendar() -> None:
     # 2026-11-25 17:00 UTC is already the 26th in Shanghai: 16 DPD, stage 2.
     f = base(dpd=0, overdue_since=date(2026, 11, 10))
-    a = assess(f, datetime(2026, 11, 25, 15, 59, tzinfo=timezone.utc), Rules(pack=CN))
-    b = assess(f, datetime(2026, 11, 25, 16, 0, tzinfo=timezone.utc), Rules(pack=CN))
+    a = assess(f, datetime(2026, 11, 25, 15, 59, tzinfo=UTC), Rules(pack=CN))
+    b = assess(f, datetime(2026, 11, 25, 16, 0, tzinfo=UTC), Rules(pack=CN))
     assert (a.facts.dpd, a.stage, b.facts.dpd, b.stage) == (15, Stage.EARLY_WARNING, 16, Stage.ESCALATION)
 
 
@@ -331,7 +340,9 @@ def test_score_points_cap_and_tiers_a_below_45_b_from_45_c_from_75(stage: Stage,
      (Stage.EARLY_WARNING, ("high",) * 5, "high"),  # 75: tier C
      (Stage.ESCALATION, ("high",) * 5, "high")],
 )
-def test_risk_level_follows_the_tier_and_the_stage_raises_it(stage: Stage, severities: tuple[str, ...], level: str) -> None:
+def test_risk_level_follows_the_tier_and_the_stage_raises_it(
+    stage: Stage, severities: tuple[str, ...], level: str
+) -> None:
     assert score_case(stage, flags_of(*severities)).risk_level == level
 
 
@@ -434,7 +445,9 @@ def test_cn_unanswered_cap_reopens_with_the_customers_next_day() -> None:
     busy_and_voicemail = cn_facts(contacts=calls(3, "busy") + calls(3, "voicemail"))
     assert check_contact(CN, busy_and_voicemail, channel="phone", now=sh(27, 15), number=MOBILE).rule == "CN-UNANSWERED"
     # Six the day before, in Shanghai's calendar, do not count today.
-    assert check_contact(CN, cn_facts(contacts=calls(6, day=26)), channel="phone", now=sh(27, 15), number=MOBILE).allowed
+    assert check_contact(
+        CN, cn_facts(contacts=calls(6, day=26)), channel="phone", now=sh(27, 15), number=MOBILE
+    ).allowed
 
 
 @pytest.mark.parametrize(("count", "allowed"), [(2, True), (3, False), (4, False)])
@@ -474,7 +487,9 @@ def test_cn_third_party_counts_consecutive_failures_since_the_last_reach() -> No
     (US, NY, (7, 59), False), (US, NY, (8, 0), True), (US, NY, (20, 59), True), (US, NY, (21, 0), False),
     (UK, LON, (7, 59), False), (UK, LON, (8, 0), True), (UK, LON, (20, 59), True), (UK, LON, (21, 0), False),
 ])
-def test_allowed_hours_cn_08_22_us_and_uk_08_21(pack: RulePack, zone: ZoneInfo, local: tuple[int, int], allowed: bool) -> None:
+def test_allowed_hours_cn_08_22_us_and_uk_08_21(
+    pack: RulePack, zone: ZoneInfo, local: tuple[int, int], allowed: bool
+) -> None:
     number = {SH: MOBILE, NY: "+12125550123", LON: "+447700900000"}[zone]
     f = cn_facts(timezone=str(zone), phones=(Phone(number, True),))
     d = check_contact(pack, f, channel="phone", now=datetime(2026, 11, 27, *local, tzinfo=zone))
@@ -557,14 +572,14 @@ def review_case(first: datetime | None, since: date | None = date(2026, 11, 1), 
 ])
 def test_golden_miss_in_the_leads_review(first_day: date | None, as_of: date, missed: bool) -> None:
     # Overdue on 1 November: the window ends on the 16th, 15 days later.
-    first = datetime.combine(first_day, time(10), timezone.utc) if first_day else None
+    first = datetime.combine(first_day, time(10), UTC) if first_day else None
     assert golden_miss(review_case(first), 15, as_of) is missed
 
 
 @pytest.mark.parametrize(("dpd", "missed"), [(14, False), (15, False), (16, True)])
 def test_golden_miss_without_an_overdue_date_judges_by_days_past_due(dpd: int, missed: bool) -> None:
     assert golden_miss(review_case(None, None, dpd), 15, TODAY) is missed
-    assert golden_miss(review_case(datetime(2026, 11, 1, tzinfo=timezone.utc), None, dpd), 15, TODAY) is False
+    assert golden_miss(review_case(datetime(2026, 11, 1, tzinfo=UTC), None, dpd), 15, TODAY) is False
 
 
 # --- the lead's monthly band (3-6), the 30 and 7 days of the report, the hours ------------------------------
@@ -611,8 +626,8 @@ def test_a_lift_ends_every_suppression_of_its_type_that_began_by_then(lifted: da
 
 @pytest.mark.parametrize(("verified", "paused"), [(date(2026, 11, 9), True), (date(2026, 11, 10), False)])
 def test_a_verification_on_or_after_the_dispute_day_ends_its_pause(verified: date, paused: bool) -> None:
-    dispute = Contact(datetime.combine(date(2026, 11, 10), time(10), timezone.utc), "phone", "dispute")
-    sent = Contact(datetime.combine(verified, time(9), timezone.utc), "email", "verification_sent")
+    dispute = Contact(datetime.combine(date(2026, 11, 10), time(10), UTC), "phone", "dispute")
+    sent = Contact(datetime.combine(verified, time(9), UTC), "email", "verification_sent")
     f = cn_facts(contacts=(sent, dispute))
     assert bool([s for s in active_suppressions(f) if s.type == "dispute"]) is paused
 

@@ -46,7 +46,9 @@ def damage(path: Path) -> list[int]:
     return middle
 
 
-def test_a_damaged_cache_is_one_clear_message_everywhere_and_its_outbox_is_rescued(server: RunningServer, tmp_path: Path) -> None:
+def test_a_damaged_cache_is_one_clear_message_everywhere_and_its_outbox_is_rescued(
+    server: RunningServer, tmp_path: Path
+) -> None:
     env = {"COLLECTOR_TUI_API": server.url, "COLLECTOR_TUI_TOKEN": server.token("demo")}
     old = tmp_path / "old"
     assert run(old, "sync", **env).returncode == 0
@@ -64,10 +66,13 @@ def test_a_damaged_cache_is_one_clear_message_everywhere_and_its_outbox_is_rescu
     kept = cache.read_bytes()
 
     # Every command that reads the damaged pages: the same one message, how to recover, no traceback.
-    for args, extra in ((["queue"], {}), (["today"], {}),
-                        (["contact", "add", cases[0], "--channel", "sms", "--disposition", "message_left", "--at", AT], {}),
-                        (["promise", "add", cases[0], "--date", "2026-12-01", "--amount", "100"], {}),
-                        (["purge", "--case", cases[0], "--yes"], {})):
+    for args, extra in (
+        (["queue"], {}),
+        (["today"], {}),
+        (["contact", "add", cases[0], "--channel", "sms", "--disposition", "message_left", "--at", AT], {}),
+        (["promise", "add", cases[0], "--date", "2026-12-01", "--amount", "100"], {}),
+        (["purge", "--case", cases[0], "--yes"], {}),
+    ):
         out = run(old, *args, **extra)
         said = out.stdout + out.stderr
         assert out.returncode == 1, (args, said)

@@ -4,7 +4,7 @@ today's and the missed ones in both clocks; a missed callback is counted."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -71,7 +71,9 @@ def test_a_callback_coming_due_moves_its_case_up_and_a_made_one_leaves_the_group
     # At 10:00 only yesterday's missed callback is in the group; the others wait with the rest of the work.
     assert {k: p.group for k, p in placed.items()} == {"C-0001": "rest", "C-0002": "rest", "C-0003": "callback",
                                                      "C-0004": "rest"}
-    assert placed["C-0003"].reason == "queue.reason.callback_missed" and placed["C-0003"].params == {"at": "11-26 16:00"}
+    assert placed["C-0003"].reason == "queue.reason.callback_missed" and placed["C-0003"].params == {
+        "at": "11-26 16:00"
+    }
     # Each waiting placement holds until a quarter of an hour before its callback: the queue re-places it then.
     assert placed["C-0001"].valid_until == datetime(2026, 11, 27, 11, 45, tzinfo=SH)
     assert placed["C-0002"].valid_until == datetime(2026, 11, 27, 14, 45, tzinfo=SH)
@@ -116,7 +118,7 @@ async def test_a_due_callback_alerts_on_any_screen_and_rises_in_the_queue(with_c
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ProfileScreen)
-        clock.now = AT.astimezone(timezone.utc)
+        clock.now = AT.astimezone(UTC)
         app.check_callbacks()
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -139,7 +141,7 @@ async def test_a_due_callback_alerts_on_any_screen_and_rises_in_the_queue(with_c
         assert "Your time (Asia/Shanghai)" in [str(c.label) for c in table.columns.values()]
         assert "Due now 1" in plain(screen.query_one("#callbacks-summary"))
         # Past the grace without a call: missed, and counted.
-        clock.now = (AT + timedelta(minutes=31)).astimezone(timezone.utc)
+        clock.now = (AT + timedelta(minutes=31)).astimezone(UTC)
         screen.reload()
         assert str(table.get_row_at(0)[0]).startswith("missed")
         assert "missed today 1" in plain(screen.query_one("#callbacks-summary"))

@@ -19,7 +19,9 @@ def run(home: Path, *args: str, stdin: str = "", **env: str) -> subprocess.Compl
 
 def test_serve_login_sync_status_report_exactly_the_assigned_open_cases(server: RunningServer, tmp_path: Path) -> None:
     home = tmp_path / "home"
-    login = run(home, "--locale", "en", "login", "--api", server.url, "--user", "demo", "--password-stdin", stdin="demo\n")
+    login = run(
+        home, "--locale", "en", "login", "--api", server.url, "--user", "demo", "--password-stdin", stdin="demo\n"
+    )
     assert login.returncode == 0, login.stderr
     assert "Signed in" in login.stdout and "collector" in login.stdout
     token = json.loads((tmp_path / "keyring.json").read_text())
@@ -34,7 +36,9 @@ def test_serve_login_sync_status_report_exactly_the_assigned_open_cases(server: 
     assert status.returncode == 0, status.stderr
     data = json.loads(status.stdout)
     with Session(server.engine) as s:
-        expected = len(s.execute(select(CaseDoc.id).where(CaseDoc.assigned_to == "demo", CaseDoc.status == "open")).all())
+        expected = len(
+            s.execute(select(CaseDoc.id).where(CaseDoc.assigned_to == "demo", CaseDoc.status == "open")).all()
+        )
     assert data["open_cases"] == data["cases"] == expected == 60
     assert data["api"] == server.url and data["user"] == "demo"
     assert data["outbox_pending"] == data["outbox_failed"] == 0
@@ -80,7 +84,10 @@ def test_sync_against_a_dead_server_fails_with_one_line(server: RunningServer, t
     env = {"COLLECTOR_TUI_API": "http://127.0.0.1:9", "COLLECTOR_TUI_TOKEN": "x", "COLLECTOR_TUI_USER": "demo"}
     out = run(tmp_path / "home", "--locale", "en", "sync", **env)
     assert out.returncode == 1
-    assert out.stderr.strip() == "Sync failed: network: cannot reach http://127.0.0.1:9 (connection refused or no route to it)"
+    assert (
+        out.stderr.strip()
+        == "Sync failed: network: cannot reach http://127.0.0.1:9 (connection refused or no route to it)"
+    )
 
 
 def test_bad_settings_are_refused_naming_the_key(tmp_path: Path) -> None:

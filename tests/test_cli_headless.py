@@ -30,7 +30,9 @@ def callable_case(home: Path, **env: str) -> str:
 
 
 @pytest.mark.parametrize("locale", ["en", "zh_CN"])
-def test_api_and_token_alone_sync_and_work_under_the_user_the_token_names(server: RunningServer, tmp_path: Path, locale: str) -> None:
+def test_api_and_token_alone_sync_and_work_under_the_user_the_token_names(
+    server: RunningServer, tmp_path: Path, locale: str
+) -> None:
     home = tmp_path / "headless"
     env = {"COLLECTOR_TUI_API": server.url, "COLLECTOR_TUI_TOKEN": server.token("demo2")}  # no COLLECTOR_TUI_USER
     synced = run(home, "sync", locale=locale, **env)
@@ -88,7 +90,9 @@ def test_no_work_is_recorded_before_anyone_is_known(tmp_path: Path, locale: str,
 
 
 @pytest.mark.parametrize("locale", ["en", "zh_CN"])
-def test_print_token_gives_a_token_for_the_environment_and_states_the_risk(server: RunningServer, tmp_path: Path, locale: str) -> None:
+def test_print_token_gives_a_token_for_the_environment_and_states_the_risk(
+    server: RunningServer, tmp_path: Path, locale: str
+) -> None:
     home = tmp_path / "home"
     out = run(home, "login", "--api", server.url, "--user", "demo", "--password-stdin", "--print-token",
               stdin="demo\n", locale=locale)

@@ -4,7 +4,7 @@ when the server refused some of the work pushed. Real processes, the real server
 from __future__ import annotations
 
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from collector_tui.storage.engine import open_engine
 from collector_tui.storage.queries import queue_page
 from tests.conftest import CLI, RunningServer, cli_env
 
-AT = datetime(2026, 11, 27, 3, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 27, 3, tzinfo=UTC)
 
 
 def run(home: Path, server: RunningServer, *args: str, locale: str = "en") -> subprocess.CompletedProcess[str]:
@@ -26,7 +26,9 @@ def run(home: Path, server: RunningServer, *args: str, locale: str = "en") -> su
     ("en", "removed in 1 page;", "refused 1 of the entries pushed"),
     ("zh_CN", "共 1 页", "拒绝了推送的 1 条记录"),
 ])
-def test_a_refused_entry_gives_exit_5_and_one_page_is_one_page(server: RunningServer, tmp_path: Path, locale: str, one_page: str, refused: str) -> None:
+def test_a_refused_entry_gives_exit_5_and_one_page_is_one_page(
+    server: RunningServer, tmp_path: Path, locale: str, one_page: str, refused: str
+) -> None:
     home = tmp_path / "home"
     first = run(home, server, "sync", locale=locale)
     assert first.returncode == 0, first.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -76,7 +77,11 @@ def test_bad_contact_values_are_named(home: Path, args: list[str], message: str)
 def test_promise_add_checks_amount_and_date(home: Path) -> None:
     case_id = first_callable(home, "2026-11-27T11:00+08:00")
     bad = run(home, "promise", "add", case_id, "--date", "30/11/2026", "--amount", "1e3")
-    assert bad.returncode == 2 and "--date: a date as YYYY-MM-DD" in bad.stderr and "--amount: an amount above zero" in bad.stderr
+    assert (
+        bad.returncode == 2
+        and "--date: a date as YYYY-MM-DD" in bad.stderr
+        and "--amount: an amount above zero" in bad.stderr
+    )
     past = run(home, "promise", "add", case_id, "--date", "2020-01-01", "--amount", "100")
     assert past.returncode == 2 and "the date is in the past" in past.stderr
     unknown = run(home, "promise", "add", "C-999999", "--date", "2099-01-01", "--amount", "100")
@@ -86,11 +91,11 @@ def test_promise_add_checks_amount_and_date(home: Path) -> None:
 def test_outbox_retry_and_discard_with_confirmation(home: Path) -> None:
     engine = open_engine(home / "cache.db")
     case_id = queue_page(engine, 0, 1)[0].id
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from collector_tui.storage import actions
 
-    entry = actions.log_contact(engine, case_id, at=datetime(2026, 11, 27, 3, tzinfo=timezone.utc), channel="sms",
+    entry = actions.log_contact(engine, case_id, at=datetime(2026, 11, 27, 3, tzinfo=UTC), channel="sms",
                                 disposition="message_left")
     outbox.settle(engine, [], {entry: "rejected: test"}, [entry])
     engine.dispose()

@@ -31,7 +31,9 @@ def at(tz: ZoneInfo, *parts: int) -> datetime:
 
 
 def calls(tz: ZoneInfo, day: datetime, n: int, disposition: str = "no_answer", number: str = "") -> tuple[Contact, ...]:
-    return tuple(Contact(day.replace(hour=9, minute=i, tzinfo=tz), "phone", disposition, number=number) for i in range(n))
+    return tuple(
+        Contact(day.replace(hour=9, minute=i, tzinfo=tz), "phone", disposition, number=number) for i in range(n)
+    )
 
 
 @pytest.mark.parametrize(
@@ -58,7 +60,9 @@ def test_cn_hours_08_to_22_in_shanghai(local: tuple[int, int], allowed: bool) ->
         (datetime(2026, 11, 2, 2, 0, tzinfo=ZoneInfo("UTC")), False, (2026, 11, 2, 8, 0)),  # 21:00 EST
     ],
 )
-def test_us_hours_across_daylight_saving_in_new_york(when: datetime, allowed: bool, next_local: tuple[int, ...] | None) -> None:
+def test_us_hours_across_daylight_saving_in_new_york(
+    when: datetime, allowed: bool, next_local: tuple[int, ...] | None
+) -> None:
     d = check_contact(US, facts("America/New_York", "+12125550123"), channel="phone", now=when)
     assert d.allowed is allowed
     if next_local:
@@ -203,8 +207,14 @@ def test_naive_times_are_refused() -> None:
     [
         ("[pack]\nid='x'\nname='y'\nbogus=1", "unknown key pack.bogus"),
         ("[nonsense]\na=1", "unknown section 'nonsense'"),
-        ("[pack]\nid='x'\nname='y'\n[hours]\nrule='H'\nstart='8am'\nend='22:00'", "hours.start must be a time as HH:MM"),
-        ("[pack]\nid='x'\nname='y'\n[unanswered_per_day]\nrule='U'\nmax=-1", "unanswered_per_day.max must be a whole number"),
+        (
+            "[pack]\nid='x'\nname='y'\n[hours]\nrule='H'\nstart='8am'\nend='22:00'",
+            "hours.start must be a time as HH:MM",
+        ),
+        (
+            "[pack]\nid='x'\nname='y'\n[unanswered_per_day]\nrule='U'\nmax=-1",
+            "unanswered_per_day.max must be a whole number",
+        ),
         ("[pack]\nid='x'\nname='y'", "missing section 'hours'"),
     ],
 )

@@ -77,7 +77,9 @@ def damaged_home(server: RunningServer, tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("locale", ["en", "zh_CN"])
-def test_a_crash_exits_70_with_one_line_and_a_log_without_locals(server: RunningServer, damaged_home: Path, tmp_path: Path, locale: str) -> None:
+def test_a_crash_exits_70_with_one_line_and_a_log_without_locals(
+    server: RunningServer, damaged_home: Path, tmp_path: Path, locale: str
+) -> None:
     state = tmp_path / "state"  # the user's log folder lives under XDG_STATE_HOME
     env = cli_env(damaged_home, XDG_STATE_HOME=str(state), TERM="xterm-256color", COLLECTOR_TUI_API=server.url,
                   COLLECTOR_TUI_USER="demo", COLLECTOR_TUI_TOKEN=SECRET_TOKEN)

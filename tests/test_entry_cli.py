@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,7 +27,9 @@ def home(server: RunningServer, tmp_path: Path) -> Path:
 
 
 def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, "--locale", "en", *args], capture_output=True, text=True, timeout=120, env=cli_env(home))
+    return subprocess.run(
+        [*CLI, "--locale", "en", *args], capture_output=True, text=True, timeout=120, env=cli_env(home)
+    )
 
 
 def a_chinese_case(home: Path) -> tuple[str, Decimal, date]:
@@ -53,7 +55,7 @@ def pending(home: Path) -> list[outbox.Entry]:
 
 def test_promise_add_refuses_amounts_no_collector_could_mean(home: Path) -> None:
     case_id, owed, _ = a_chinese_case(home)
-    due = (datetime.now(timezone.utc) + timedelta(days=3)).date().isoformat()  # `promise add` runs on today's clock
+    due = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()  # `promise add` runs on today's clock
     cases = [
         (str(owed + Decimal("0.01")), f"--amount: more than the outstanding balance of {owed} CNY"),
         ("99999999", "--amount: more than the outstanding balance"),
@@ -75,7 +77,7 @@ def test_promise_add_refuses_amounts_no_collector_could_mean(home: Path) -> None
 
 def test_contact_add_refuses_a_time_in_the_future_or_before_the_case_began(home: Path) -> None:
     case_id, _, overdue_since = a_chinese_case(home)
-    next_year = (datetime.now(timezone.utc) + timedelta(days=365)).isoformat(timespec="minutes")
+    next_year = (datetime.now(UTC) + timedelta(days=365)).isoformat(timespec="minutes")
     future = run(home, "contact", "add", case_id, "--channel", "phone", "--disposition", "no_answer", "--at", next_year)
     assert future.returncode == 2 and "--at: later than now (more than 5 minutes ahead)" in future.stderr
     before = f"{(overdue_since - timedelta(days=1)).isoformat()}T11:00+08:00"

@@ -41,7 +41,10 @@ def test_a_time_may_run_ahead_of_the_clock_by_the_skew_and_no_more(offset: timed
     errors = validate_moment(NOW + offset, NOW, None)
     assert keys(errors) == (["form.at_future"] if refused else [])
     if refused:
-        assert errors[0].field == "at" and t(errors[0].key, **errors[0].params) == "later than now (more than 5 minutes ahead)"
+        assert (
+            errors[0].field == "at"
+            and t(errors[0].key, **errors[0].params) == "later than now (more than 5 minutes ahead)"
+        )
 
 
 def test_not_before_the_case_began_in_the_customers_zone() -> None:
@@ -147,7 +150,9 @@ def test_a_callback_inside_the_us_hours_in_new_york(local: tuple[int, int], allo
 
 def test_a_callback_must_suit_every_zone_the_customer_may_be_in() -> None:
     # 08:30 in New York is 05:30 in Los Angeles, where the number dialled is: the next time is 11:00 in New York.
-    [error] = validate_callback_hours(US, ("America/New_York", "America/Los_Angeles"), datetime(2026, 11, 28, 8, 30, tzinfo=NY))
+    [error] = validate_callback_hours(
+        US, ("America/New_York", "America/Los_Angeles"), datetime(2026, 11, 28, 8, 30, tzinfo=NY)
+    )
     assert error.params["next"] == "2026-11-28 11:00"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from collector_tui.sync.client import ApiClient
 from collector_tui.sync.service import run_sync
 from tests.conftest import AS_OF, SYNC_AT, RunningServer, present
 
-CLOCK = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)  # the server's clock: 11:00 in Shanghai
+CLOCK = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # the server's clock: 11:00 in Shanghai
 SH = ZoneInfo("Asia/Shanghai")
 
 
@@ -102,9 +102,13 @@ def test_a_promise_at_most_the_outstanding_balance_plain_and_in_the_cases_curren
     due = "2026-11-30"
 
     def promise(amount: Any, currency: str = "CNY") -> Any:
-        return checked.push(case_id, "promise.created", {"due_date": due, "amount": amount, "currency": currency}, CLOCK)
+        return checked.push(
+            case_id, "promise.created", {"due_date": due, "amount": amount, "currency": currency}, CLOCK
+        )
 
-    assert refused(promise(str(owed + Decimal("0.01"))), f"payload.amount: more than the outstanding balance of {owed} CNY")
+    assert refused(
+        promise(str(owed + Decimal("0.01"))), f"payload.amount: more than the outstanding balance of {owed} CNY"
+    )
     assert refused(promise("99999999"), "more than the outstanding balance")
     assert refused(promise("1e9"), "payload.amount: an amount above zero written plainly")
     assert refused(promise("1E+3"), "written plainly")
@@ -112,7 +116,9 @@ def test_a_promise_at_most_the_outstanding_balance_plain_and_in_the_cases_curren
     for bad in ("NaN", "Infinity", "-5", "100.505"):
         assert promise(bad).status == "rejected", bad
     assert refused(promise("100.00", "USD"), "payload.currency: the case is in CNY, not USD")
-    late = checked.push(case_id, "promise.created", {"due_date": "2026-11-26", "amount": "100", "currency": "CNY"}, CLOCK)
+    late = checked.push(
+        case_id, "promise.created", {"due_date": "2026-11-26", "amount": "100", "currency": "CNY"}, CLOCK
+    )
     assert refused(late, "payload.due_date: the date is in the past")
     assert promise(str(owed)).status == "applied"
     assert [p["amount"] for p in checked.doc(case_id)[0]["promises"] if p["status"] == "outstanding"][-1] == str(owed)
@@ -136,16 +142,25 @@ def test_a_callback_inside_the_allowed_hours_in_the_customers_zone(checked: Serv
 
 def test_a_callback_before_it_was_asked_for_is_refused(checked: Server) -> None:
     case_id = checked.chinese_case()
-    result = checked.push(case_id, "callback.scheduled", {"at": datetime(2026, 11, 27, 10, 0, tzinfo=SH).isoformat()}, CLOCK)
+    result = checked.push(
+        case_id, "callback.scheduled", {"at": datetime(2026, 11, 27, 10, 0, tzinfo=SH).isoformat()}, CLOCK
+    )
     assert refused(result, "payload.at: the callback time has passed")
 
 
 @pytest.mark.parametrize(("first", "applied"), [(date(2026, 11, 27), True), (date(2026, 11, 26), False)])
 def test_a_plan_starts_on_the_day_it_was_submitted_or_later(checked: Server, first: date, applied: bool) -> None:
     case_id = checked.chinese_case()
-    payload = {"type": "reinstalment", "restructured": "300.00", "waived": "0", "parameters": {},
-               "instalments": [{"seq": i + 1, "due_date": (first + timedelta(days=31 * i)).isoformat(), "amount": "100.00"}
-                               for i in range(3)]}
+    payload = {
+        "type": "reinstalment",
+        "restructured": "300.00",
+        "waived": "0",
+        "parameters": {},
+        "instalments": [
+            {"seq": i + 1, "due_date": (first + timedelta(days=31 * i)).isoformat(), "amount": "100.00"}
+            for i in range(3)
+        ],
+    }
     result = checked.push(case_id, "plan.submitted", payload, CLOCK)  # 11:00 on 2026-11-27 in Shanghai
     if applied:
         assert result.status == "applied"
@@ -154,7 +169,9 @@ def test_a_plan_starts_on_the_day_it_was_submitted_or_later(checked: Server, fir
                                "(2026-11-27)")
 
 
-def test_an_unchecked_promise_in_the_outbox_comes_back_failed_with_the_servers_reason(server: RunningServer, cache: Engine) -> None:
+def test_an_unchecked_promise_in_the_outbox_comes_back_failed_with_the_servers_reason(
+    server: RunningServer, cache: Engine
+) -> None:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     case_id = queue_page(cache, 0, 1)[0].id
     loan = present(case_detail(cache, case_id)).loan

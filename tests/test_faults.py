@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -34,7 +34,7 @@ from collector_tui.sync.service import run_sync
 from tests.conftest import CLI, SYNC_AT, MakeServer, RunningServer, cli_env, present
 from tests.faultproxy import FaultProxy
 
-AT = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 FAST = Backoff(base=0.01, cap=0.05, tries=3)
 HELD = [sys.executable, "-m", "tests.held_sync"]  # collector-tui, held where a test kills it (tests/held_sync.py)
 
@@ -51,8 +51,16 @@ def record_many(engine: Engine, count: int, seed: int = 1) -> list[str]:
             loan = present(case_detail(engine, case_id)).loan
             # A promise the server accepts: in the loan's currency, at most what it owes.
             amount = min(Decimal(rng.randrange(100, 5000)), Decimal(loan.outstanding))
-            ids.append(actions.add_promise(engine, case_id, at=AT + timedelta(seconds=i), due=AT.date() + timedelta(days=3),
-                                           amount=amount, currency=loan.currency))
+            ids.append(
+                actions.add_promise(
+                    engine,
+                    case_id,
+                    at=AT + timedelta(seconds=i),
+                    due=AT.date() + timedelta(days=3),
+                    amount=amount,
+                    currency=loan.currency,
+                )
+            )
         else:
             ids.append(actions.log_contact(engine, case_id, at=AT + timedelta(seconds=i), channel="sms",
                                            disposition="message_left", note=f"n{i}"))
@@ -63,7 +71,9 @@ def assert_exactly_once(server: RunningServer, engine: Engine, ids: list[str]) -
     with Session(server.engine) as s:
         applied = Counter(s.execute(select(AppliedMutation.id)).scalars())
         docs = [json.loads(d) for d in s.execute(select(CaseDoc.doc)).scalars()]
-        open_ids = set(s.execute(select(CaseDoc.id).where(CaseDoc.assigned_to == "demo", CaseDoc.status == "open")).scalars())
+        open_ids = set(
+            s.execute(select(CaseDoc.id).where(CaseDoc.assigned_to == "demo", CaseDoc.status == "open")).scalars()
+        )
     assert all(applied[i] == 1 for i in ids), [i for i in ids if applied[i] != 1][:5]
     in_docs = Counter(x["id"] for d in docs for key in ("contacts", "promises") for x in d.get(key, []))
     assert all(in_docs[i] == 1 for i in ids)
@@ -145,7 +155,9 @@ def test_a_lossy_network_converges_with_nothing_lost_or_doubled(make_server: Mak
                 conn.execute(text("UPDATE syncstate SET cursor = NULL, api_url = :url"), {"url": proxy.url})
             for _ in range(60):
                 try:
-                    run_sync(cache, proxy.url, "demo", token, now=lambda: SYNC_AT, timeout=0.7, backoff=FAST, page_size=20)
+                    run_sync(
+                        cache, proxy.url, "demo", token, now=lambda: SYNC_AT, timeout=0.7, backoff=FAST, page_size=20
+                    )
                     break
                 except SyncError:
                     continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +24,7 @@ def base(**kw: Any) -> CaseFacts:
         employment_type="salaried", has_contract=True, income_sources=2,
         monthly_income=(D("10000"),) * 6, contact_info_confirmed_at=TODAY - timedelta(days=30),
         emergency_contacts=1, phones=(Phone("+8613800000000", True, TODAY - timedelta(days=400),
-                                            datetime(2026, 11, 20, tzinfo=timezone.utc)),),
+                                            datetime(2026, 11, 20, tzinfo=UTC)),),
         active_lenders=1, total_debt=D("1000"),
     )
     return replace(f, **kw)
@@ -82,7 +82,10 @@ def test_contact_changes_two_within_three_months(count: int, raised: bool) -> No
 
 
 def test_contact_changes_older_than_three_months_do_not_count() -> None:
-    changes = (ContactChange(TODAY - timedelta(days=95), "phone", True), ContactChange(TODAY - timedelta(days=10), "phone", True))
+    changes = (
+        ContactChange(TODAY - timedelta(days=95), "phone", True),
+        ContactChange(TODAY - timedelta(days=10), "phone", True),
+    )
     assert "contact.changes" not in ids(base(contact_changes=changes))
 
 
@@ -134,15 +137,25 @@ def test_irregular_repayment_timing() -> None:
 
 
 def test_spending_jump_and_large_spend() -> None:
-    spending = (SpendingMonth("2026-09", D("3000"), D("500"), D("0")), SpendingMonth("2026-10", D("9000"), D("12000"), D("0")))
+    spending = (
+        SpendingMonth("2026-09", D("3000"), D("500"), D("0")),
+        SpendingMonth("2026-10", D("9000"), D("12000"), D("0")),
+    )
     assert {"funds.spending_jump", "funds.large_spend"} <= ids(base(spending=spending))
-    calm = (SpendingMonth("2026-09", D("3000"), D("500"), D("0")), SpendingMonth("2026-10", D("3100"), D("600"), D("0")))
+    calm = (
+        SpendingMonth("2026-09", D("3000"), D("500"), D("0")),
+        SpendingMonth("2026-10", D("3100"), D("600"), D("0")),
+    )
     assert not {"funds.spending_jump", "funds.large_spend"} & ids(base(spending=calm))
 
 
 def test_lost_contact_after_30_days_unreachable() -> None:
     def phones(days: int) -> tuple[Phone, ...]:
-        return (Phone("+8613800000000", False, None, datetime.combine(TODAY - timedelta(days=days), datetime.min.time(), timezone.utc)),)
+        return (
+            Phone(
+                "+8613800000000", False, None, datetime.combine(TODAY - timedelta(days=days), datetime.min.time(), UTC)
+            ),
+        )
 
     assert "lost_contact" in ids(base(phones=phones(31)))
     assert "lost_contact" not in ids(base(phones=phones(30)))
@@ -155,9 +168,11 @@ def test_unstable_income_group_and_single_source() -> None:
 
 
 def test_low_willingness_from_broken_promises_or_refusal() -> None:
-    broken = tuple(Promise(datetime(2026, 10, d, tzinfo=timezone.utc), date(2026, 10, d + 5), D("100"), "broken") for d in (1, 10))
+    broken = tuple(
+        Promise(datetime(2026, 10, d, tzinfo=UTC), date(2026, 10, d + 5), D("100"), "broken") for d in (1, 10)
+    )
     assert "willingness.low" in ids(base(promises=broken))
-    refused = (Contact(datetime(2026, 11, 1, 3, tzinfo=timezone.utc), "phone", "refused"),)
+    refused = (Contact(datetime(2026, 11, 1, 3, tzinfo=UTC), "phone", "refused"),)
     assert "willingness.low" in ids(base(contacts=refused))
 
 

@@ -80,12 +80,20 @@ def test_every_risk_signal_of_the_deck_is_planted_somewhere() -> None:
         "income swings over 30%": lambda d: _swing(d) > Decimal("0.30"),
         "no employment contract": lambda d: not d["customer"]["employment"]["has_contract"],
         "single income source": lambda d: d["customer"]["employment"]["income_sources"] == 1,
-        "contact details stale over 6 months": lambda d: (AS_OF - date.fromisoformat(d["customer"]["contact_info_confirmed_at"])).days > 180,
+        "contact details stale over 6 months": lambda d: (
+            (AS_OF - date.fromisoformat(d["customer"]["contact_info_confirmed_at"])).days > 180
+        ),
         "address mismatch": lambda d: d["customer"]["address"]["mismatch_reported_at"] is not None,
         "emergency contact missing": lambda d: not d["customer"]["emergency_contacts"],
-        "study not completed": lambda d: d["customer"]["student"] and not d["customer"]["student"]["completed_required_study"],
-        "dropped out or suspended": lambda d: d["customer"]["student"] and d["customer"]["student"]["status"] in ("dropped_out", "suspended"),
-        "changes school often": lambda d: d["customer"]["student"] and d["customer"]["student"]["school_changes_12m"] >= 2,
+        "study not completed": lambda d: (
+            d["customer"]["student"] and not d["customer"]["student"]["completed_required_study"]
+        ),
+        "dropped out or suspended": lambda d: (
+            d["customer"]["student"] and d["customer"]["student"]["status"] in ("dropped_out", "suspended")
+        ),
+        "changes school often": lambda d: (
+            d["customer"]["student"] and d["customer"]["student"]["school_changes_12m"] >= 2
+        ),
         "abnormal enrolment": lambda d: d["customer"]["student"] and d["customer"]["student"]["status"] == "abnormal",
         "minimum payment 3+ in a row": lambda d: _min_run(d) >= 3,
         "frequent deferral requests": lambda d: len(d["deferral_requests"]) >= 3,
@@ -93,7 +101,9 @@ def test_every_risk_signal_of_the_deck_is_planted_somewhere() -> None:
         "change not reported": lambda d: any(not c["reported_by_customer"] for c in d["customer"]["contact_changes"]),
         "unreachable number": lambda d: any(not p["reachable"] for p in d["customer"]["phones"]),
         "lost contact": lambda d: all(not p["reachable"] for p in d["customer"]["phones"]),
-        "large unusual spending": lambda d: Decimal(d["spending"][-1]["total"]) > 2 * Decimal(d["spending"][0]["total"]),
+        "large unusual spending": lambda d: (
+            Decimal(d["spending"][-1]["total"]) > 2 * Decimal(d["spending"][0]["total"])
+        ),
         "investment-type spending": lambda d: Decimal(d["spending"][-1]["investment_share"]) >= Decimal("0.3"),
         "many lenders": lambda d: d["customer"]["bureau"]["active_lenders"] >= 4,
         "cease request": lambda d: any(s["type"] == "cease_requested" for s in d["customer"]["suppressions"]),
@@ -187,7 +197,12 @@ def test_a_whole_portfolio_tells_one_story(seed: int) -> None:
 
 def test_due_dates_roll_to_the_months_end_and_back() -> None:
     jan31 = date(2027, 1, 31)
-    assert [due_date(jan31, k, 31) for k in range(4)] == [jan31, date(2027, 2, 28), date(2027, 3, 31), date(2027, 4, 30)]
+    assert [due_date(jan31, k, 31) for k in range(4)] == [
+        jan31,
+        date(2027, 2, 28),
+        date(2027, 3, 31),
+        date(2027, 4, 30),
+    ]
     assert due_date(date(2028, 1, 31), 1, 31) == date(2028, 2, 29)  # a leap year
     assert due_date(date(2027, 2, 28), 1, 30) == date(2027, 3, 30)  # from the contract's day, not from the 28th
     # The demo portfolio holds contracts due on the 29th-31st whose dates roll in a short month.
@@ -222,7 +237,9 @@ def test_a_payment_received_later_goes_to_the_first_overdue_instalment_and_the_s
         check_story(doc, AS_OF)
 
 
-def test_each_collectors_queue_is_in_one_currency_and_sorts_by_amount_within_it(make_server: MakeServer, tmp_path: Path) -> None:
+def test_each_collectors_queue_is_in_one_currency_and_sorts_by_amount_within_it(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
     server = make_server(cases=160, collectors=4)
     # Churn moves cases between collectors of the same market only.
     httpx.post(f"{server.url}/v1/admin/churn", json={"seed": 4, "payments": 10, "reassign": 40})

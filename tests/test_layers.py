@@ -57,7 +57,11 @@ def import_graph() -> dict[str, set[str]]:
                 # `from a import b`: the module a.b when there is one, else the module a
                 if imported in modules:
                     targets.add(imported)
-                elif isinstance(node, ast.ImportFrom) and node.module in modules and imported.rpartition(".")[0] == node.module:
+                elif (
+                    isinstance(node, ast.ImportFrom)
+                    and node.module in modules
+                    and imported.rpartition(".")[0] == node.module
+                ):
                     targets.add(node.module)
         graph[name] = targets - {name}
     return graph
@@ -92,9 +96,13 @@ def test_domain_is_pure() -> None:
 
 def test_arrows_point_down() -> None:
     for path, names in imports("storage").items():
-        assert not any(n.startswith(("collector_tui.sync", "collector_tui.screens", "collector_tui.server")) for n in names), path
+        assert not any(
+            n.startswith(("collector_tui.sync", "collector_tui.screens", "collector_tui.server")) for n in names
+        ), path
     for path, names in imports("sync").items():
-        assert not any(n.startswith(("collector_tui.screens", "collector_tui.widgets", "collector_tui.server")) for n in names), path
+        assert not any(
+            n.startswith(("collector_tui.screens", "collector_tui.widgets", "collector_tui.server")) for n in names
+        ), path
 
 
 def test_the_server_never_imports_the_client() -> None:
@@ -113,7 +121,9 @@ def test_the_conformance_checks_know_the_server_only_over_http() -> None:
     for path, names in checks.items():
         assert not any(_starts(n, ("collector_tui.server",)) for n in names), (path, names)
     graph = import_graph()
-    for module in (m for m in graph if m.startswith("collector_tui.conformance") or m == "collector_tui.cli_conformance"):
+    for module in (
+        m for m in graph if m.startswith("collector_tui.conformance") or m == "collector_tui.cli_conformance"
+    ):
         assert not any(_starts(m, ("collector_tui.server",)) for m in reachable(graph, module)), module
 
 

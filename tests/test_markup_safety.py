@@ -14,7 +14,7 @@ import asyncio
 import io
 import json
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -97,9 +97,18 @@ def put_on_server(server: RunningServer, case_id: str, name: str, number: str, n
         doc = json.loads(row.doc)
         doc["customer"]["name"] = name
         doc["customer"]["phones"][0]["number"] = number
-        doc["contacts"].append({"id": f"mk-{len(doc['contacts'])}", "at": "2026-11-26T10:00:00+08:00", "channel": "phone",
-                                "target": "customer", "disposition": "rpc", "collector": "demo", "duration_s": 60,
-                                "note": note})
+        doc["contacts"].append(
+            {
+                "id": f"mk-{len(doc['contacts'])}",
+                "at": "2026-11-26T10:00:00+08:00",
+                "channel": "phone",
+                "target": "customer",
+                "disposition": "rpc",
+                "collector": "demo",
+                "duration_s": 60,
+                "note": note,
+            }
+        )
         save_doc(s, row, doc)
         s.commit()
 
@@ -113,7 +122,7 @@ def put_in_team_stats(lead: Engine, collector: str, team: str, channel: str, dis
         c["channel"], c["disposition"] = channel, disposition
     save_team_stats(lead, {"team_id": team, "from": row["date_from"], "to": row["date_to"],
                            "collectors": row["collectors"], "cases": row["cases"], "contacts": row["contacts"]},
-                    datetime.now(timezone.utc))
+                    datetime.now(UTC))
 
 
 async def drive_collector(app: CollectorApp, case_id: str, v: dict[str, str]) -> None:
@@ -210,7 +219,9 @@ def test_markup_like_text_is_shown_as_text_on_every_screen(world: World, v: dict
     v["number"] = (v["number"] + "-555")[:32]  # the API's phone numbers have 3 to 32 characters
     put_on_server(server, case_id, v["name"], v["number"], v["note"])
     run_sync(demo, server.url, "demo", token, now=lambda: SYNC_AT)
-    entry = actions.log_contact(demo, case_id, at=SYNC_AT, channel="phone", disposition="no_answer", note=v["local_note"])
+    entry = actions.log_contact(
+        demo, case_id, at=SYNC_AT, channel="phone", disposition="no_answer", note=v["local_note"]
+    )
     outbox.settle(demo, [], {entry: v["reason"]}, [entry])  # the server refused it, with this reason
     state.record_sync_error(demo, v["reason"])
     put_in_team_stats(lead, v["collector"], v["team"], v["channel"], v["disposition"])

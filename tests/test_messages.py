@@ -59,18 +59,32 @@ def test_the_pack_checks_consent_hours_and_a_cap_a_channel_a_day() -> None:
     no_consent = check_message(CN, _facts(consents={"sms": False}), channel="sms", now=now)
     assert (no_consent.allowed, no_consent.rule) == (False, "CN-PIPL-CONSENT")
     night = check_message(CN, _facts(), channel="email", now=datetime(2026, 11, 27, 23, 0, tzinfo=SH))
-    assert (night.allowed, night.rule, night.next_allowed_at) == (False, "CN-HOURS", datetime(2026, 11, 28, 8, 0, tzinfo=SH))
+    assert (night.allowed, night.rule, night.next_allowed_at) == (
+        False,
+        "CN-HOURS",
+        datetime(2026, 11, 28, 8, 0, tzinfo=SH),
+    )
     two = tuple(Contact(now - timedelta(hours=h), "sms", "message_left") for h in (1, 2))
     capped = check_message(CN, _facts(contacts=two), channel="sms", now=now)
-    assert (capped.allowed, capped.rule, capped.params) == (False, "CN-HOUSE-MESSAGES", {"count": 2, "max": 2, "channel": "sms"})
+    assert (capped.allowed, capped.rule, capped.params) == (
+        False,
+        "CN-HOUSE-MESSAGES",
+        {"count": 2, "max": 2, "channel": "sms"},
+    )
     assert capped.next_allowed_at == datetime(2026, 11, 28, 8, 0, tzinfo=SH)
     assert check_message(CN, _facts(contacts=two), channel="email", now=now).allowed  # a cap a channel
     yesterday = tuple(Contact(now - timedelta(days=1), "sms", "message_left") for _ in range(3))
     assert check_message(CN, _facts(contacts=yesterday), channel="sms", now=now).allowed
     one = (Contact(datetime(2026, 11, 27, 9, 0, tzinfo=ZoneInfo("America/New_York")), "sms", "message_left"),)
-    assert check_message(US, _facts(contacts=one, timezone="America/New_York", phones=(Phone("+12125550100", True),)),
-                         channel="sms",
-                         now=datetime(2026, 11, 27, 11, 0, tzinfo=ZoneInfo("America/New_York"))).rule == "US-HOUSE-MESSAGES"
+    assert (
+        check_message(
+            US,
+            _facts(contacts=one, timezone="America/New_York", phones=(Phone("+12125550100", True),)),
+            channel="sms",
+            now=datetime(2026, 11, 27, 11, 0, tzinfo=ZoneInfo("America/New_York")),
+        ).rule
+        == "US-HOUSE-MESSAGES"
+    )
 
 
 class Gatewayed:
@@ -113,7 +127,9 @@ def sms_case(cache: Engine) -> str:
     return next(r.id for r in queue_page(cache, 0, 60) if r.callable and r.id in ok)
 
 
-async def send_from_the_profile(app: CollectorApp, pilot: Pilot[None], case_id: str, channel: str = "sms") -> MessageScreen:
+async def send_from_the_profile(
+    app: CollectorApp, pilot: Pilot[None], case_id: str, channel: str = "sms"
+) -> MessageScreen:
     app.open_case(case_id)
     await pilot.pause()
     await pilot.press("m")
@@ -148,7 +164,11 @@ async def test_a_message_reaches_the_server_once_and_its_state_comes_back(gatewa
         assert [e.type for e in entries] == ["contact.logged", "message.requested"]
         wire = [e.wire() for e in entries]
         body = entries[1].payload["body"]
-        assert entries[1].payload["to"] == number and name in body and entries[1].payload["template"].startswith("sms.stage")
+        assert (
+            entries[1].payload["to"] == number
+            and name in body
+            and entries[1].payload["template"].startswith("sms.stage")
+        )
         assert entries[0].payload["disposition"] == "message_left" and entries[1].payload["contact_id"] == entries[0].id
         shown = plain(app.screen.query_one("#messages"))
         assert "waiting to be sent (pending)" in shown and "Asked (Asia/Shanghai)" in shown and str(number) not in shown
@@ -156,17 +176,23 @@ async def test_a_message_reaches_the_server_once_and_its_state_comes_back(gatewa
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert outbox.entries(cache) == []
-        assert "sent" in plain(app.screen.query_one("#messages")) and "waiting" not in plain(app.screen.query_one("#messages"))
+        assert "sent" in plain(app.screen.query_one("#messages")) and "waiting" not in plain(
+            app.screen.query_one("#messages")
+        )
         # The same push again (an answer lost on the way): the server answers duplicate and sends nothing more.
         with ApiClient(gatewayed.url, token) as client:
             again = client.push(wire)
         assert [r.status for r in again.results] == ["duplicate", "duplicate"]
-        assert [m["id"] for m in gatewayed.gateway.sent] == [entries[1].id] and gatewayed.gateway.sent[0]["body"] == body
+        assert [m["id"] for m in gatewayed.gateway.sent] == [entries[1].id] and gatewayed.gateway.sent[0][
+            "body"
+        ] == body
         assert [m["id"] for m in gatewayed.stored(case_id)] == [entries[1].id]
         with Session(gatewayed.engine) as session:
             assert session.execute(select(AppliedMutation.id).where(AppliedMutation.id == entries[1].id)).all() != []
         # The gateway reports delivery; the next sync shows it.
-        reported = httpx.post(f"{gatewayed.url}/v1/admin/messages/{entries[1].id}", json={"status": "delivered"}, timeout=10)
+        reported = httpx.post(
+            f"{gatewayed.url}/v1/admin/messages/{entries[1].id}", json={"status": "delivered"}, timeout=10
+        )
         assert reported.status_code == 200
         await pilot.press("r")
         await app.workers.wait_for_complete()

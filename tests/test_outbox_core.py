@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from collector_tui.sync.push import BATCH, PushResult, push
 from collector_tui.sync.retry import ONCE, Backoff, retrying, transient
 from tests.conftest import present
 
-AT = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -38,7 +38,10 @@ def engine(tmp_path: Path) -> Engine:  # type: ignore[misc]
 
 
 def add(engine: Engine, count: int, mtype: str = "contact.logged") -> list[str]:
-    ids = [f"0193f0d1-0000-7000-8000-{i:012d}" for i in range(len(outbox.entries(engine)), len(outbox.entries(engine)) + count)]
+    ids = [
+        f"0193f0d1-0000-7000-8000-{i:012d}"
+        for i in range(len(outbox.entries(engine)), len(outbox.entries(engine)) + count)
+    ]
     with write(engine) as conn:
         for n, entry_id in enumerate(ids):
             enqueue(conn, id=entry_id, type=mtype, case_id=f"C-{n % 3}", base_version=n, occurred_at=AT,
@@ -131,7 +134,9 @@ def test_rejected_and_conflicting_entries_stay_failed_with_the_servers_reason(en
                ids[3]: "rejected:"}
     assert (result.sent, result.applied, result.failed) == (4, 1, reasons)
     left = outbox.entries(engine)
-    assert [(e.id, e.state, e.last_error, e.attempts) for e in left] == [(i, "failed", reasons[i], 1) for i in (ids[0], ids[2], ids[3])]
+    assert [(e.id, e.state, e.last_error, e.attempts) for e in left] == [
+        (i, "failed", reasons[i], 1) for i in (ids[0], ids[2], ids[3])
+    ]
     # A failed entry is not sent again until the collector puts it back in line.
     again = Scripted(all_("applied"))
     assert run(engine, again)[0].sent == 0 and again.calls == []
@@ -140,7 +145,10 @@ def test_rejected_and_conflicting_entries_stay_failed_with_the_servers_reason(en
     assert run(engine, again)[0].applied == 1 and [m["id"] for m in again.calls[0]] == [ids[0]]
     assert again.calls[0][0]["payload"] == {"channel": "phone"}
     assert outbox.retry(engine, ids[2]) and present(outbox.get(engine, ids[2])).payload == {"channel": "sms", "n": 2}
-    assert (present(outbox.get(engine, ids[2])).state, present(outbox.get(engine, ids[2])).last_error) == ("pending", None)
+    assert (present(outbox.get(engine, ids[2])).state, present(outbox.get(engine, ids[2])).last_error) == (
+        "pending",
+        None,
+    )
     assert not outbox.retry(engine, "no-such-entry")
 
 
@@ -313,7 +321,10 @@ def test_retrying_waits_between_tries_no_longer_than_the_time_left() -> None:
     assert (len(calls), sleeps, noted) == (3, [2.5, 2.5], ["busy", "busy"])
     sleeps.clear()
     calls.clear()
-    assert retrying(flaky, Backoff(base=1, cap=30, tries=3), rng=Top(), sleep=sleeps.append, time_left=lambda: -1) == "done"
+    assert (
+        retrying(flaky, Backoff(base=1, cap=30, tries=3), rng=Top(), sleep=sleeps.append, time_left=lambda: -1)
+        == "done"
+    )
     assert sleeps == [0.0, 0.0]
     sleeps.clear()
     calls.clear()

@@ -3,7 +3,7 @@ promise; a sync brings each back and the profile shows it as the server reports 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -40,7 +40,9 @@ def admin(server: RunningServer, path: str, body: dict[str, Any]) -> httpx.Respo
     return httpx.post(f"{server.url}{path}", json=body, timeout=10)
 
 
-async def test_a_plan_approved_or_rejected_through_admin_shows_after_a_sync(server: RunningServer, cache: Engine) -> None:
+async def test_a_plan_approved_or_rejected_through_admin_shows_after_a_sync(
+    server: RunningServer, cache: Engine
+) -> None:
     token = server.token()
     run_sync(cache, server.url, "demo", token, now=lambda: MORNING)
     first, second = [r.id for r in queue_page(cache, 0, 20) if r.callable and r.currency == "CNY"][:2]
@@ -90,4 +92,4 @@ async def test_a_plan_approved_or_rejected_through_admin_shows_after_a_sync(serv
     [plan] = [p for p in present(case_detail(cache, first)).plans]
     assert (plan.id, plan.status, plan.origin, plan.reason) == (approved_id, "approved", "server", "")
     assert plan.decided_at and datetime.fromisoformat(plan.decided_at).tzinfo is not None
-    assert datetime.fromisoformat(plan.decided_at) <= datetime.now(timezone.utc)
+    assert datetime.fromisoformat(plan.decided_at) <= datetime.now(UTC)

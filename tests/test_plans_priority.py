@@ -43,7 +43,9 @@ def test_reinstalment_preview_reconciles(amount: Decimal, months: int, first: da
 
 
 @given(amounts, amounts, st.decimals(min_value=0, max_value=1, places=2), st.integers(1, 24))
-def test_reduction_waiver_plus_instalments_equals_amount(amount: Decimal, charges: Decimal, share: Decimal, months: int) -> None:
+def test_reduction_waiver_plus_instalments_equals_amount(
+    amount: Decimal, charges: Decimal, share: Decimal, months: int
+) -> None:
     plan = reduction(amount, charges, share, months, date(2026, 12, 5), income=INCOME,
                      limits=PlanLimits(max_waiver_share=D(1)))
     assert plan.waived + plan.total == amount
@@ -85,7 +87,9 @@ def case(i: int, **kw: Any) -> CaseFacts:
 
 
 def test_groups_in_the_order_the_collector_works_them() -> None:
-    promise_today = case(1, promises=(Promise(datetime(2026, 11, 20, tzinfo=SH), date(2026, 11, 27), D("500"), "outstanding"),))
+    promise_today = case(
+        1, promises=(Promise(datetime(2026, 11, 20, tzinfo=SH), date(2026, 11, 27), D("500"), "outstanding"),)
+    )
     broken = case(2, promises=(Promise(datetime(2026, 11, 1, tzinfo=SH), date(2026, 11, 10), D("500"), "broken"),))
     golden_near = case(3, dpd=14, overdue_since=date(2026, 11, 13), contacts=())
     golden_far = case(4, dpd=3, overdue_since=date(2026, 11, 24), contacts=())
@@ -94,9 +98,23 @@ def test_groups_in_the_order_the_collector_works_them() -> None:
     early = case(7, dpd=10, overdue_since=date(2026, 11, 17),
                  contacts=(Contact(datetime(2026, 11, 18, 10, tzinfo=SH), "sms", "message_left"),))
     ceased = case(8, suppressions=(Suppression("cease_requested", "phone"),))
-    placed = order([place_case(f, NOW, Rules(pack=CN)) for f in (ceased, early, severe_c, callback, golden_far, golden_near, broken, promise_today)])
+    placed = order(
+        [
+            place_case(f, NOW, Rules(pack=CN))
+            for f in (ceased, early, severe_c, callback, golden_far, golden_near, broken, promise_today)
+        ]
+    )
     assert [p.case_id for p in placed] == [f"C-{i:04d}" for i in (1, 2, 3, 4, 5, 6, 7, 8)]
-    assert [p.group for p in placed] == ["promise", "promise", "golden", "golden", "callback", "rest", "rest", "blocked"]
+    assert [p.group for p in placed] == [
+        "promise",
+        "promise",
+        "golden",
+        "golden",
+        "callback",
+        "rest",
+        "rest",
+        "blocked",
+    ]
     assert placed[2].params["days"] == 1 and placed[3].params["days"] == 12
     assert (placed[-1].callable, placed[-1].blocked_by) == (False, "CN-PIPL-CONSENT")
 
@@ -104,7 +122,11 @@ def test_groups_in_the_order_the_collector_works_them() -> None:
 def test_not_callable_now_says_when() -> None:
     night = datetime(2026, 11, 27, 23, 0, tzinfo=SH)
     p = place_case(case(1), night, Rules(pack=CN))
-    assert (p.group, p.blocked_by, p.next_allowed_at) == ("blocked", "CN-HOURS", datetime(2026, 11, 28, 8, 0, tzinfo=SH))
+    assert (p.group, p.blocked_by, p.next_allowed_at) == (
+        "blocked",
+        "CN-HOURS",
+        datetime(2026, 11, 28, 8, 0, tzinfo=SH),
+    )
     assert p.params["then"] == "queue.reason.rest"
 
 

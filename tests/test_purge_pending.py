@@ -32,7 +32,9 @@ def run(home: Path, *args: str, stdin: str = "", locale: str = "en", **env: str)
                           env=cli_env(home, **env))
 
 
-def test_purge_says_what_work_is_unpushed_keeps_it_and_the_next_sync_sends_it(server: RunningServer, home: Path) -> None:
+def test_purge_says_what_work_is_unpushed_keeps_it_and_the_next_sync_sends_it(
+    server: RunningServer, home: Path
+) -> None:
     rows = json.loads(run(home, "queue", "--json", "--at", AT).stdout)
     first, second, quiet = [r["id"] for r in rows if r["callable"]][:3]
     for case_id in (first, second):
@@ -54,7 +56,10 @@ def test_purge_says_what_work_is_unpushed_keeps_it_and_the_next_sync_sends_it(se
     # Everything: the whole outbox, counted by state; said with --yes too.
     out = run(home, "purge", "--all", "--yes")
     assert out.returncode == 0 and "Erased 60" in out.stdout
-    assert "every case that the server does not have yet: 1 change(s) waiting to be sent and 1 the server refused" in out.stderr
+    assert (
+        "every case that the server does not have yet: 1 change(s) waiting to be sent and 1 the server refused"
+        in out.stderr
+    )
     # The purge's own audit record is work on its way to the server too.
     zh = run(home, "purge", "--all", "--yes", locale="zh_CN")
     assert "2 项等待发送，1 项被服务器拒绝。删除会保留这些工作" in zh.stderr

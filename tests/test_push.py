@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +26,7 @@ from collector_tui.sync.retry import Backoff
 from collector_tui.sync.service import run_sync
 from tests.conftest import SYNC_AT, RunningServer, present
 
-NOW = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)  # 11:00 in Shanghai
+NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai
 
 
 def sync(server: RunningServer, cache: Engine) -> PullResult:
@@ -40,7 +40,8 @@ def server_doc(server: RunningServer, case_id: str) -> dict[str, Any]:
 
 def applied_count(server: RunningServer, mutation_id: str) -> int:
     with Session(server.engine) as s:
-        return s.execute(select(func.count()).select_from(AppliedMutation).where(AppliedMutation.id == mutation_id)).scalar_one()  # type: ignore[no-any-return]
+        query = select(func.count()).select_from(AppliedMutation).where(AppliedMutation.id == mutation_id)
+        return s.execute(query).scalar_one()  # type: ignore[no-any-return]
 
 
 @pytest.fixture
@@ -51,7 +52,9 @@ def synced(server: RunningServer, cache: Engine) -> Engine:
 
 def test_a_record_and_its_outbox_entry_are_written_together(synced: Engine) -> None:
     case_id = queue_page(synced, 0, 1)[0].id
-    entry = actions.log_contact(synced, case_id, at=NOW, channel="phone", disposition="no_answer", number="+8613800000000")
+    entry = actions.log_contact(
+        synced, case_id, at=NOW, channel="phone", disposition="no_answer", number="+8613800000000"
+    )
     assert [e.id for e in outbox.entries(synced)] == [entry]
     assert present(outbox.get(synced, entry)).base_version == present(case_detail(synced, case_id)).case.version
     with synced.connect() as conn:
@@ -62,11 +65,15 @@ def test_a_record_and_its_outbox_entry_are_written_together(synced: Engine) -> N
     assert len(outbox.entries(synced)) == 1  # the failed action wrote nothing
 
 
-def test_push_then_pull_delivers_exactly_once_and_replaces_the_local_copy(server: RunningServer, synced: Engine) -> None:
+def test_push_then_pull_delivers_exactly_once_and_replaces_the_local_copy(
+    server: RunningServer, synced: Engine
+) -> None:
     case_id = queue_page(synced, 0, 1)[0].id
     contact = actions.log_contact(synced, case_id, at=NOW, channel="phone", disposition="promise_to_pay",
                                   duration_s=120, note="will pay on Friday")
-    promise = actions.add_promise(synced, case_id, at=NOW, due=date(2026, 11, 30), amount=Decimal("1000.00"), currency="CNY")
+    promise = actions.add_promise(
+        synced, case_id, at=NOW, due=date(2026, 11, 30), amount=Decimal("1000.00"), currency="CNY"
+    )
     result = sync(server, synced)
     assert result.pushed.applied == 2 and outbox.entries(synced) == []
     doc = server_doc(server, case_id)
@@ -76,7 +83,9 @@ def test_push_then_pull_delivers_exactly_once_and_replaces_the_local_copy(server
     with synced.connect() as conn:
         # The server's copy replaced the local one; nothing is shown twice.
         assert conn.execute(select(ContactAttempt.origin).where(ContactAttempt.id == contact)).all() == [("server",)]
-        assert conn.execute(select(func.count()).select_from(PromiseToPay).where(PromiseToPay.id == promise)).scalar() == 1
+        assert (
+            conn.execute(select(func.count()).select_from(PromiseToPay).where(PromiseToPay.id == promise)).scalar() == 1
+        )
 
 
 def test_a_retried_push_is_answered_duplicate(server: RunningServer, synced: Engine) -> None:
@@ -124,14 +133,25 @@ def test_invalid_and_conflicting_entries_stay_failed_with_the_reason(server: Run
 
 def test_unreconciled_plan_is_rejected_by_the_server(server: RunningServer, synced: Engine) -> None:
     case_id = queue_page(synced, 0, 1)[0].id
-    entry = actions.submit_plan(synced, case_id, at=NOW, plan_type="deferral", detail={
-        "restructured": "300.00", "waived": "0", "instalments": [{"seq": 1, "due_date": "2027-01-05", "amount": "299.99"}]})
+    entry = actions.submit_plan(
+        synced,
+        case_id,
+        at=NOW,
+        plan_type="deferral",
+        detail={
+            "restructured": "300.00",
+            "waived": "0",
+            "instalments": [{"seq": 1, "due_date": "2027-01-05", "amount": "299.99"}],
+        },
+    )
     sync(server, synced)
     failed = outbox.get(synced, entry)
     assert failed is not None and failed.state == "failed" and "must equal restructured" in (failed.last_error or "")
 
 
-def test_work_on_a_case_reassigned_while_offline_is_still_pushed_then_purged(server: RunningServer, synced: Engine) -> None:
+def test_work_on_a_case_reassigned_while_offline_is_still_pushed_then_purged(
+    server: RunningServer, synced: Engine
+) -> None:
     held = {r.id for r in queue_page(synced, 0, 100)}
     changed = httpx.post(f"{server.url}/v1/admin/churn", json={"seed": 5, "close": 8}).json()
     closed = next(c for c in changed["closed"] if c in held)
@@ -150,15 +170,20 @@ def test_discard_asks_nothing_of_the_server_and_is_audited(synced: Engine) -> No
     assert outbox.discard(synced, entry, actor="demo", at=NOW) is not None
     assert [e.type for e in outbox.entries(synced)] == ["audit.recorded"]  # only the audit record of the discard
     with synced.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(ContactAttempt).where(ContactAttempt.id == entry)).scalar() == 0
+        assert (
+            conn.execute(select(func.count()).select_from(ContactAttempt).where(ContactAttempt.id == entry)).scalar()
+            == 0
+        )
     log = audit.entries(synced, case_id)
     assert [(e.action, e.actor) for e in log] == [("outbox.discard", "demo")] and entry in log[0].detail
 
 
 def test_transient_failures_back_off_and_stop_the_drain(server: RunningServer, synced: Engine) -> None:
     case_id = queue_page(synced, 0, 1)[0].id
-    ids = [actions.log_contact(synced, case_id, at=NOW + timedelta(minutes=i), channel="sms", disposition="message_left")
-           for i in range(3)]
+    ids = [
+        actions.log_contact(synced, case_id, at=NOW + timedelta(minutes=i), channel="sms", disposition="message_left")
+        for i in range(3)
+    ]
     token = server.token()
     server.thread.stop()
     sleeps: list[float] = []
@@ -178,7 +203,9 @@ def test_retry_after_is_honoured() -> None:
 def test_batches_of_at_most_200_in_order(server: RunningServer, synced: Engine) -> None:
     rows = queue_page(synced, 0, 60)
     for i in range(450):
-        actions.log_contact(synced, rows[i % 60].id, at=NOW + timedelta(seconds=i), channel="sms", disposition="message_left")
+        actions.log_contact(
+            synced, rows[i % 60].id, at=NOW + timedelta(seconds=i), channel="sms", disposition="message_left"
+        )
     sent: list[int] = []
 
     class Counting(ApiClient):

@@ -47,7 +47,20 @@ def test_queue_json_has_every_key_and_a_total_order(home: Path) -> None:
     assert len(rows) == 150
     assert [r["position"] for r in rows] == list(range(150))
     assert len({r["id"] for r in rows}) == 150
-    keys = {"id", "position", "group", "reason", "stage", "dpd", "tier", "score", "flags", "callable", "blocked_by", "next_allowed_at"}
+    keys = {
+        "id",
+        "position",
+        "group",
+        "reason",
+        "stage",
+        "dpd",
+        "tier",
+        "score",
+        "flags",
+        "callable",
+        "blocked_by",
+        "next_allowed_at",
+    }
     assert all(set(r) == keys for r in rows)
     order = ["promise", "golden", "callback", "rest", "blocked"]
     assert [order.index(r["group"]) for r in rows] == sorted(order.index(r["group"]) for r in rows)
@@ -82,8 +95,13 @@ def test_the_pack_changes_what_the_queue_allows(home: Path) -> None:
 
 
 def test_a_bad_policy_is_refused(home: Path) -> None:
-    out = subprocess.run([*CLI, "--locale", "en", "queue", "--policy", "mars"], capture_output=True, text=True, timeout=60,
-                         env=cli_env(home))
+    out = subprocess.run(
+        [*CLI, "--locale", "en", "queue", "--policy", "mars"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=cli_env(home),
+    )
     assert out.returncode == 2 and "policy must be one of" in out.stderr
 
 

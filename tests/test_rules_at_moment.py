@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,7 @@ from tests.test_tui import plain
 
 CN = Rules(pack=load_pack("cn"))
 US = Rules(pack=load_pack("us-regf"))
-MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)  # 11:00 in Shanghai, the sync's day
+MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai, the sync's day
 
 
 @pytest.fixture
@@ -111,7 +111,10 @@ def test_queue_json_at_any_moment_after_the_sync_gives_what_the_rules_say_then(s
     synced.dispose()
     base = {r["id"]: r for r in _queue_json(home, "2026-11-27T11:00+08:00")}
     for days in (1, 10):
-        later = {r["id"]: r for r in _queue_json(home, f"2026-{(date(2026, 11, 27) + timedelta(days=days)):%m-%d}T11:00+08:00")}
+        later = {
+            r["id"]: r
+            for r in _queue_json(home, f"2026-{(date(2026, 11, 27) + timedelta(days=days)):%m-%d}T11:00+08:00")
+        }
         for case_id, row in base.items():
             assert later[case_id]["dpd"] == row["dpd"] + days
             assert later[case_id]["stage"] == int(stage_for_dpd(row["dpd"] + days))
@@ -145,7 +148,9 @@ def test_cease_request_blocks_its_channel_and_with_all_channels_every_channel(sy
     assert row.group == "blocked" and row.blocked_by == "CN-PIPL-CONSENT" and not row.callable
 
 
-@pytest.mark.parametrize(("disposition", "rule"), [("bankruptcy", "CN-HOUSE-BANKRUPTCY"), ("deceased", "CN-PROHIBITED")])
+@pytest.mark.parametrize(
+    ("disposition", "rule"), [("bankruptcy", "CN-HOUSE-BANKRUPTCY"), ("deceased", "CN-PROHIBITED")]
+)
 def test_bankruptcy_and_death_stop_every_contact(synced: Engine, disposition: str, rule: str) -> None:
     case_id = _callable_case(synced, MORNING)
     _record(synced, case_id, disposition)
@@ -235,7 +240,9 @@ def test_cli_cease_then_the_next_contact_is_refused_and_queue_json_says_why(sync
 
 
 # --- the server takes them, returns them, and may lift them ---------------------------------------------
-def test_the_server_returns_the_suppression_in_the_feed_and_a_lift_with_its_reason(server: RunningServer, synced: Engine) -> None:
+def test_the_server_returns_the_suppression_in_the_feed_and_a_lift_with_its_reason(
+    server: RunningServer, synced: Engine
+) -> None:
     case_id = _callable_case(synced, MORNING, US)
     _record(synced, case_id, "dispute", rules=US)
     token = server.token()
@@ -343,8 +350,8 @@ def test_a_time_barred_debt_is_flagged_and_the_checklist_asks_for_the_disclosure
     f = load_facts(synced)[0]
     old = replace(f, payments=(), overdue_since=date(2019, 1, 10))
     barred_on = date(2025, 1, 10)
-    before = datetime.combine(barred_on - timedelta(days=1), time(12), timezone.utc)
-    after = datetime.combine(barred_on, time(12), timezone.utc)
+    before = datetime.combine(barred_on - timedelta(days=1), time(12), UTC)
+    after = datetime.combine(barred_on, time(12), UTC)
     assert "debt.time_barred" not in {fl.id for fl in assess(old, before, US).flags}
     assert "debt.time_barred" in {fl.id for fl in assess(old, after, US).flags}
     assert "debt.time_barred" not in {fl.id for fl in assess(old, after, CN).flags}  # a pack without the rule

@@ -6,7 +6,7 @@ are the fast tests that mutation testing (scripts/mutation) runs besides the bou
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -97,8 +97,11 @@ def test_a_dispute_lets_the_verification_through_only() -> None:
 
 
 def test_the_work_number_after_no_calls_at_work() -> None:
-    f = facts(timezone="America/New_York", phones=(Phone("+12125550100", True), Phone("+12125550199", True, type="work")),
-              suppressions=(Suppression("workplace_prohibited", origin="contact"),))
+    f = facts(
+        timezone="America/New_York",
+        phones=(Phone("+12125550100", True), Phone("+12125550199", True, type="work")),
+        suppressions=(Suppression("workplace_prohibited", origin="contact"),),
+    )
     at = datetime(2026, 11, 27, 10, tzinfo=NY)
     d = check_contact(US, f, channel="phone", now=at, number="+12125550199")
     assert d == Decision(False, "US-WORKPLACE", "check.workplace", {"origin": "contact"})
@@ -127,7 +130,10 @@ def test_a_dead_number_and_no_number_left() -> None:
 
 
 def test_the_last_word_on_a_number_wins() -> None:
-    back = (Contact(sh(20, 10), "phone", "wrong_number", number=MOBILE), Contact(sh(21, 10), "phone", "rpc", number=MOBILE))
+    back = (
+        Contact(sh(20, 10), "phone", "wrong_number", number=MOBILE),
+        Contact(sh(21, 10), "phone", "rpc", number=MOBILE),
+    )
     assert dead_numbers(facts(contacts=back)) == {}
     assert dead_numbers(facts(contacts=back[::-1])) == {MOBILE: "wrong_number"}
     sms = (Contact(sh(20, 10), "sms", "wrong_number", number=MOBILE),)
@@ -138,7 +144,7 @@ def test_the_last_word_on_a_number_wins() -> None:
 
 
 def test_at_the_moment_a_reached_number_is_reachable_with_its_latest_time() -> None:
-    old = datetime(2026, 11, 1, 2, tzinfo=timezone.utc)
+    old = datetime(2026, 11, 1, 2, tzinfo=UTC)
     f = facts(phones=(Phone(MOBILE, False, last_reached_at=old), Phone(OFFICE, True, last_reached_at=old)),
               contacts=(Contact(sh(20, 10), "phone", "rpc", number=MOBILE),
                         Contact(sh(21, 10), "phone", "promise_to_pay", number=MOBILE),
@@ -154,7 +160,7 @@ def test_at_the_moment_a_reached_number_is_reachable_with_its_latest_time() -> N
 
 
 def test_suppressions_from_contacts_and_their_lifts() -> None:
-    dispute = Contact(datetime(2026, 11, 20, 2, tzinfo=timezone.utc), "phone", "dispute", local=True)
+    dispute = Contact(datetime(2026, 11, 20, 2, tzinfo=UTC), "phone", "dispute", local=True)
     lift = Suppression("dispute", lifted_at=date(2026, 11, 21), reason="verified")
     [s] = active_suppressions(facts(contacts=(dispute,)))
     assert s == Suppression("dispute", None, date(2026, 11, 20), origin="local")
@@ -293,10 +299,10 @@ def contact(collector: str, case_id: str, age: int, disposition: str = "rpc", co
 
 
 def test_team_figures_per_collector() -> None:
-    cases = [TeamCase("C-1", "a", 40, date(2026, 10, 1), datetime(2026, 10, 3, tzinfo=timezone.utc), 2, 1),
+    cases = [TeamCase("C-1", "a", 40, date(2026, 10, 1), datetime(2026, 10, 3, tzinfo=UTC), 2, 1),
              TeamCase("C-2", "a", 20, date(2026, 11, 1), None, 0, 3),
              TeamCase("C-3", "a", 10, date(2026, 11, 17), None),
-             TeamCase("C-4", "b", 50, date(2026, 10, 1), datetime(2026, 10, 30, tzinfo=timezone.utc), 1, 0),
+             TeamCase("C-4", "b", 50, date(2026, 10, 1), datetime(2026, 10, 30, tzinfo=UTC), 1, 0),
              TeamCase("C-9", "nobody", 50, None, None, 5, 5)]
     contacts = [contact("a", "C-1", 0, count=7), contact("a", "C-1", 3, "no_answer", 4),
                 contact("a", "C-2", 10, "message_left", 1, "sms"), contact("a", "C-3", 2, hour=23),
@@ -316,7 +322,9 @@ def test_team_figures_per_collector() -> None:
     assert (b.per_case_median, b.per_case_p25, b.per_case_p75) == (4.0, 4.0, 4.0)
     # Phone conversations with the debtor over phone attempts to the debtor (the third party's call is neither).
     assert a.rpc_rate == (7 + 1) / (7 + 4 + 1) and b.rpc_rate == 1.0 and (a.right_party, a.phone_attempts) == (8, 12)
-    assert a.per_day[29] == 7 and a.per_day[26] == 4 and a.per_day[27] == 3 and a.per_day[19] == 1 and sum(a.per_day) == 15
+    assert (
+        a.per_day[29] == 7 and a.per_day[26] == 4 and a.per_day[27] == 3 and a.per_day[19] == 1 and sum(a.per_day) == 15
+    )
     assert b.per_day[21] == 4 and sum(b.per_day) == 4
 
 
@@ -343,7 +351,11 @@ def contacted(**kw: Any) -> CaseFacts:
 def test_a_promise_due_today_and_a_broken_one_not_followed_up() -> None:
     due = Promise(sh(20, 10), date(2026, 11, 27), D("500.00"), "outstanding")
     p = queued(contacted(promises=(due,)))
-    assert (p.group, p.reason, p.params) == ("promise", "queue.reason.promise_due", {"amount": "500.00", "date": "2026-11-27"})
+    assert (p.group, p.reason, p.params) == (
+        "promise",
+        "queue.reason.promise_due",
+        {"amount": "500.00", "date": "2026-11-27"},
+    )
     lapsed = Promise(sh(10, 10), date(2026, 11, 20), D("300.00"), "outstanding")
     p = queued(contacted(promises=(lapsed,)))
     assert (p.reason, p.params) == ("queue.reason.promise_broken", {"amount": "300.00", "date": "2026-11-20"})
@@ -353,7 +365,10 @@ def test_a_promise_due_today_and_a_broken_one_not_followed_up() -> None:
     assert queued(same_day).group == "promise"  # a contact on the day it was due is not a follow-up
     kept = Promise(sh(10, 10), date(2026, 11, 20), D("300.00"), "kept")
     assert queued(contacted(promises=(kept,))).group == "rest"
-    newest = (Promise(sh(1, 10), date(2026, 11, 5), D("100"), "broken"), Promise(sh(6, 10), date(2026, 11, 12), D("200"), "broken"))
+    newest = (
+        Promise(sh(1, 10), date(2026, 11, 5), D("100"), "broken"),
+        Promise(sh(6, 10), date(2026, 11, 12), D("200"), "broken"),
+    )
     assert queued(contacted(promises=newest)).params == {"amount": "200", "date": "2026-11-12"}
 
 
@@ -402,15 +417,15 @@ def test_the_order_of_the_rest_stage_tier_amount_and_the_id() -> None:
 def test_sort_bytes_order_is_the_keys_order() -> None:
     keys = [(0, D("-5")), (0, D("0")), (0, D("0.0001")), (0, D("1234.5")), (0, 70000), (1, 2), (1, 65535)]
     assert sorted(keys, key=sort_bytes) == keys
-    moments = [datetime(1969, 12, 31, tzinfo=timezone.utc), datetime(1970, 1, 1, tzinfo=timezone.utc),
-               datetime(2026, 11, 27, 1, 0, 0, 1000, tzinfo=timezone.utc), NEVER]
+    moments = [datetime(1969, 12, 31, tzinfo=UTC), datetime(1970, 1, 1, tzinfo=UTC),
+               datetime(2026, 11, 27, 1, 0, 0, 1000, tzinfo=UTC), NEVER]
     assert sorted(moments[::-1], key=lambda m: sort_bytes((m,))) == moments
     assert sort_bytes((date(2026, 11, 27),)) < sort_bytes((date(2026, 11, 28),))
     assert sort_bytes(("C-1",)) < sort_bytes(("C-2",)) and sort_bytes((True,)) != sort_bytes((1,))
     assert sort_bytes((7,)) == b"\x01\x00\x07" and sort_bytes(("C",)) == b"\x05C"
     assert sort_bytes((date(1, 1, 2),)) == b"\x04\x00\x00\x00\x02"
     assert sort_bytes((D("1"),)) == b"\x02" + (10**4 + (1 << 62)).to_bytes(8, "big")
-    assert sort_bytes((datetime(1970, 1, 1, 0, 0, 1, tzinfo=timezone.utc),)) == b"\x03" + (1000 + (1 << 62)).to_bytes(8, "big")
+    assert sort_bytes((datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC),)) == b"\x03" + (1000 + (1 << 62)).to_bytes(8, "big")
 
 
 # --- plans: the whole preview ---------------------------------------------------------------------------------
@@ -445,12 +460,19 @@ def test_a_reduction_preview() -> None:
     assert [i.amount for i in plan.instalments] == [D("475.00"), D("475.00")]
     greedy = reduction(D("1000"), D("200"), D("0.60"), 2, date(2026, 12, 5), income=INCOME,
                        today=date(2026, 12, 6))
-    assert [(m.level, m.key) for m in greedy.messages] == [("error", "plan.max_waiver"), ("error", "plan.first_due_past")]
+    assert [(m.level, m.key) for m in greedy.messages] == [
+        ("error", "plan.max_waiver"),
+        ("error", "plan.first_due_past"),
+    ]
 
 
 def test_plan_messages_name_the_figures() -> None:
     [m] = reinstalment(D("12000"), 2, date(2026, 12, 5), income=INCOME).messages
-    assert (m.level, m.key, m.params) == ("error", "plan.unaffordable", {"amount": "6000.00", "cap": "4000.00", "share": 50})
+    assert (m.level, m.key, m.params) == (
+        "error",
+        "plan.unaffordable",
+        {"amount": "6000.00", "cap": "4000.00", "share": 50},
+    )
     [m] = reinstalment(D("1000"), 2, date(2026, 12, 5)).messages
     assert (m.level, m.key, m.params) == ("warning", "plan.no_income", {})
     [m] = deferral([(date(2026, 12, 5), D("100"))], 7, income=INCOME).messages
@@ -506,24 +528,51 @@ def with_(section: str, body: object) -> dict[str, object]:
     return {**MINIMAL, section: body}
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (with_("bogus", {}), "p.toml: unknown section 'bogus'"),
-    (with_("hours", "08:00-21:00"), "p.toml: hours must be a table"),
-    (with_("pack", {"id": "x", "name": "X", "colour": "red"}), "p.toml: unknown key pack.colour"),
-    (with_("hours", {"rule": "H", "start": "8am", "end": "21:00"}), "p.toml: hours.start must be a time as HH:MM, not '8am'"),
-    (with_("hours", {"rule": "H", "start": "08:00:00", "end": "21:00"}), "p.toml: hours.start must be a time as HH:MM, not '08:00:00'"),
-    (with_("hours", {"rule": "H", "start": "25:00", "end": "21:00"}), "p.toml: hours.start must be a time as HH:MM, not '25:00'"),
-    (with_("hours", {"rule": "H", "start": "21:00", "end": "21:00"}), "p.toml: hours.start must be before hours.end"),
-    (with_("golden_window", {"rule": "G", "days": -1}), "p.toml: golden_window.days must be a whole number of 0 or more, not -1"),
-    (with_("golden_window", {"rule": "G", "days": True}), "p.toml: golden_window.days must be a whole number of 0 or more, not True"),
-    (with_("golden_window", {"rule": "G", "days": "15"}), "p.toml: golden_window.days must be a whole number of 0 or more, not '15'"),
-    (with_("golden_window", {"rule": 7, "days": 15}), "p.toml: golden_window.rule must be str, not 7"),
-    (with_("pack", {"id": "x", "name": "X", "opt_out_required": "yes"}), "p.toml: pack.opt_out_required must be bool, not 'yes'"),
-    (with_("golden_window", {"rule": "G"}), "p.toml: golden_window is missing a key"),
-    ({k: v for k, v in MINIMAL.items() if k != "consent"}, "p.toml: missing section 'consent'"),
-    (with_("pack", {"id": "x"}), "p.toml: missing key 'name'"),
-    (with_("consent", {}), "p.toml: missing key 'rule'"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (with_("bogus", {}), "p.toml: unknown section 'bogus'"),
+        (with_("hours", "08:00-21:00"), "p.toml: hours must be a table"),
+        (with_("pack", {"id": "x", "name": "X", "colour": "red"}), "p.toml: unknown key pack.colour"),
+        (
+            with_("hours", {"rule": "H", "start": "8am", "end": "21:00"}),
+            "p.toml: hours.start must be a time as HH:MM, not '8am'",
+        ),
+        (
+            with_("hours", {"rule": "H", "start": "08:00:00", "end": "21:00"}),
+            "p.toml: hours.start must be a time as HH:MM, not '08:00:00'",
+        ),
+        (
+            with_("hours", {"rule": "H", "start": "25:00", "end": "21:00"}),
+            "p.toml: hours.start must be a time as HH:MM, not '25:00'",
+        ),
+        (
+            with_("hours", {"rule": "H", "start": "21:00", "end": "21:00"}),
+            "p.toml: hours.start must be before hours.end",
+        ),
+        (
+            with_("golden_window", {"rule": "G", "days": -1}),
+            "p.toml: golden_window.days must be a whole number of 0 or more, not -1",
+        ),
+        (
+            with_("golden_window", {"rule": "G", "days": True}),
+            "p.toml: golden_window.days must be a whole number of 0 or more, not True",
+        ),
+        (
+            with_("golden_window", {"rule": "G", "days": "15"}),
+            "p.toml: golden_window.days must be a whole number of 0 or more, not '15'",
+        ),
+        (with_("golden_window", {"rule": 7, "days": 15}), "p.toml: golden_window.rule must be str, not 7"),
+        (
+            with_("pack", {"id": "x", "name": "X", "opt_out_required": "yes"}),
+            "p.toml: pack.opt_out_required must be bool, not 'yes'",
+        ),
+        (with_("golden_window", {"rule": "G"}), "p.toml: golden_window is missing a key"),
+        ({k: v for k, v in MINIMAL.items() if k != "consent"}, "p.toml: missing section 'consent'"),
+        (with_("pack", {"id": "x"}), "p.toml: missing key 'name'"),
+        (with_("consent", {}), "p.toml: missing key 'rule'"),
+    ],
+)
 def test_a_bad_pack_is_refused_with_the_file_and_the_key(data: dict[str, object], message: str) -> None:
     from collector_tui.domain.policy import PackError, parse_pack
 
@@ -559,7 +608,9 @@ def test_amounts_and_days_as_typed() -> None:
         FieldError("currency", "form.currency", {"currency": "CNY", "given": "USD"})]
     assert validate_amount(D("0"), "CNY", field="x") == [FieldError("x", "form.amount", {})]
     assert validate_amount(D("1E+2"), "CNY") == [FieldError("amount", "form.amount", {})]
-    assert validate_amount(D("1.005"), "USD", field="x") == [FieldError("x", "form.amount_minor", {"currency": "USD", "digits": 2})]
+    assert validate_amount(D("1.005"), "USD", field="x") == [
+        FieldError("x", "form.amount_minor", {"currency": "USD", "digits": 2})
+    ]
     assert validate_amount(D("101"), "CNY", outstanding=D("100"), field="x") == [
         FieldError("x", "form.amount_over", {"max": "100", "currency": "CNY"})]
     assert validate_amount(D("100"), "CNY", outstanding=D("100"), given_currency="CNY") == []
@@ -600,8 +651,9 @@ def test_a_scope_and_the_inconvenient_hours(disposition: str, scope: str, errors
 
 @pytest.mark.parametrize(("local", "blocked_until"), [((11, 59), None), ((12, 0), (14, 0)), ((13, 59), (14, 0)),
                                                       ((14, 0), None)])
-def test_the_hours_the_customer_named_are_honoured_like_the_allowed_hours(local: tuple[int, int],
-                                                                          blocked_until: tuple[int, int] | None) -> None:
+def test_the_hours_the_customer_named_are_honoured_like_the_allowed_hours(
+    local: tuple[int, int], blocked_until: tuple[int, int] | None
+) -> None:
     said = Contact(sh(20, 10), "phone", "inconvenient_time", scope="12:00-14:00")
     d = check_contact(CN, facts(contacts=(said,)), channel="phone", now=sh(27, *local))
     if blocked_until is None:
@@ -636,8 +688,10 @@ def test_a_callback_not_made_is_due_then_missed_30_minutes_after(now_minutes: in
     assert was_missed("late") and not needs_a_call("late") and not was_missed("done")
 
 
-@pytest.mark.parametrize(("pack", "channel", "limit"), [(CN, "sms", 2), (CN, "email", 2), (US, "sms", 1), (US, "email", 2),
-                                                        (UK, "sms", 2), (UK, "email", 2)])
+@pytest.mark.parametrize(
+    ("pack", "channel", "limit"),
+    [(CN, "sms", 2), (CN, "email", 2), (US, "sms", 1), (US, "email", 2), (UK, "sms", 2), (UK, "email", 2)],
+)
 def test_messages_a_channel_a_day(pack: RulePack, channel: str, limit: int) -> None:
     from collector_tui.domain.messages import check_message
 
@@ -654,7 +708,9 @@ def test_messages_a_channel_a_day(pack: RulePack, channel: str, limit: int) -> N
     d = check_message(pack, sent(limit), channel=channel, now=now, to=number)
     assert d == Decision(False, pack.messages_per_day.rule, "check.messages_per_day",  # type: ignore[union-attr]
                          {"count": limit, "max": limit, "channel": channel}, datetime(2026, 11, 28, 8, tzinfo=zone))
-    assert check_message(pack, sent(limit), channel=channel, now=datetime(2026, 11, 28, 8, tzinfo=zone), to=number).allowed
+    assert check_message(
+        pack, sent(limit), channel=channel, now=datetime(2026, 11, 28, 8, tzinfo=zone), to=number
+    ).allowed
     other = "email" if channel == "sms" else "sms"
     assert check_message(pack, sent(limit), channel=other, now=now, to=number).allowed
 
@@ -679,7 +735,12 @@ def test_masks_of_an_email_an_id_and_a_name() -> None:
     assert mask_email("ab@example.com") == "a*@example.com" and mask_email("a@x.cn") == "a*@x.cn"
     assert mask_email("not-an-address") == "not-********ss"
     assert mask_id_number("123456") == "******" and mask_id_number("1234567") == "1234*67"
-    assert mask_name("  ") == "" and mask_name("王") == "王" and mask_name("Li Bo") == "Li B*" and mask_name("X Y") == "X Y*"
+    assert (
+        mask_name("  ") == ""
+        and mask_name("王") == "王"
+        and mask_name("Li Bo") == "Li B*"
+        and mask_name("X Y") == "X Y*"
+    )
     assert mask_phone("+447700900123") == "+44 770***0123" and mask_phone("+85212345678") == "+852****5678"
     assert mask_phone("+861234567") == "*******" and mask_phone("13812341234") == "138****1234"
 
@@ -690,7 +751,9 @@ def test_the_rules_fingerprint_changes_with_any_rule() -> None:
 
     base = fingerprint(Rules(pack=CN))
     assert base == fingerprint(Rules(pack=load_pack("cn"))) and len(base) == 16
-    assert base != fingerprint(Rules(pack=US)) and base != fingerprint(Rules(pack=CN, thresholds=FlagThresholds(many_lenders=5)))
+    assert base != fingerprint(Rules(pack=US)) and base != fingerprint(
+        Rules(pack=CN, thresholds=FlagThresholds(many_lenders=5))
+    )
 
 
 # --- every flag's evidence: the figure and the threshold it names ---------------------------------------------
@@ -701,21 +764,42 @@ def test_every_flag_names_its_figure_and_threshold() -> None:
 
     today = date(2026, 11, 27)
     f = facts(
-        employment_type="temporary", has_contract=False, income_sources=1,
-        monthly_income=(D("5000"), D("15000")), contact_info_confirmed_at=date(2025, 3, 10),
-        address_mismatch_at=date(2026, 11, 1), emergency_contacts=0,
-        student_status="dropped_out", student_completed_study=False, school_changes_12m=3, due_day=10,
-        payments=(Payment(date(2026, 6, 10), D("100"), False), Payment(date(2026, 7, 25), D("50"), True),
-                  Payment(date(2026, 8, 25), D("50"), True), Payment(date(2026, 9, 25), D("50"), True)),
+        employment_type="temporary",
+        has_contract=False,
+        income_sources=1,
+        monthly_income=(D("5000"), D("15000")),
+        contact_info_confirmed_at=date(2025, 3, 10),
+        address_mismatch_at=date(2026, 11, 1),
+        emergency_contacts=0,
+        student_status="dropped_out",
+        student_completed_study=False,
+        school_changes_12m=3,
+        due_day=10,
+        payments=(
+            Payment(date(2026, 6, 10), D("100"), False),
+            Payment(date(2026, 7, 25), D("50"), True),
+            Payment(date(2026, 8, 25), D("50"), True),
+            Payment(date(2026, 9, 25), D("50"), True),
+        ),
         deferral_requests=(date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1)),
-        contact_changes=(ContactChange(date(2026, 10, 1), "phone", True), ContactChange(date(2026, 11, 1), "email", False)),
+        contact_changes=(
+            ContactChange(date(2026, 10, 1), "phone", True),
+            ContactChange(date(2026, 11, 1), "email", False),
+        ),
         phones=(Phone(MOBILE, False, date(2026, 11, 17)),),
-        spending=(SpendingMonth("2026-08", D("900"), D("100"), D("0")), SpendingMonth("2026-09", D("1000"), D("100"), D("0")),
-                  SpendingMonth("2026-10", D("3000"), D("12000"), D("0.45"))),
-        active_lenders=5, total_debt=D("180000"),
+        spending=(
+            SpendingMonth("2026-08", D("900"), D("100"), D("0")),
+            SpendingMonth("2026-09", D("1000"), D("100"), D("0")),
+            SpendingMonth("2026-10", D("3000"), D("12000"), D("0.45")),
+        ),
+        active_lenders=5,
+        total_debt=D("180000"),
         promises=tuple(Promise(sh(1, 10), date(2026, 11, d), D("100"), "broken") for d in (5, 9)),
-        contacts=(Contact(sh(20, 10), "phone", "refused"), Contact(sh(21, 10), "phone", "complaint"),
-                  Contact(sh(22, 10), "sms", "hardship")),
+        contacts=(
+            Contact(sh(20, 10), "phone", "refused"),
+            Contact(sh(21, 10), "phone", "complaint"),
+            Contact(sh(22, 10), "sms", "hardship"),
+        ),
     )
     got = [(fl.id, fl.group, fl.evidence, fl.params) for fl in compute_flags(f, today)]
     assert got == [
@@ -757,8 +841,11 @@ def test_flag_evidence_without_a_date_and_the_quiet_branches() -> None:
         return {fl.id: fl.params for fl in compute_flags(facts(**kw), today)}
 
     assert flags()["info.stale_contact"] == {"months": "?", "threshold": 6}
-    reached = datetime(2026, 10, 18, 3, tzinfo=timezone.utc)
-    assert flags(phones=(Phone(MOBILE, False, last_reached_at=reached),))["lost_contact"] == {"days": 40, "threshold": 30}
+    reached = datetime(2026, 10, 18, 3, tzinfo=UTC)
+    assert flags(phones=(Phone(MOBILE, False, last_reached_at=reached),))["lost_contact"] == {
+        "days": 40,
+        "threshold": 30,
+    }
     promises = tuple(Promise(sh(1, 10), date(2026, 11, d), D("100"), "broken") for d in (5, 9))
     assert flags(promises=promises)["willingness.low"] == {"broken": 2, "refused": "no"}
     assert "income.no_contract" not in flags(employment_type="unemployed", has_contract=False)
@@ -766,23 +853,34 @@ def test_flag_evidence_without_a_date_and_the_quiet_branches() -> None:
     assert "study.dropped" not in flags(student_status="enrolled")
     assert flags(student_status="suspended")["study.dropped"] == {"status": "suspended"}
     # Nothing to divide by: no income, no spending the month before, no payments' due day.
-    quiet = flags(monthly_income=(D("0"), D("0")), total_debt=D("5"),
-                  spending=(SpendingMonth("2026-09", D("0"), D("0"), D("0")), SpendingMonth("2026-10", D("50"), D("50"), D("0"))),
-                  payments=tuple(Payment(date(2026, m, 28), D("1"), False) for m in (6, 7, 8)))
+    quiet = flags(
+        monthly_income=(D("0"), D("0")),
+        total_debt=D("5"),
+        spending=(SpendingMonth("2026-09", D("0"), D("0"), D("0")), SpendingMonth("2026-10", D("50"), D("50"), D("0"))),
+        payments=tuple(Payment(date(2026, m, 28), D("1"), False) for m in (6, 7, 8)),
+    )
     assert not {"income.swing", "debt.high", "funds.large_spend", "funds.spending_jump", "repay.irregular"} & set(quiet)
     assert "debt.high" not in flags(monthly_income=(), total_debt=D("5"))
-    tiny = flags(monthly_income=(D("0.01"),), total_debt=D("0.5"),
-                 spending=(SpendingMonth("2026-09", D("0.5"), D("0"), D("0")), SpendingMonth("2026-10", D("1"), D("0"), D("0"))))
+    tiny = flags(
+        monthly_income=(D("0.01"),),
+        total_debt=D("0.5"),
+        spending=(SpendingMonth("2026-09", D("0.5"), D("0"), D("0")), SpendingMonth("2026-10", D("1"), D("0"), D("0"))),
+    )
     assert tiny["debt.high"] == {"ratio": "4.2", "threshold": "1.0"} and tiny["funds.spending_jump"]["ratio"] == "2.0"
     assert "income.swing" not in flags(monthly_income=(D("9000"),))  # one month has no swing
-    assert flags(monthly_income=(D("9000"), D("11000"), D("10000"), D("10000")), income_sources=2).get("income.swing") is None
+    assert (
+        flags(monthly_income=(D("9000"), D("11000"), D("10000"), D("10000")), income_sources=2).get("income.swing")
+        is None
+    )
 
 
 def test_the_time_barred_flag_whole() -> None:
     from collector_tui.domain.assessment import assess
 
     f = facts(timezone="America/New_York", phones=(Phone("+12125550123", True),), overdue_since=date(2019, 1, 10))
-    [flag] = [fl for fl in assess(f, datetime(2026, 1, 1, 12, tzinfo=NY), Rules(pack=US)).flags if fl.id == "debt.time_barred"]
+    [flag] = [
+        fl for fl in assess(f, datetime(2026, 1, 1, 12, tzinfo=NY), Rules(pack=US)).flags if fl.id == "debt.time_barred"
+    ]
     assert (flag.group, flag.severity, flag.evidence) == ("debt", "high", "flag.debt.time_barred")
 
 
@@ -803,7 +901,10 @@ def test_plan_previews_in_other_currencies_and_with_other_limits() -> None:
     assert m.params["cap"] == "4000"
     odd = PlanLimits(max_waiver_share=D("0.995"), affordability_share=D("0.995"))
     greedy = reduction(D("1000"), D("100"), D("1"), 1, date(2026, 12, 5), income=[D("100")], limits=odd)
-    assert [m.params for m in greedy.messages][:2] == [{"share": 100, "max": 99}, {"amount": "900.00", "cap": "99.50", "share": 99}]
+    assert [m.params for m in greedy.messages][:2] == [
+        {"share": 100, "max": 99},
+        {"amount": "900.00", "cap": "99.50", "share": 99},
+    ]
     for share in ("0", "1"):
         plan = reduction(D("1000"), D("100"), D(share), 2, date(2026, 12, 5), income=INCOME,
                          limits=PlanLimits(max_waiver_share=D(1)))
@@ -811,10 +912,20 @@ def test_plan_previews_in_other_currencies_and_with_other_limits() -> None:
     [m] = reduction(D("1000"), D("100"), D("2"), 2, date(2026, 12, 5), income=INCOME).messages
     assert (m.level, m.key) == ("error", "plan.waiver_range")
     none = reinstalment(D("1000"), 0, date(2026, 12, 5), currency="USD", waived=D("5"))
-    assert (none.type, none.currency, none.restructured, none.waived, none.instalments) == ("reinstalment", "USD", D("1000"), D("5"), ())
+    assert (none.type, none.currency, none.restructured, none.waived, none.instalments) == (
+        "reinstalment",
+        "USD",
+        D("1000"),
+        D("5"),
+        (),
+    )
     assert [(m.level, m.key) for m in none.messages] == [("error", "plan.months_min")]
     finer = reinstalment(D("1000.005"), 3, date(2027, 1, 31), income=INCOME)
-    assert [(i.seq, i.due_date) for i in finer.instalments] == [(1, date(2027, 1, 31)), (2, date(2027, 2, 28)), (3, date(2027, 3, 31))]
+    assert [(i.seq, i.due_date) for i in finer.instalments] == [
+        (1, date(2027, 1, 31)),
+        (2, date(2027, 2, 28)),
+        (3, date(2027, 3, 31)),
+    ]
     both = reinstalment(D("37000"), 37, date(2026, 11, 1), income=INCOME, today=date(2026, 11, 27))
     assert [m.key for m in both.messages] == ["plan.max_instalments", "plan.first_due_past"]
     late = deferral([(date(2026, 1, 5), D("100"))], 9, income=INCOME, today=date(2026, 11, 27))
@@ -831,7 +942,9 @@ def test_score_weights_from_settings() -> None:
     flags = [RiskFlag("x.mine", "x", "low", "flag.x.mine"), RiskFlag("x.odd", "x", "unheard-of", "flag.x.odd")]
     assert [c.points for c in score_case(Stage.CURRENT, flags, custom).contributions] == [20, 0, 0]
     assert StageBounds(1, 2, 3).early_warning_last == 1
-    with pytest.raises(ValueError, match="^stage bounds must grow: early_warning_last < escalation_last < severe_last$"):
+    with pytest.raises(
+        ValueError, match="^stage bounds must grow: early_warning_last < escalation_last < severe_last$"
+    ):
         StageBounds(0, 2, 3)
 
 
@@ -855,8 +968,12 @@ def test_more_value_checks() -> None:
     from collector_tui.domain.actions import validate_amount, validate_promise
     from collector_tui.domain.entry import validate_callback_hours, validate_moment
 
-    assert validate_amount(D("0.50"), "CNY") == [] and validate_amount(D("1E+1"), "CNY") == [FieldError("amount", "form.amount", {})]
-    assert validate_amount(D("1.005"), "XYZ") == [FieldError("amount", "form.amount_minor", {"currency": "XYZ", "digits": 2})]
+    assert validate_amount(D("0.50"), "CNY") == [] and validate_amount(D("1E+1"), "CNY") == [
+        FieldError("amount", "form.amount", {})
+    ]
+    assert validate_amount(D("1.005"), "XYZ") == [
+        FieldError("amount", "form.amount_minor", {"currency": "XYZ", "digits": 2})
+    ]
     assert validate_promise(date(2026, 11, 28), D("1.005"), date(2026, 11, 27)) == [
         FieldError("amount", "form.amount_minor", {"currency": "CNY", "digits": 2})]
     [e] = validate_callback_hours(CN, ("Asia/Shanghai",), sh(27, 23), field="cb")
@@ -868,8 +985,12 @@ def test_more_value_checks() -> None:
     [e] = validate_callback_hours(narrow, ("Asia/Shanghai", "America/New_York"), sh(27, 23), field="cb")
     assert (e.field, e.key, e.params) == ("cb", "form.callback_never", {
         "start": "08:00", "end": "09:00", "zones": "Asia/Shanghai, America/New_York", "rule": "CN-HOURS"})
-    assert validate_moment(datetime(2026, 11, 27, 10), NOW, None, field="x") == [FieldError("x", "form.zone_needed", {})]
-    assert validate_moment(sh(1, 10), NOW, sh(2, 0), field="x") == [FieldError("x", "form.at_before_case", {"day": "2026-11-02"})]
+    assert validate_moment(datetime(2026, 11, 27, 10), NOW, None, field="x") == [
+        FieldError("x", "form.zone_needed", {})
+    ]
+    assert validate_moment(sh(1, 10), NOW, sh(2, 0), field="x") == [
+        FieldError("x", "form.at_before_case", {"day": "2026-11-02"})
+    ]
 
 
 def test_windows_that_never_meet_and_a_late_window() -> None:
@@ -877,7 +998,9 @@ def test_windows_that_never_meet_and_a_late_window() -> None:
     from collector_tui.domain.policy import Hours
 
     narrow = replace(CN, hours=Hours("H", time(8, 0), time(9, 0)))
-    with pytest.raises(ValueError, match="^the allowed hours never hold in all of Asia/Shanghai, America/New_York at once$"):
+    with pytest.raises(
+        ValueError, match="^the allowed hours never hold in all of Asia/Shanghai, America/New_York at once$"
+    ):
         next_window_open(narrow, ("Asia/Shanghai", "America/New_York"), NOW)
     late = replace(US, hours=Hours("H", time(22, 0), time(23, 59)))
     at = datetime(2026, 11, 27, 21, 0, tzinfo=NY)  # already the 28th in UTC
@@ -891,11 +1014,17 @@ def test_caps_name_their_reason_and_count_a_contact_made_this_very_moment() -> N
     assert check_contact(CN, connected, channel="phone", now=sh(27, 10)).reason == "check.connected_per_day"
     monthly = facts(contacts=tuple(Contact(sh(2 + 4 * i, 10), "sms", "message_left") for i in range(6)))
     assert check_contact(CN, monthly, channel="sms", now=sh(27, 10)).reason == "check.per_month"
-    us = replace(facts(), timezone="America/New_York", phones=(Phone("+12125550123", True),),
-                 contacts=tuple(Contact(datetime(2026, 11, 20 + i, 10, tzinfo=NY), "phone", "no_answer") for i in range(7)))
+    us = replace(
+        facts(),
+        timezone="America/New_York",
+        phones=(Phone("+12125550123", True),),
+        contacts=tuple(Contact(datetime(2026, 11, 20 + i, 10, tzinfo=NY), "phone", "no_answer") for i in range(7)),
+    )
     d = check_contact(US, us, channel="phone", now=datetime(2026, 11, 26, 12, tzinfo=NY))
     assert (d.reason, d.params) == ("check.seven_in_seven", {"count": 7, "max": 7, "days": 7})
-    at_now = facts(contacts=tuple(Contact(sh(27, 9, i), "phone", "rpc") for i in range(2)) + (Contact(sh(27, 10), "phone", "rpc"),))
+    at_now = facts(
+        contacts=tuple(Contact(sh(27, 9, i), "phone", "rpc") for i in range(2)) + (Contact(sh(27, 10), "phone", "rpc"),)
+    )
     assert check_contact(CN, at_now, channel="phone", now=sh(27, 10)).rule == "CN-CONNECTED"
     # The later of two caps wins whatever the rules' names: CN-MONTHLY (1 December) over CN-UNANSWERED (tomorrow).
     both = facts(contacts=tuple(Contact(sh(2 + 4 * i, 10), "sms", "message_left") for i in range(6))
@@ -948,23 +1077,36 @@ def test_messages_to_a_number_elsewhere_and_on_the_customers_day() -> None:
     assert check_message(US, yesterday, channel="sms", now=datetime(2026, 11, 27, 10, tzinfo=NY)).allowed
     app = facts(contacts=(Contact(sh(27, 9), "app", "message_left"),))
     assert check_message(CN, app, channel="app", now=NOW).allowed  # no cap on that channel
-    refused = facts(consents={"sms": False}, contacts=tuple(Contact(sh(27, 9, i), "sms", "message_left") for i in range(2)))
+    refused = facts(
+        consents={"sms": False}, contacts=tuple(Contact(sh(27, 9, i), "sms", "message_left") for i in range(2))
+    )
     assert check_message(CN, refused, channel="sms", now=NOW).reason == "check.no_consent"
 
 
 def test_more_of_the_queue() -> None:
     missed = queued(contacted(callbacks=(sh(26, 9),)), sh(27, 10))
-    assert (missed.group, missed.reason, missed.params) == ("callback", "queue.reason.callback_missed", {"at": "11-26 09:00"})
+    assert (missed.group, missed.reason, missed.params) == (
+        "callback",
+        "queue.reason.callback_missed",
+        {"at": "11-26 09:00"},
+    )
     today = queued(contacted(callbacks=(sh(27, 9),)), sh(27, 10))
     assert (today.reason, today.params) == ("queue.reason.callback", {"at": "09:00"})
-    texted = facts(callbacks=(sh(27, 10),), contacts=(Contact(sh(1, 10), "sms", "message_left"), Contact(sh(27, 10, 5), "sms", "message_left")))
+    texted = facts(
+        callbacks=(sh(27, 10),),
+        contacts=(Contact(sh(1, 10), "sms", "message_left"), Contact(sh(27, 10, 5), "sms", "message_left")),
+    )
     assert queued(texted, sh(27, 10, 10)).group == "callback"  # a message does not make a callback
     assert queued(contacted(callbacks=(sh(27, 11, 30),)), sh(27, 11, 15)).group == "callback"
     rising = queued(contacted(callbacks=(sh(27, 15),)), sh(27, 10))
     assert rising.valid_until == sh(27, 14, 45)  # re-placed when the callback rises
     assert queued(contacted(callbacks=(sh(27, 15),)), sh(27, 14, 45)).valid_until == sh(27, 22)
     early = queued(contacted(promises=(Promise(sh(20, 10), date(2026, 11, 27), D("5"), "outstanding"),)), sh(27, 7, 30))
-    assert (early.blocked_by, early.params["then"], early.valid_until) == ("CN-HOURS", "queue.reason.promise_due", sh(27, 8))
+    assert (early.blocked_by, early.params["then"], early.valid_until) == (
+        "CN-HOURS",
+        "queue.reason.promise_due",
+        sh(27, 8),
+    )
     lapsed = Promise(sh(10, 10), date(2026, 11, 20), D("300.00"), "outstanding")
     followed = facts(promises=(lapsed,), contacts=(Contact(sh(21, 7, 30), "phone", "no_answer"),))
     assert queued(followed).group == "rest"  # the 21st in Shanghai, the 20th in UTC
@@ -976,7 +1118,11 @@ def test_more_of_the_queue() -> None:
 
     p = queued(contacted(active_lenders=6))
     a = assess(contacted(active_lenders=6), NOW, Rules(pack=CN))
-    assert (p.tier, p.score, p.flags) == (a.score.tier, a.score.value, tuple(fl.id for fl in a.flags)) and "debt.many_lenders" in p.flags
+    assert (p.tier, p.score, p.flags) == (
+        a.score.tier,
+        a.score.value,
+        tuple(fl.id for fl in a.flags),
+    ) and "debt.many_lenders" in p.flags
     assert sort_bytes((65536,)) == b"\x02" + (65536 * 10**4 + (1 << 62)).to_bytes(8, "big")
 
 
@@ -985,14 +1131,16 @@ def test_more_of_the_moment_and_the_review() -> None:
     from collector_tui.domain.contact_review import band_counts, case_figures, golden_miss, in_band
     from collector_tui.domain.masking import mask_email
 
-    ceased = Contact(datetime(2026, 11, 20, 2, tzinfo=timezone.utc), "phone", "cease_requested", scope="all")
+    ceased = Contact(datetime(2026, 11, 20, 2, tzinfo=UTC), "phone", "cease_requested", scope="all")
     assert active_suppressions(facts(contacts=(Contact(sh(19, 10), "phone", "no_answer"), ceased))) == (
         Suppression("cease_requested", None, date(2026, 11, 20), origin="contact"),)
     assert callback_state(sh(27, 15), [sh(27, 15)], sh(27, 15)) == "done"
     assert mask_email("abc@example.com") == "a*c@example.com" and mask_email("ab@cd@example.com") == "a*@cd@example.com"
     case = TeamCase("C-1", "a", 40, date(2026, 11, 1), None)
     assert in_band(case, 15, date(2026, 11, 17)) and not in_band(case, 15, date(2026, 11, 16))
-    assert not in_band(TeamCase("C-1", "a", 15, None, None), 15, END) and in_band(TeamCase("C-1", "a", 16, None, None), 15, END)
+    assert not in_band(TeamCase("C-1", "a", 15, None, None), 15, END) and in_band(
+        TeamCase("C-1", "a", 16, None, None), 15, END
+    )
     assert not in_band(TeamCase("C-1", "a", 99, date(2026, 11, 20), None), 15, END)  # the date decides, not the dpd
     assert golden_miss(case, 15, date(2026, 11, 20), start=date(2026, 11, 17))
     assert not golden_miss(case, 15, date(2026, 11, 20), start=date(2026, 11, 18))
@@ -1054,8 +1202,11 @@ def test_more_edges_of_the_review() -> None:
     before = [TeamContact("a", "C-1", date(2026, 11, 19), 23, "phone", "no_answer", "customer", 1)]
     [fig] = case_figures([case], before, END, CN, start=date(2026, 11, 20))
     assert fig.outside_hours == 0  # before the range
-    cases = [TeamCase("C-0", "ghost", 40, None, None, 0, 0, 9), TeamCase("C-1", "a", 40, date(2026, 11, 1), None, 0, 0, 1),
-             TeamCase("C-2", "a", 40, date(2026, 11, 1), None, 0, 0, 2)]
+    cases = [
+        TeamCase("C-0", "ghost", 40, None, None, 0, 0, 9),
+        TeamCase("C-1", "a", 40, date(2026, 11, 1), None, 0, 0, 1),
+        TeamCase("C-2", "a", 40, date(2026, 11, 1), None, 0, 0, 2),
+    ]
     [a] = team_figures([("a", "Ann", 2)], cases, [], END, CN, start=date(2026, 11, 20))
     # Both windows closed on 16 November: missed on the 17th, before the range began.
     assert (a.golden_misses, a.under_floor, a.promises_partly_kept) == ([], ["C-1", "C-2"], 3)
@@ -1069,8 +1220,18 @@ def test_more_of_suppressions_packs_plans_and_callbacks() -> None:
     assert [s.type for s in active_suppressions(facts(contacts=verified))] == ["cease_requested"]
     pack = parse_pack({**MINIMAL, "hours": {"rule": "H", "start": "08:30", "end": "21:15"},
                        "golden_window": {"rule": "G", "days": 0}}, "p.toml")
-    assert (pack.hours.start, pack.hours.end, pack.golden_window.days, pack.sources) == (time(8, 30), time(21, 15), 0, {})
-    assert (deferral([(date(2026, 12, 5), D("1"))], 1).currency, reduction(D("1"), D("0"), D("0"), 1, date(2026, 12, 5)).currency) == (
-        "CNY", "CNY")
-    made = facts(callbacks=(sh(27, 10),), contacts=(Contact(sh(1, 10), "sms", "message_left"), Contact(sh(27, 10, 5), "phone", "rpc")))
+    assert (pack.hours.start, pack.hours.end, pack.golden_window.days, pack.sources) == (
+        time(8, 30),
+        time(21, 15),
+        0,
+        {},
+    )
+    assert (
+        deferral([(date(2026, 12, 5), D("1"))], 1).currency,
+        reduction(D("1"), D("0"), D("0"), 1, date(2026, 12, 5)).currency,
+    ) == ("CNY", "CNY")
+    made = facts(
+        callbacks=(sh(27, 10),),
+        contacts=(Contact(sh(1, 10), "sms", "message_left"), Contact(sh(27, 10, 5), "phone", "rpc")),
+    )
     assert queued(made, sh(27, 10, 10)).group == "rest"  # a call made the callback

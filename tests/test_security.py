@@ -6,7 +6,7 @@ import json
 import sqlite3
 import subprocess
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from collector_tui.sync.service import run_sync
 from collector_tui.sync.transport import check_url
 from tests.conftest import CLI, SYNC_AT, RunningServer, cli_env, present
 
-AT = datetime(2026, 11, 27, 3, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 27, 3, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:8765", "http://localhost:1", "http://[::1]:80", "https://api.example.com"])
@@ -75,7 +75,9 @@ def test_a_collector_cannot_touch_another_collectors_case(server: RunningServer,
                 "payload": {"channel": "phone", "disposition": "no_answer"}}
     with ApiClient(server.url, server.token()) as client:
         result = client.push([mutation]).results[0]
-        ghost = client.push([{**mutation, "id": "0193f0d1-0000-7000-8000-000000000002", "case_id": "C-999999"}]).results[0]
+        ghost = client.push(
+            [{**mutation, "id": "0193f0d1-0000-7000-8000-000000000002", "case_id": "C-999999"}]
+        ).results[0]
     # The same answer for someone else's case and for no case at all: nothing leaks.
     assert (result.status, result.error.code) == (ghost.status, ghost.error.code) == ("rejected", "not_found")  # type: ignore[union-attr]
     assert result.error.message == ghost.error.message  # type: ignore[union-attr]
@@ -117,8 +119,13 @@ def test_purge_cli_asks_first(server: RunningServer, tmp_path: Path) -> None:
     no = subprocess.run([*CLI, "--locale", "en", "purge", "--all"], input="n\n", capture_output=True, text=True,
                         timeout=60, env=cli_env(home))
     assert no.returncode == 1
-    yes = subprocess.run([*CLI, "--locale", "en", "purge", "--all", "--yes"], capture_output=True, text=True, timeout=60,
-                         env=cli_env(home))
+    yes = subprocess.run(
+        [*CLI, "--locale", "en", "purge", "--all", "--yes"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=cli_env(home),
+    )
     assert yes.returncode == 0 and "Erased 60" in yes.stdout
 
 
@@ -167,9 +174,11 @@ class _Hostile:
         self.server.body = body
 
 
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
-                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
-                           max_leaves=10)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=10,
+)
 
 
 @pytest.fixture
@@ -209,7 +218,9 @@ def _assert_written_exactly(cache: Engine, page: dict[str, Any], before: dict[st
         for case_id, item in items.items():
             loan, customer = item["loan"], item["customer"]
             [(version, status, assigned, name, dpd, overdue)] = rows(
-                'SELECT version, status, assigned_to, customer_name, dpd, overdue_amount FROM "case" WHERE id = ?', case_id)
+                'SELECT version, status, assigned_to, customer_name, dpd, overdue_amount FROM "case" WHERE id = ?',
+                case_id,
+            )
             assert (version, status, assigned, name, dpd) == (item["version"], "open", item["assigned_to"],
                                                               customer["name"], loan["dpd"])
             assert Decimal(overdue) == Decimal(loan["overdue_amount"])
@@ -221,9 +232,14 @@ def _assert_written_exactly(cache: Engine, page: dict[str, Any], before: dict[st
                 (customer["id"], customer["name"], customer["timezone"])]
             assert sorted(rows("SELECT number, reachable FROM phone WHERE case_id = ?", case_id)) == sorted(
                 (p["number"], p["reachable"]) for p in customer.get("phones", []))
-            assert [(n, Decimal(a), Decimal(paid), st) for n, a, paid, st in rows(
-                "SELECT seq, amount, paid, status FROM scheduleitem WHERE case_id = ? ORDER BY seq", case_id)] == sorted(
-                (x["seq"], Decimal(x["amount"]), Decimal(x["paid"]), x["status"]) for x in item.get("schedule", []))
+            assert [
+                (n, Decimal(a), Decimal(paid), st)
+                for n, a, paid, st in rows(
+                    "SELECT seq, amount, paid, status FROM scheduleitem WHERE case_id = ? ORDER BY seq", case_id
+                )
+            ] == sorted(
+                (x["seq"], Decimal(x["amount"]), Decimal(x["paid"]), x["status"]) for x in item.get("schedule", [])
+            )
             assert sorted(r[0] for r in rows(
                 "SELECT id FROM contactattempt WHERE case_id = ? AND origin = 'server'", case_id)) == sorted(
                 x["id"] for x in item.get("contacts", []))
@@ -249,7 +265,9 @@ def _valid(path: str, value: object, other: dict[str, Any]) -> st.SearchStrategy
     }[path]
 
 
-def test_malformed_pages_never_crash_and_never_half_apply(server: RunningServer, cache: Engine, hostile: _Hostile) -> None:
+def test_malformed_pages_never_crash_and_never_half_apply(
+    server: RunningServer, cache: Engine, hostile: _Hostile
+) -> None:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     with ApiClient(server.url, server.token()) as client:
         good = json.loads(client.http.get("/v1/cases", params={"limit": 2}).content)

@@ -12,7 +12,7 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -32,7 +32,7 @@ from collector_tui.server.store import SeedSpec, connect
 from tests.conftest import AS_OF, ROOT, MakeServer, present
 from tests.pg import RunDatabase
 
-NOW = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -104,10 +104,14 @@ def test_the_feed_pages_cursors_and_tombstones_bring_a_cache_to_the_assignment(m
         with Session(server.engine) as s:
             team = set(s.execute(select(CaseDoc.id).where(CaseDoc.team_id == "T1", CaseDoc.status == "open")).scalars())
         assert set(lead.cases) == team
-        assert client.get(f"{server.url}/v1/cases", params={"since": "v2:nope"}, headers=demo.headers).status_code == 400
+        assert (
+            client.get(f"{server.url}/v1/cases", params={"since": "v2:nope"}, headers=demo.headers).status_code == 400
+        )
 
 
-def test_mutations_apply_once_conflict_when_stale_and_never_reach_another_collectors_case(make_server: MakeServer) -> None:
+def test_mutations_apply_once_conflict_when_stale_and_never_reach_another_collectors_case(
+    make_server: MakeServer,
+) -> None:
     server = make_server(cases=20)
     mine, theirs = sorted(assignment(server.engine, "demo"))[0], sorted(assignment(server.engine, "demo2"))[0]
     version = assignment(server.engine, "demo")[mine]
@@ -199,8 +203,11 @@ def test_team_figures_in_sql_equal_those_worked_out_from_the_documents(make_serv
         assert {x["status"] for x in r.json()["results"]} == {"applied"}
         client.post(f"{server.url}/v1/admin/churn", json={"seed": 5, "payments": 4, "reassign": 6, "close": 5})
         for lead, team in (("lead", "T1"), ("lead2", "T2")):
-            r = client.get(f"{server.url}/v1/team/contact-stats", params={"from": start.isoformat(), "to": end.isoformat()},
-                           headers=auth(server, lead))
+            r = client.get(
+                f"{server.url}/v1/team/contact-stats",
+                params={"from": start.isoformat(), "to": end.isoformat()},
+                headers=auth(server, lead),
+            )
             assert r.status_code == 200
             got, want = r.json(), figures_from_documents(server.engine, team, start, end)
             got["contacts"].sort(key=lambda c: tuple(c.values()))  # both come in no particular order
@@ -210,19 +217,29 @@ def test_team_figures_in_sql_equal_those_worked_out_from_the_documents(make_serv
             assert sum(c["count"] for c in got["contacts"]) > 50 if team == "T1" else True
     assert_facts_follow_the_documents(server.engine)
     with Session(server.engine) as s:  # the facts follow the documents: none for a closed case
-        closed = s.execute(select(func.count()).select_from(CaseContact).join(CaseDoc, CaseDoc.id == CaseContact.case_id)  # type: ignore[arg-type]
-                           .where(CaseDoc.status != "open")).scalar_one()
+        closed = s.execute(
+            select(func.count())
+            .select_from(CaseContact)
+            .join(CaseDoc, CaseDoc.id == CaseContact.case_id)  # type: ignore[arg-type]
+            .where(CaseDoc.status != "open")
+        ).scalar_one()
         assert closed == 0
 
 
-def test_the_schema_is_its_migrations_and_an_unversioned_database_is_brought_up_to_date(server_db: Callable[[], str]) -> None:
+def test_the_schema_is_its_migrations_and_an_unversioned_database_is_brought_up_to_date(
+    server_db: Callable[[], str],
+) -> None:
     url = server_db()
     engine = connect(url)
     migrate(engine, FIRST)  # the schema as it was before versioning, with a case in it
     with engine.begin() as conn:
-        doc = {"id": "C-1", "customer": {"timezone": "Asia/Shanghai"}, "loan": {"dpd": 9, "overdue_since": "2026-11-18"},
-               "contacts": [{"at": "2026-11-20T10:00:00+08:00", "channel": "phone", "disposition": "rpc"}],
-               "promises": [{"due_date": "2026-11-25", "status": "kept"}]}
+        doc = {
+            "id": "C-1",
+            "customer": {"timezone": "Asia/Shanghai"},
+            "loan": {"dpd": 9, "overdue_since": "2026-11-18"},
+            "contacts": [{"at": "2026-11-20T10:00:00+08:00", "channel": "phone", "disposition": "rpc"}],
+            "promises": [{"due_date": "2026-11-25", "status": "kept"}],
+        }
         conn.execute(text("INSERT INTO casedoc (id, assigned_to, team_id, version, seq, status, doc) "
                           "VALUES ('C-1', 'demo', 'T1', 1, 1, 'open', :doc)"), {"doc": json.dumps(doc)})
         conn.execute(text("DROP TABLE alembic_version"))  # as a database made by create_all was
@@ -289,7 +306,9 @@ def two_workers(pg_database: RunDatabase) -> Iterator[Workers]:
 def test_the_same_mutations_pushed_at_once_to_two_workers_are_stored_exactly_once(two_workers: Workers) -> None:
     base, engine = two_workers
     with httpx.Client(timeout=30) as client:
-        token = client.post(f"{base}/v1/auth/token", json={"username": "demo", "password": "demo"}).json()["access_token"]
+        token = client.post(f"{base}/v1/auth/token", json={"username": "demo", "password": "demo"}).json()[
+            "access_token"
+        ]
     headers = {"Authorization": f"Bearer {token}"}
     before = assignment(engine, "demo")
     cases = sorted(before)[:8]

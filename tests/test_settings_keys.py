@@ -33,7 +33,9 @@ def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize(("line", "said"), BAD)
-def test_a_bad_binding_is_refused_by_status_and_the_workbench_naming_the_key(tmp_path: Path, line: str, said: str) -> None:
+def test_a_bad_binding_is_refused_by_status_and_the_workbench_naming_the_key(
+    tmp_path: Path, line: str, said: str
+) -> None:
     home = tmp_path / "home"
     home.mkdir()
     (home / "settings.toml").write_text(line + "\n")
@@ -61,14 +63,18 @@ def test_the_app_refuses_bad_bindings_it_is_handed(cache: Engine) -> None:
 
 
 @pytest.mark.anyio
-async def test_a_good_remap_read_from_the_file_drives_the_workbench(server: RunningServer, cache: Engine, tmp_path: Path) -> None:
+async def test_a_good_remap_read_from_the_file_drives_the_workbench(
+    server: RunningServer, cache: Engine, tmp_path: Path
+) -> None:
     from collector_tui.sync.service import run_sync
     from tests.conftest import SYNC_AT
 
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     home = tmp_path / "remap"
     home.mkdir()
-    (home / "settings.toml").write_text('locale = "en"\nkeys = { "queue.stage" = "x,question_mark", "queue.tier" = "ctrl+t" }\n')
+    (home / "settings.toml").write_text(
+        'locale = "en"\nkeys = { "queue.stage" = "x,question_mark", "queue.tier" = "ctrl+t" }\n'
+    )
     settings = load_settings(home)
     app = CollectorApp(cache, settings=settings, api=server.url, user="demo", clock=lambda: SYNC_AT)
     async with app.run_test(size=(100, 30)) as pilot:

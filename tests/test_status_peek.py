@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -21,7 +21,7 @@ def test_the_quick_read_equals_the_full_one(server: RunningServer, cache: Engine
     assert status_fields(tmp_path / "nowhere.db") is None
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     case_id = str(cache.connect().exec_driver_sql('SELECT id FROM "case" LIMIT 1').scalar())
-    actions.log_contact(cache, case_id, at=datetime(2026, 11, 27, 3, tzinfo=timezone.utc), channel="sms",
+    actions.log_contact(cache, case_id, at=datetime(2026, 11, 27, 3, tzinfo=UTC), channel="sms",
                         disposition="message_left")
     path = tmp_path / "home" / "cache.db"
     quick = status_fields(path)

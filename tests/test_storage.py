@@ -104,7 +104,9 @@ def test_queue_pages_search_and_positions(server: RunningServer, cache: Engine) 
     assert case_detail(cache, "C-nope") is None
 
 
-def test_a_page_far_down_the_queue_is_the_same_page_offset_would_give(server: RunningServer, cache: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_page_far_down_the_queue_is_the_same_page_offset_would_give(
+    server: RunningServer, cache: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from collector_tui.storage import queries
 
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
@@ -130,7 +132,9 @@ def _brute_force(cache: Engine, typed: str) -> list[str]:
 # Every search through each of its plans: looked up and sorted, walked against the index's list, walked
 # testing each case's text.
 @pytest.mark.parametrize(("broad", "wide"), [(2_000, 20_000), (3, 20_000), (3, 3)])
-def test_search_finds_what_a_full_scan_finds_in_queue_order(server: RunningServer, cache: Engine, monkeypatch: pytest.MonkeyPatch, broad: int, wide: int) -> None:
+def test_search_finds_what_a_full_scan_finds_in_queue_order(
+    server: RunningServer, cache: Engine, monkeypatch: pytest.MonkeyPatch, broad: int, wide: int
+) -> None:
     from collector_tui.storage import queries
 
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
@@ -165,7 +169,9 @@ def test_a_deleted_case_leaves_no_search_text(server: RunningServer, cache: Engi
         conn.exec_driver_sql("INSERT INTO case_search(case_search, rank) VALUES ('integrity-check', 1)")
 
 
-def test_a_version_6_cache_moves_its_search_to_the_text_table(server: RunningServer, cache: Engine, tmp_path: Path) -> None:
+def test_a_version_6_cache_moves_its_search_to_the_text_table(
+    server: RunningServer, cache: Engine, tmp_path: Path
+) -> None:
     from collector_tui.storage import migrations
 
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)

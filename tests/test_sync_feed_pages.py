@@ -87,10 +87,15 @@ def test_short_and_empty_pages_with_more_to_come_are_taken(server: RunningServer
     [(None, [], "c1", True), ("c1", [], "c1", True)],  # the cursor it was asked with
     [(None, [], "c1", True), ("c1", [], "c2", True), ("c2", [], "c1", True)],  # back to a cursor already passed
 ])
-def test_a_cursor_that_does_not_move_on_is_malformed(server: RunningServer, cache: Engine, pages: list[tuple[str | None, list[Any], str | None, bool]]) -> None:
+def test_a_cursor_that_does_not_move_on_is_malformed(
+    server: RunningServer, cache: Engine, pages: list[tuple[str | None, list[Any], str | None, bool]]
+) -> None:
     feed = PagedFeed(pages)
     try:
-        with ApiClient(feed.url, "t") as client, pytest.raises(MalformedResponse, match="has_more without a new cursor"):
+        with (
+            ApiClient(feed.url, "t") as client,
+            pytest.raises(MalformedResponse, match="has_more without a new cursor"),
+        ):
             pull(cache, client, now=lambda: SYNC_AT, page_size=25)
     finally:
         feed.close()

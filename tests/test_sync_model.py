@@ -10,7 +10,7 @@ import random
 import shutil
 import tempfile
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -35,7 +35,7 @@ from collector_tui.sync.service import run_sync
 from tests.conftest import AS_OF, SYNC_AT, present
 from tests.faultproxy import FaultProxy
 
-AT = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 FAST = Backoff(base=0.01, cap=0.02, tries=2)
 _TEMPLATE: dict[str, object] = {}
 

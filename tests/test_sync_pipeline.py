@@ -39,12 +39,19 @@ def dump(cache: Engine) -> dict[str, list[tuple[Any, ...]]]:
     out = {}
     with cache.connect() as conn:
         for table in TABLES:
-            cols = [r[1] for r in conn.exec_driver_sql(f'PRAGMA table_info("{table}")') if not (r[5] and r[2] == "INTEGER")]
-            out[table] = sorted(tuple(r) for r in conn.execute(text(f'SELECT {", ".join(chr(34) + c + chr(34) for c in cols)} FROM "{table}"')))
+            cols = [
+                r[1] for r in conn.exec_driver_sql(f'PRAGMA table_info("{table}")') if not (r[5] and r[2] == "INTEGER")
+            ]
+            out[table] = sorted(
+                tuple(r)
+                for r in conn.execute(text(f'SELECT {", ".join(chr(34) + c + chr(34) for c in cols)} FROM "{table}"'))
+            )
     return out
 
 
-def test_a_helper_process_writes_exactly_what_a_single_process_writes(make_server: MakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_helper_process_writes_exactly_what_a_single_process_writes(
+    make_server: MakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server = make_server(cases=300, collectors=1)
     serial, parallel = open_engine(tmp_path / "serial.db"), open_engine(tmp_path / "parallel.db")
     run_sync(serial, server.url, "demo", server.token(), page_size=20, now=lambda: SYNC_AT)
@@ -87,7 +94,9 @@ def order_of(cache: Engine) -> list[tuple[Any, ...]]:
                                       "FROM queue_entry ORDER BY sort_key")))
 
 
-def test_an_incremental_sync_places_only_what_changed_and_agrees_with_a_full_reorder(server: RunningServer, cache: Engine) -> None:
+def test_an_incremental_sync_places_only_what_changed_and_agrees_with_a_full_reorder(
+    server: RunningServer, cache: Engine
+) -> None:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     with cache.connect() as conn:
         mine = set(conn.execute(text('SELECT id FROM "case"')).scalars())
@@ -107,7 +116,9 @@ def test_an_incremental_sync_places_only_what_changed_and_agrees_with_a_full_reo
     assert order_of(cache) == incremental
 
 
-def test_the_clock_re_places_what_went_stale_and_the_order_matches_a_full_reorder(server: RunningServer, cache: Engine) -> None:
+def test_the_clock_re_places_what_went_stale_and_the_order_matches_a_full_reorder(
+    server: RunningServer, cache: Engine
+) -> None:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: SYNC_AT)
     with cache.connect() as conn:
         first = conn.execute(text("SELECT min(valid_until) FROM queue_entry")).scalar()

@@ -53,7 +53,9 @@ def test_full_sync_gives_exactly_the_assigned_open_cases(server: RunningServer, 
     assert me is not None and me.role == "collector"
 
 
-def test_a_collector_never_receives_another_collectors_case(server: RunningServer, cache: Engine, tmp_path: Path) -> None:
+def test_a_collector_never_receives_another_collectors_case(
+    server: RunningServer, cache: Engine, tmp_path: Path
+) -> None:
     with ApiClient(server.url, server.token("demo")) as client:
         cursor, seen = None, []
         while True:
@@ -69,7 +71,9 @@ def test_a_collector_never_receives_another_collectors_case(server: RunningServe
 def test_incremental_sync_changes_only_what_changed(server: RunningServer, cache: Engine) -> None:
     sync(server, cache)
     before = versions(cache)
-    changed = httpx.post(f"{server.url}/v1/admin/churn", json={"seed": 3, "payments": 20, "reassign": 10, "close": 6}).json()
+    changed = httpx.post(
+        f"{server.url}/v1/admin/churn", json={"seed": 3, "payments": 20, "reassign": 10, "close": 6}
+    ).json()
     result = sync(server, cache)
     after = versions(cache)
     expected_ids = server_open_ids(server, "demo")
@@ -101,9 +105,14 @@ def test_tombstone_purges_the_case_and_its_personal_data(server: RunningServer, 
     with cache.connect() as conn:
         for case_id in taken_away:
             assert conn.execute(select(func.count()).select_from(Case).where(Case.id == case_id)).scalar() == 0
-            assert conn.execute(select(func.count()).select_from(Customer).where(Customer.case_id == case_id)).scalar() == 0
+            assert (
+                conn.execute(select(func.count()).select_from(Customer).where(Customer.case_id == case_id)).scalar()
+                == 0
+            )
             assert conn.execute(select(func.count()).select_from(Phone).where(Phone.case_id == case_id)).scalar() == 0
-        orphans = conn.execute(text("SELECT count(*) FROM customer WHERE case_id NOT IN (SELECT id FROM \"case\")")).scalar()
+        orphans = conn.execute(
+            text('SELECT count(*) FROM customer WHERE case_id NOT IN (SELECT id FROM "case")')
+        ).scalar()
     assert orphans == 0
     assert cache_ids(cache) == server_open_ids(server, "demo")
 
@@ -133,7 +142,9 @@ def test_a_failed_sync_leaves_the_cache_untouched_and_says_why(server: RunningSe
     assert "cannot reach" in (state.status(cache).last_error or "")
 
 
-def test_a_connection_killed_mid_page_leaves_the_cache_at_the_previous_page(server: RunningServer, cache: Engine) -> None:
+def test_a_connection_killed_mid_page_leaves_the_cache_at_the_previous_page(
+    server: RunningServer, cache: Engine
+) -> None:
     # Requests: 1 = /v1/cases page 1, 2 = page 2, 3 = page 3 (cut mid-body).
     proxy = FaultProxy(server.port, should_cut=lambda n: n == 3, cut_after=2000)
     try:
@@ -201,7 +212,9 @@ class _BadServer:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
-                payload = outer.body if self.path.startswith("/v1/cases") else b'{"id":"demo","name":"d","role":"collector"}'
+                payload = (
+                    outer.body if self.path.startswith("/v1/cases") else b'{"id":"demo","name":"d","role":"collector"}'
+                )
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
@@ -230,7 +243,9 @@ class _BadServer:
         (b'{"items": [], "has_more": true, "next_cursor": null}', "has_more without a new cursor"),
     ],
 )
-def test_malformed_pages_give_a_clear_error_and_leave_the_cache_unchanged(server: RunningServer, cache: Engine, body: bytes, message: str) -> None:
+def test_malformed_pages_give_a_clear_error_and_leave_the_cache_unchanged(
+    server: RunningServer, cache: Engine, body: bytes, message: str
+) -> None:
     sync(server, cache)
     before = versions(cache)
     cursor_before = state.cursor(cache)

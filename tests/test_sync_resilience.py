@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,7 @@ from tests.conftest import CLI, SYNC_AT, RunningServer, cli_env
 from tests.faultproxy import FaultProxy
 
 FAST = Backoff(base=0.01, cap=0.05, tries=3)
-AT = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 
 
 def record(cache: Engine, count: int = 3) -> list[str]:
@@ -65,7 +65,9 @@ def cache_ids(cache: Engine) -> set[str]:
 
 def server_open_ids(server: RunningServer) -> set[str]:
     with Session(server.engine) as s:
-        return set(s.execute(select(CaseDoc.id).where(CaseDoc.assigned_to == "demo", CaseDoc.status == "open")).scalars())
+        return set(
+            s.execute(select(CaseDoc.id).where(CaseDoc.assigned_to == "demo", CaseDoc.status == "open")).scalars()
+        )
 
 
 @pytest.fixture
@@ -77,7 +79,9 @@ def synced(server: RunningServer, cache: Engine) -> Engine:
 # --- a refused token during a push ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("refusal", ["401 from the server", "403"])
-def test_a_token_refused_during_the_push_fails_no_entry_and_the_next_good_sync_sends_them(server: RunningServer, synced: Engine, refusal: str) -> None:
+def test_a_token_refused_during_the_push_fails_no_entry_and_the_next_good_sync_sends_them(
+    server: RunningServer, synced: Engine, refusal: str
+) -> None:
     ids = record(synced)
     token = server.token()
 
@@ -130,7 +134,9 @@ def test_only_the_servers_verdict_on_the_entries_fails_them(server: RunningServe
 
 
 @pytest.mark.anyio
-async def test_the_workbench_asks_to_sign_in_when_the_push_is_refused_and_then_pushes(server: RunningServer, synced: Engine) -> None:
+async def test_the_workbench_asks_to_sign_in_when_the_push_is_refused_and_then_pushes(
+    server: RunningServer, synced: Engine
+) -> None:
     ids = record(synced)
     token = server.token()
 

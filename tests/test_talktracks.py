@@ -47,7 +47,9 @@ def test_segments_follow_the_deck() -> None:
 def test_a_bad_file_is_refused_naming_the_key() -> None:
     with pytest.raises(TrackError, match=r"x.toml: stage1.student needs a title"):
         parse_tracks("", "x.toml")
-    good = "\n".join(f"[stage{s}.{g}]\ntitle='t'\nlines=['{{name}}?', 'check', '{{dpd}}']" for s in STAGES for g in SEGMENTS)
+    good = "\n".join(
+        f"[stage{s}.{g}]\ntitle='t'\nlines=['{{name}}?', 'check', '{{dpd}}']" for s in STAGES for g in SEGMENTS
+    )
     assert len(parse_tracks(good, "x.toml")) == 12
     with pytest.raises(TrackError, match=r"stage1.student uses unknown field\(s\) \['debt'\]"):
         parse_tracks(good.replace("'{dpd}'", "'{debt}'", 1), "x.toml")
@@ -66,7 +68,9 @@ ASKS = {"en": re.compile(r"Am I speaking with \{name\}\?"), "zh_CN": re.compile(
 @pytest.mark.parametrize("locale", LANGUAGES)
 @pytest.mark.parametrize("stage", STAGES)
 @pytest.mark.parametrize("segment", SEGMENTS)
-def test_every_opener_asks_for_the_customer_by_name_before_any_debt_detail(locale: str, stage: int, segment: str) -> None:
+def test_every_opener_asks_for_the_customer_by_name_before_any_debt_detail(
+    locale: str, stage: int, segment: str
+) -> None:
     lines = tracks(locale)[(stage, segment)].lines
     opener, check = lines[0], lines[1]
     assert not _fields(opener) & DEBT_FIELDS and not _fields(check) & DEBT_FIELDS

@@ -35,8 +35,16 @@ NOW = datetime.combine(END, time(12), SH)
 
 
 def contact(case_id: str, day: date, hour: int, disposition: str, n: int) -> dict[str, Any]:
-    return {"id": f"pl-{case_id}-{day}-{hour}-{disposition}-{n}", "at": datetime.combine(day, time(hour, n % 60), SH).isoformat(),
-            "channel": "phone", "target": "customer", "disposition": disposition, "collector": "", "duration_s": 60, "note": ""}
+    return {
+        "id": f"pl-{case_id}-{day}-{hour}-{disposition}-{n}",
+        "at": datetime.combine(day, time(hour, n % 60), SH).isoformat(),
+        "channel": "phone",
+        "target": "customer",
+        "disposition": disposition,
+        "collector": "",
+        "duration_s": 60,
+        "note": "",
+    }
 
 
 def plant(server: RunningServer) -> dict[str, dict[str, Any]]:
@@ -56,10 +64,26 @@ def plant(server: RunningServer) -> dict[str, dict[str, Any]]:
             position = index // 2  # the demo's n-th case
             if who == "demo" and position == 0:
                 reached = 8  # over the cap
-                promises = [{"id": "pk", "made_at": NOW.isoformat(), "due_date": "2026-11-20", "amount": "100.00", "status": "kept"}]
+                promises = [
+                    {
+                        "id": "pk",
+                        "made_at": NOW.isoformat(),
+                        "due_date": "2026-11-20",
+                        "amount": "100.00",
+                        "status": "kept",
+                    }
+                ]
             elif who == "demo" and position == 1:
                 reached = 7  # over the cap
-                promises = [{"id": "pb", "made_at": NOW.isoformat(), "due_date": "2026-11-21", "amount": "100.00", "status": "broken"}]
+                promises = [
+                    {
+                        "id": "pb",
+                        "made_at": NOW.isoformat(),
+                        "due_date": "2026-11-21",
+                        "amount": "100.00",
+                        "status": "broken",
+                    }
+                ]
             elif who == "demo" and position == 2:
                 reached, no_answer = 2, 2  # under the floor
             elif who == "demo" and position == 3:
@@ -120,7 +144,11 @@ def test_every_figure_agrees_with_the_planted_data(planted: Planted) -> None:
         assert f.cases == e["cases"] == 20
         assert (f.contacts_7d, f.contacts_30d) == (e["c7"], e["c30"])
         assert f.per_case_median == (counts[9] + counts[10]) / 2
-        assert (f.over_cap, f.under_floor, f.golden_misses) == (sorted(e["over"]), sorted(e["under"]), sorted(e["golden"]))
+        assert (f.over_cap, f.under_floor, f.golden_misses) == (
+            sorted(e["over"]),
+            sorted(e["under"]),
+            sorted(e["golden"]),
+        )
         assert f.outside_hours == e["hours"]
         assert (f.promises_kept, f.promises_broken) == (e["kept"], e["broken"])
         assert f.rpc_rate == pytest.approx(e["talks"] / e["phone"])
@@ -148,7 +176,9 @@ def test_stats_are_for_leads_of_their_own_team_only(planted: Planted) -> None:
 
 def test_cli_report_csv_and_json_carry_the_same_numbers(planted: Planted, tmp_path: Path) -> None:
     server, _, home, expected = planted
-    env = cli_env(home, COLLECTOR_TUI_API=server.url, COLLECTOR_TUI_TOKEN=server.token("lead"), COLLECTOR_TUI_USER="lead")
+    env = cli_env(
+        home, COLLECTOR_TUI_API=server.url, COLLECTOR_TUI_TOKEN=server.token("lead"), COLLECTOR_TUI_USER="lead"
+    )
     out = tmp_path / "report.csv"
     done = subprocess.run([*CLI, "--locale", "en", "report", "contacts", "--from", "2026-10-29", "--to", "2026-11-27",
                            "--format", "csv", "--out", str(out)], capture_output=True, text=True, timeout=120, env=env)
@@ -162,8 +192,13 @@ def test_cli_report_csv_and_json_carry_the_same_numbers(planted: Planted, tmp_pa
         assert int(r["over_cap"]) == len(e["over"]) and r["over_cap_cases"].split() == sorted(e["over"])
         assert int(r["under_floor"]) == len(e["under"]) and int(r["golden_misses"]) == len(e["golden"])
         assert int(r["outside_hours"]) == e["hours"]
-    as_json = subprocess.run([*CLI, "report", "contacts", "--from", "2026-10-29", "--to", "2026-11-27", "--format", "json"],
-                             capture_output=True, text=True, timeout=120, env=env)
+    as_json = subprocess.run(
+        [*CLI, "report", "contacts", "--from", "2026-10-29", "--to", "2026-11-27", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     data = json.loads(as_json.stdout)
     assert {c["collector"]: c["over_cap"] for c in data["collectors"]} == {"demo": 2, "demo2": 0}
     table = subprocess.run([*CLI, "--locale", "en", "report", "contacts", "--from", "2026-10-29", "--to", "2026-11-27"],

@@ -15,7 +15,7 @@ import json
 import subprocess
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from statistics import median, quantiles
 from typing import Any, NamedTuple
@@ -181,7 +181,13 @@ def recompute(planted: dict[str, Plant], start: date, end: date) -> dict[str, di
     for figures in out.values():
         judged = sorted(figures["judged"])
         figures["median"] = float(median(judged)) if judged else 0.0
-        q = quantiles(judged, n=4, method="inclusive") if len(judged) >= 2 else [float(judged[0])] * 3 if judged else [0.0] * 3
+        q = (
+            quantiles(judged, n=4, method="inclusive")
+            if len(judged) >= 2
+            else [float(judged[0])] * 3
+            if judged
+            else [0.0] * 3
+        )
         figures["p25"], figures["p75"] = q[0], q[2]
         figures["rpc"] = round(figures["rp"] / figures["phone"], 4) if figures["phone"] else 0.0
         for key in ("over", "under", "golden"):
@@ -211,18 +217,47 @@ def world(make_server: MakeServer, tmp_path: Path) -> World:
 def report(server: RunningServer, home: Path, start: date, end: date, fmt: str, locale: str = "en", user: str = "lead"
            ) -> subprocess.CompletedProcess[str]:
     env = cli_env(home, COLLECTOR_TUI_API=server.url, COLLECTOR_TUI_TOKEN=server.token(user))
-    return subprocess.run([*CLI, "--locale", locale, "report", "contacts", "--from", start.isoformat(),
-                           "--to", end.isoformat(), "--format", fmt], capture_output=True, text=True, timeout=120, env=env)
+    return subprocess.run(
+        [
+            *CLI,
+            "--locale",
+            locale,
+            "report",
+            "contacts",
+            "--from",
+            start.isoformat(),
+            "--to",
+            end.isoformat(),
+            "--format",
+            fmt,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
 
 
 def as_report(expected: dict[str, Any]) -> dict[str, Any]:
     """The recomputed figures as a report row carries them."""
-    return {"cases": expected["cases"], "contacts_7d": expected["c7"], "contacts_30d": expected["c30"],
-            "per_case_median": expected["median"], "per_case_p25": expected["p25"], "per_case_p75": expected["p75"],
-            "over_cap_cases": expected["over"], "under_floor_cases": expected["under"],
-            "golden_miss_cases": expected["golden"], "outside_hours": expected["hours"], "promises_kept": expected["kept"],
-            "promises_partly_kept": expected["partly"], "promises_broken": expected["broken"],
-            "phone_attempts": expected["phone"], "right_party": expected["rp"], "rpc_rate": expected["rpc"]}
+    return {
+        "cases": expected["cases"],
+        "contacts_7d": expected["c7"],
+        "contacts_30d": expected["c30"],
+        "per_case_median": expected["median"],
+        "per_case_p25": expected["p25"],
+        "per_case_p75": expected["p75"],
+        "over_cap_cases": expected["over"],
+        "under_floor_cases": expected["under"],
+        "golden_miss_cases": expected["golden"],
+        "outside_hours": expected["hours"],
+        "promises_kept": expected["kept"],
+        "promises_partly_kept": expected["partly"],
+        "promises_broken": expected["broken"],
+        "phone_attempts": expected["phone"],
+        "right_party": expected["rp"],
+        "rpc_rate": expected["rpc"],
+    }
 
 
 def from_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -332,7 +367,7 @@ def test_the_header_follows_from_and_to(world: World, locale: str, header: str) 
 @pytest.mark.parametrize("locale, words", [("en", "after today"), ("zh_CN", "晚于今天")])
 def test_a_range_in_the_future_is_refused(world: World, locale: str, words: str) -> None:
     server, _, home, _ = world
-    ahead = datetime.now(timezone.utc).date() + timedelta(days=2)
+    ahead = datetime.now(UTC).date() + timedelta(days=2)
     done = report(server, home, day(1), ahead, "json", locale=locale)
     assert done.returncode == 2 and words in done.stderr and done.stdout == ""
 

@@ -63,11 +63,14 @@ def record_a_morning(engine: Engine) -> list[str]:
     """Four calls between 11:00 and 11:15: a promise, no answer, a right-party talk, a callback asked for."""
     cases = callable_cases(engine, 4)
     outcomes = [
-        recorder.Outcome(channel="phone", disposition="promise_to_pay", promise=(date(2026, 11, 30), Decimal("1200.50"))),
+        recorder.Outcome(
+            channel="phone", disposition="promise_to_pay", promise=(date(2026, 11, 30), Decimal("1200.50"))
+        ),
         recorder.Outcome(channel="phone", disposition="no_answer"),
         recorder.Outcome(channel="phone", disposition="rpc", note="will call back about the fee"),
-        recorder.Outcome(channel="phone", disposition="callback_requested",
-                         callback_at=datetime(2026, 11, 27, 15, 0, tzinfo=SH)),
+        recorder.Outcome(
+            channel="phone", disposition="callback_requested", callback_at=datetime(2026, 11, 27, 15, 0, tzinfo=SH)
+        ),
     ]
     for n, (case_id, outcome) in enumerate(zip(cases, outcomes)):
         moment = datetime(2026, 11, 27, 11, 5 * n, tzinfo=SH)
@@ -111,7 +114,9 @@ def test_today_as_a_table_in_chinese(home: Home) -> None:
     assert "联系尝试" in out.stdout and "团队目标" in out.stdout and "¥20,000.00" in out.stdout
 
 
-def test_a_lead_sees_each_collectors_day_with_missed_callbacks(server: RunningServer, home: Home, tmp_path: Path) -> None:
+def test_a_lead_sees_each_collectors_day_with_missed_callbacks(
+    server: RunningServer, home: Home, tmp_path: Path
+) -> None:
     path, engine = home
     record_a_morning(engine)
     env = dict(COLLECTOR_TUI_API=server.url, COLLECTOR_TUI_TOKEN=server.token(), COLLECTOR_TUI_USER="demo")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC
 from decimal import Decimal
 
 import pytest
@@ -111,7 +112,9 @@ async def test_search_by_case_id_and_clear(server: RunningServer, synced: Engine
         assert table.row_count == 60
 
 
-async def test_search_field_scrolls_long_text_and_moves_focus_with_its_keys(server: RunningServer, synced: Engine) -> None:
+async def test_search_field_scrolls_long_text_and_moves_focus_with_its_keys(
+    server: RunningServer, synced: Engine
+) -> None:
     from collector_tui.widgets.key_bar import KeyBar
     from collector_tui.widgets.search_field import SearchField
 
@@ -163,13 +166,13 @@ async def test_r_syncs_in_a_worker_and_fills_the_queue(server: RunningServer, ca
 
 
 async def test_a_revoked_token_asks_to_sign_in_again_and_nothing_is_lost(server: RunningServer, synced: Engine) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from collector_tui.screens.login import LoginScreen
     from collector_tui.storage import actions, outbox
 
     case_id = queue_page(synced, 0, 1)[0].id
-    entry = actions.log_contact(synced, case_id, at=datetime(2026, 11, 27, 3, tzinfo=timezone.utc), channel="sms",
+    entry = actions.log_contact(synced, case_id, at=datetime(2026, 11, 27, 3, tzinfo=UTC), channel="sms",
                                 disposition="message_left")
     app = make_app(synced, server, token="revoked")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -182,7 +185,9 @@ async def test_a_revoked_token_asks_to_sign_in_again_and_nothing_is_lost(server:
         await pilot.press(*"wrong", "enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert isinstance(app.screen, LoginScreen) and "wrong username or password" in str(app.screen.query_one("#login-error").render())
+        assert isinstance(app.screen, LoginScreen) and "wrong username or password" in str(
+            app.screen.query_one("#login-error").render()
+        )
         await pilot.press(*"demo", "enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -247,7 +252,9 @@ async def test_command_palette_jumps_to_a_case(server: RunningServer, synced: En
         assert isinstance(app.screen, ProfileScreen) and app.screen.case_id == target.id
 
 
-async def test_flag_picker_closed_before_its_counts_come_leaves_the_queue_as_it_was(server: RunningServer, synced: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_flag_picker_closed_before_its_counts_come_leaves_the_queue_as_it_was(
+    server: RunningServer, synced: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import threading
 
     from collector_tui.screens import queue as queue_screen

@@ -3,7 +3,7 @@ The real app through pilot on a real synced cache, in both locales."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 import pytest
@@ -19,7 +19,7 @@ from tests.conftest import RunningServer, present
 from tests.test_tui import plain
 
 pytestmark = pytest.mark.anyio
-MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)  # 11:00 in Shanghai
+MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai
 
 
 class Worked(NamedTuple):
@@ -41,7 +41,9 @@ def worked(server: RunningServer, cache: Engine) -> Worked:
     ("en", "(UTC+8)", "11:00 there now", "When (customer's time, Asia/Shanghai)", "their day ends in 13 h 0 min"),
     ("zh_CN", "（UTC+8）", "当地现在 11:00", "时间（客户当地，Asia/Shanghai）", "其今日还剩 13 小时 0 分"),
 ])
-async def test_each_time_names_its_clock(worked: Worked, locale: str, synced: str, now: str, header: str, ends: str) -> None:
+async def test_each_time_names_its_clock(
+    worked: Worked, locale: str, synced: str, now: str, header: str, ends: str
+) -> None:
     cache, case_id = worked
     app = CollectorApp(cache, settings=Settings(locale=locale), user="demo", clock=lambda: MORNING)
     async with app.run_test(size=(140, 60)) as pilot:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine
@@ -23,8 +23,8 @@ from tests.conftest import RunningServer
 from tests.test_tui import plain
 
 pytestmark = pytest.mark.anyio
-MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)  # 11:00 in Shanghai
-NIGHT = datetime(2026, 11, 27, 15, 0, tzinfo=timezone.utc)  # 23:00 in Shanghai
+MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai
+NIGHT = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai
 
 
 @pytest.fixture
@@ -125,8 +125,12 @@ async def test_profile_c_then_n_walks_the_queue(synced: Engine) -> None:
 async def test_sms_draft_names_the_institution_and_carries_opt_out_where_required(synced: Engine) -> None:
     case_id = first_callable_chinese_case(synced)
     for policy, opt_out in (("us-regf", True), ("cn", False)):
-        app = CollectorApp(synced, settings=Settings(locale="en", policy=policy, institution="Acme Lending"), user="demo",
-                           clock=lambda: MORNING)
+        app = CollectorApp(
+            synced,
+            settings=Settings(locale="en", policy=policy, institution="Acme Lending"),
+            user="demo",
+            clock=lambda: MORNING,
+        )
         async with app.run_test(size=(120, 50)) as pilot:
             await pilot.pause()
             app.push_screen(ContactScreen(case_id))

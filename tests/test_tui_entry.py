@@ -97,7 +97,10 @@ async def test_a_callback_outside_the_hours_is_refused_with_the_next_allowed_tim
             await pilot.pause()
             assert app.screen is screen and field.value == typed
             shown = error(screen, "at")
-            assert "outside 08:00-22:00 in the customer's time" in shown and f"next allowed time is {next_allowed}" in shown
+            assert (
+                "outside 08:00-22:00 in the customer's time" in shown
+                and f"next allowed time is {next_allowed}" in shown
+            )
         field.value = "2026-11-27 10:00"  # 11:00 now: an hour ago
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -111,7 +114,9 @@ async def test_a_callback_outside_the_hours_is_refused_with_the_next_allowed_tim
     assert callback.payload["at"] == "2026-11-28T08:00:00+08:00"
 
 
-async def test_a_plan_starting_before_the_customers_today_is_shown_and_cannot_be_submitted(server: RunningServer, cache: Engine) -> None:
+async def test_a_plan_starting_before_the_customers_today_is_shown_and_cannot_be_submitted(
+    server: RunningServer, cache: Engine
+) -> None:
     token = server.token()
     run_sync(cache, server.url, "demo", token, now=lambda: SYNC_AT)
     case_id = queue_page(cache, 0, 1)[0].id

@@ -3,7 +3,7 @@ outcome left empty is said in words, a deferral has no first due date. The real 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine
@@ -20,7 +20,7 @@ from tests.conftest import RunningServer
 from tests.test_tui import plain
 
 pytestmark = pytest.mark.anyio
-MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
+MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ that read without colour. The real app through pilot on a real synced cache, in 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine
@@ -19,7 +19,7 @@ from tests.conftest import RunningServer
 from tests.test_tui import plain
 
 pytestmark = pytest.mark.anyio
-MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
+MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -33,7 +33,9 @@ def make_app(cache: Engine, locale: str) -> CollectorApp:
 
 
 @pytest.mark.parametrize("locale, help_word", [("en", "Help"), ("zh_CN", "帮助")])
-async def test_at_80x24_every_key_is_in_the_key_bar_and_help_comes_first(synced: Engine, locale: str, help_word: str) -> None:
+async def test_at_80x24_every_key_is_in_the_key_bar_and_help_comes_first(
+    synced: Engine, locale: str, help_word: str
+) -> None:
     app = make_app(synced, locale)
     async with app.run_test(size=(80, 24)) as pilot:
         for step in ((), ("enter",), ("c",)):  # the queue, a profile, the contact form

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine
@@ -18,7 +18,7 @@ from collector_tui.sync.service import run_sync
 from tests.conftest import SYNC_AT, RunningServer, present
 
 pytestmark = pytest.mark.anyio
-AT = datetime(2026, 11, 27, 3, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 27, 3, tzinfo=UTC)
 
 
 async def test_fix_and_resubmit_a_refused_entry_from_the_app(server: RunningServer, cache: Engine) -> None:
@@ -46,7 +46,9 @@ async def test_fix_and_resubmit_a_refused_entry_from_the_app(server: RunningServ
         area.text = area.text.replace('"fax"', '"phone')  # broken JSON first: shown, nothing lost
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert isinstance(app.screen, EntryEditor) and "Not valid JSON" in str(app.screen.query_one("#editor-error").render())
+        assert isinstance(app.screen, EntryEditor) and "Not valid JSON" in str(
+            app.screen.query_one("#editor-error").render()
+        )
         area.text = area.text.replace('"phone', '"phone"')
         await pilot.press("ctrl+s")
         await pilot.pause()

@@ -3,7 +3,7 @@ discard takes its checklist along. The real app through pilot on a real synced c
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -20,7 +20,7 @@ from collector_tui.work import contact as recorder
 from tests.conftest import RunningServer
 
 pytestmark = pytest.mark.anyio
-MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)  # 11:00 in Shanghai
+MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai
 
 
 class Worked(NamedTuple):
@@ -35,8 +35,12 @@ class Worked(NamedTuple):
 def worked(server: RunningServer, cache: Engine) -> Worked:
     run_sync(cache, server.url, "demo", server.token(), now=lambda: MORNING)
     case = next(r for r in queue_page(cache, 0, 60) if r.callable and r.currency == "CNY")
-    outcome = recorder.Outcome(channel="phone", disposition="promise_to_pay", promise=(date(2026, 11, 30), Decimal("300")),
-                               checklist={"identity_verified": True})
+    outcome = recorder.Outcome(
+        channel="phone",
+        disposition="promise_to_pay",
+        promise=(date(2026, 11, 30), Decimal("300")),
+        checklist={"identity_verified": True},
+    )
     ids = recorder.record_outcome(cache, build_rules(Settings()), case.id, outcome, now=MORNING, collector="demo")
     return Worked(cache, case.id, ids)
 
@@ -45,7 +49,9 @@ def worked(server: RunningServer, cache: Engine) -> Worked:
     ("en", "When (Asia/Shanghai)", "Contact · phone", "Promise · ¥300.00 by 2026-11-30"),
     ("zh_CN", "时间（Asia/Shanghai）", "联系 · 电话", "还款承诺 · ¥300.00，2026-11-30 前"),
 ])
-async def test_each_entry_says_when_what_and_who(worked: Worked, locale: str, when: str, what: str, promise: str) -> None:
+async def test_each_entry_says_when_what_and_who(
+    worked: Worked, locale: str, when: str, what: str, promise: str
+) -> None:
     cache, case_id, _ = worked
     app = CollectorApp(cache, settings=Settings(locale=locale), user="demo", clock=lambda: MORNING)
     async with app.run_test(size=(120, 40)) as pilot:

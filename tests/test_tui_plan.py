@@ -1,4 +1,5 @@
-"""Plan drafting in the real app: the preview follows the typing, the draft survives a restart, submit reaches the server."""
+"""Plan drafting in the real app: the preview follows the typing, the draft survives a restart, submit reaches the
+server."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ The real app through pilot on a real synced cache, in both locales and at 80x24.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine
@@ -26,7 +26,7 @@ from tests.conftest import RunningServer
 from tests.test_tui import plain
 
 pytestmark = pytest.mark.anyio
-MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)  # 11:00 in Shanghai
+MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai
 QUESTION = {"en": "Not saved: the contact form for {case}. Quit and lose it?",
             "zh_CN": "尚未保存：案件 {case} 的联络表单。退出并丢弃？"}
 
@@ -41,7 +41,9 @@ def make_app(cache: Engine, locale: str = "en") -> CollectorApp:
     return CollectorApp(cache, settings=Settings(locale=locale), user="demo", clock=lambda: MORNING)
 
 
-async def open_form_with_a_note(app: CollectorApp, pilot: Pilot[None], note: str = "asked to call back after payday") -> ContactScreen:
+async def open_form_with_a_note(
+    app: CollectorApp, pilot: Pilot[None], note: str = "asked to call back after payday"
+) -> ContactScreen:
     await pilot.pause()
     await pilot.press("c")
     await pilot.pause()

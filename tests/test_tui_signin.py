@@ -62,7 +62,9 @@ async def test_a_token_alone_names_its_user_and_work_is_recorded_under_it(server
 
 
 @pytest.mark.parametrize("locale", ["en", "zh_CN"])
-async def test_without_a_token_the_sign_in_opens_at_start_and_asks_what_it_does_not_know(server: RunningServer, cache: Engine, no_keyring: None, locale: str) -> None:
+async def test_without_a_token_the_sign_in_opens_at_start_and_asks_what_it_does_not_know(
+    server: RunningServer, cache: Engine, no_keyring: None, locale: str
+) -> None:
     app = make_app(cache, locale=locale)  # an empty home: no server, no user, no token
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine
@@ -19,7 +19,7 @@ from tests.conftest import RunningServer
 from tests.test_tui import plain
 
 pytestmark = pytest.mark.anyio
-MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)  # 11:00 in Shanghai
+MORNING = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai
 
 
 @pytest.fixture

@@ -97,7 +97,12 @@ def english_words(text: str) -> list[str]:
     (("contact", "add", "C-000001", "--channel", "phone", "--disposition", "no_answer", "--at", "2026-11-27 10:00"),
      {}, "带时区偏移"),
 ])
-def test_what_a_command_says_in_zh_cn_is_chinese(tmp_path: Path, args: tuple[str, str, str, str, str, str, str, str, str] | tuple[str, str, str] | tuple[str], env: dict[str, str], chinese: str) -> None:
+def test_what_a_command_says_in_zh_cn_is_chinese(
+    tmp_path: Path,
+    args: tuple[str, str, str, str, str, str, str, str, str] | tuple[str, str, str] | tuple[str],
+    env: dict[str, str],
+    chinese: str,
+) -> None:
     out = run(tmp_path / "home", "--locale", "zh_CN", *args, **env)
     assert out.returncode != 0
     assert chinese in out.stderr, out.stderr

@@ -23,6 +23,7 @@ import platformdirs
 from sqlalchemy import Engine
 from textual.widgets import Input
 
+import bench_day  # scripts/, beside this file
 import bench_shell  # scripts/, beside this file
 
 from collector_tui.app import CollectorApp
@@ -256,6 +257,9 @@ def main() -> None:
     print("from the shell ...", file=sys.stderr)
     big_db = WORK / f"cache{RUNS - 1}.db"
     shell_keys, shell_rows = bench_shell.measure(big_db if QUICK else WORK / "small.db", None if QUICK else big_db)
+    print("a collector's day ...", file=sys.stderr)
+    day_keys, day_rows = bench_day.measure(server_url=server.url, token=token, cache=cache, small=small, work=WORK,
+                                           small_server=None if QUICK else lambda: seeded_server(SMALL), cases=CASES)
     print("push ...", file=sys.stderr)
     at = datetime(2026, 11, 27, 3, tzinfo=timezone.utc)
     pushes = []
@@ -277,6 +281,7 @@ def main() -> None:
         "peak_rss_mb": round(peak_mb, 1),
         "push_per_s": round(10_000 / pushed),
         **shell_keys,
+        **day_keys,
     }
     rows = [
         ("cases synced", f"{CASES:,}"),
@@ -288,6 +293,7 @@ def main() -> None:
         ("peak RSS of the app", f"{peak_mb:.0f} MB"),
         (f"push of 10,000 outbox entries (median of {RUNS})", f"{pushed:.2f} s ({10_000 / pushed:,.0f} a second)"),
         *shell_rows,
+        *day_rows,
     ]
     for name, value in rows:
         print(f"{name:<48} {value}")
@@ -326,6 +332,18 @@ NOTES = """
   line appears. *Commands*: `status --json` and `queue --json` run to their end, against a Python process that
   opens the same cache with `sqlite3` and prints the same fields (the queue from its stored order). Each pair
   is timed in turns, after one untimed run of each; medians of 7.
+- **A collector's day** (`scripts/bench_day.py`). *Re-placing*: every case of a copy of the big cache placed
+  again after the rule pack changed (`us-regf` for `cn`), through `rebuild_queue`, against a raw pass that reads
+  the same facts with `sqlite3`, places each case with the same `domain/` functions and writes the same rows
+  with one `executemany`; medians of 3, each on a fresh copy. *Opening a screen*: in the workbench on the
+  collector-sized cache, `c` (the contact form) and `Enter` (the profile) timed from the key to the last frame
+  they cause, against a key that opens a screen holding one widget; p95 of 20 opens each, after one untimed.
+  *The day*: a process of its own runs the workbench on a copy of that cache with a clock the script moves
+  through eight hours (23:30 to 07:30 UTC: midnight in London and New York), signed in to the reference
+  server on loopback: rounds of moves, a profile, filters and a search, each ending in a contact recorded
+  through the form, a sync (`r`) after new payments on the server every fiftieth of the keys, and each round
+  the app's minute and callback checks. The largest time from a key to its last frame, and the resident
+  memory after a full collection at the end against the same after the first hour.
 
 ## What moved the figures
 

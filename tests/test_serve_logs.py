@@ -53,10 +53,12 @@ def test_each_request_is_one_json_line_with_its_route_and_no_personal_data(tmp_p
             customer = cases[0]["customer"]
             name, phone = customer["name"], customer["phones"][0]["number"]
             note = f"spoke to {name} on {phone}"
-            contact = {"id": "log-1", "type": "contact.logged", "case_id": cases[0]["id"], "base_version": cases[0]["version"],
+            contact = {"id": "log-1", "type": "contact.logged", "case_id": cases[0]["id"],
+                       "base_version": cases[0]["version"],
                        "occurred_at": datetime.now(timezone.utc).isoformat(),
                        "payload": {"channel": "phone", "disposition": "rpc", "duration_s": 60, "note": note}}
-            sent.append(client.post("/v1/mutations", json={"mutations": [contact]}, headers={**auth, "X-Request-ID": PROXY_ID}))
+            sent.append(client.post("/v1/mutations", json={"mutations": [contact]},
+                                    headers={**auth, "X-Request-ID": PROXY_ID}))
             sent.append(client.get("/v1/me", headers={**auth, "X-Request-ID": phone.lstrip("+")}))
             sent.append(client.get("/v1/cases", params={"since": phone, "q": name}, headers=auth))  # a bad cursor: 400
             sent.append(client.get(f"/v1/cases/{phone}", headers=auth))  # no such route: 404

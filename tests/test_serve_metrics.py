@@ -67,18 +67,22 @@ def test_the_metrics_are_every_workers_requests_and_verdicts(two_workers: tuple[
         sent += 1
         served.wait_for(lambda r: r.get("route") == "/v1/me", count=sent)
     stale = {"id": "m-stale", "type": "customer.contact_corrected", "case_id": cases[0]["id"], "base_version": 0,
-             "occurred_at": datetime.now(timezone.utc).isoformat(), "payload": {"field": "email", "value": "a@example.com"}}
+             "occurred_at": datetime.now(timezone.utc).isoformat(),
+             "payload": {"field": "email", "value": "a@example.com"}}
     unknown = {**contact("m-nowhere", cases[0]), "case_id": "no-such-case"}
     batch = [contact("m-1", cases[0]), contact("m-1", cases[0]), stale, unknown, contact("m-2", cases[1])]
     answer = httpx.post(f"{served.url}/v1/mutations", json={"mutations": batch}, headers=auth, timeout=60)
-    assert [r["status"] for r in answer.json()["results"]] == ["applied", "duplicate", "conflict", "rejected", "applied"]
+    assert [r["status"] for r in answer.json()["results"]] == [
+        "applied", "duplicate", "conflict", "rejected", "applied"]
     served.wait_for(lambda r: r.get("route") == "/v1/mutations")
     found = figures(served)
     assert value(found, "collector_http_requests_total", method="GET", route="/v1/me", status="200") == sent
-    assert value(found, "collector_http_request_duration_seconds_count", method="GET", route="/v1/me", status="200") == sent
+    assert value(found, "collector_http_request_duration_seconds_count",
+                 method="GET", route="/v1/me", status="200") == sent
     assert value(found, "collector_http_requests_total", method="POST", route="/v1/auth/token", status="200") == 1
-    assert {v: value(found, "collector_mutations_total", verdict=v) for v in ("applied", "duplicate", "conflict", "rejected")} \
-        == {"applied": 2, "duplicate": 1, "conflict": 1, "rejected": 1}
+    verdicts = ("applied", "duplicate", "conflict", "rejected")
+    assert {v: value(found, "collector_mutations_total", verdict=v) for v in verdicts} == {
+        "applied": 2, "duplicate": 1, "conflict": 1, "rejected": 1}
     assert value(found, "collector_http_requests_in_flight") == 0
     assert len(workers) == 2
 
@@ -97,8 +101,8 @@ def test_sigterm_lets_a_push_in_flight_finish_answered_and_stored(two_workers: t
         push.start()
         with engine.connect() as watcher:  # a condition the database reports, checked until it holds
             deadline = time.monotonic() + BOUND_S
-            while not watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE :me = ANY(pg_blocking_pids(pid))"),
-                                      {"me": me}).scalar_one():
+            blocked = text("SELECT count(*) FROM pg_stat_activity WHERE :me = ANY(pg_blocking_pids(pid))")
+            while not watcher.execute(blocked, {"me": me}).scalar_one():
                 assert time.monotonic() < deadline and push.is_alive()
                 watcher.rollback()
         assert value(figures(served), "collector_http_requests_in_flight") == 1
@@ -111,7 +115,8 @@ def test_sigterm_lets_a_push_in_flight_finish_answered_and_stored(two_workers: t
     assert answer.status_code == 200 and answer.json()["results"][0]["status"] == "applied"
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM appliedmutation WHERE id = 'm-term'")).scalar_one() == 1
-        doc = json.loads(conn.execute(text("SELECT doc FROM casedoc WHERE id = :id"), {"id": cases[0]["id"]}).scalar_one())
+        row = conn.execute(text("SELECT doc FROM casedoc WHERE id = :id"), {"id": cases[0]["id"]}).scalar_one()
+    doc = json.loads(row)
     assert "m-term" in {c["id"] for c in doc["contacts"]}
     assert [r["status"] for r in served.access() if r["route"] == "/v1/mutations"] == [200]
     with pytest.raises(httpx.ConnectError):

@@ -24,6 +24,7 @@ def conformance(
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input (with --other-user, the other's on the next line)")] = False,
     other_user: Annotated[Optional[str], typer.Option("--other-user", help="A second collector: their cases must stay out of --user's reach")] = None,
     churn: Annotated[bool, typer.Option("--churn", help="Move cases away with the reference server's POST /v1/admin/churn (serve --admin), to check tombstones")] = False,
+    state: Annotated[Optional[Path], typer.Option("--state", help="Keep the assignment and cursor in this file; the next run checks that each case that left since came as a tombstone")] = None,
     page_size: Annotated[int, typer.Option("--page-size", min=1, max=1000, help="The feed's limit: small, so the feed runs to many pages")] = 7,
     as_json: Annotated[bool, typer.Option("--json", help="The outcomes as JSON")] = False,
     ca_bundle: Annotated[Optional[Path], typer.Option("--ca-bundle", help="PEM file of a private CA to trust")] = None,
@@ -57,7 +58,7 @@ def conformance(
     other = (other_user, password(other_user)) if other_user else None
     wire = Wire(api, verify=str(ca_bundle.resolve()) if ca_bundle else True)
     try:
-        outcomes = run_checks(Run(wire, user, mine, other=other, churn=churn, limit=page_size))
+        outcomes = run_checks(Run(wire, user, mine, other=other, churn=churn, limit=page_size, state_file=state))
     except NotACollector as exc:
         raise fail(t("conformance.not_collector", user=user, role=code("role", str(exc))), 2) from None
     finally:

@@ -22,10 +22,12 @@ from tests.conftest import AS_OF, CLI, cli_env
 EVERY = [name for name, _ in CHECKS]
 
 
-def conform(url: str, user: str = "demo", *, other: bool = True, churn: bool = True) -> dict[str, tuple[str, str]]:
+def conform(url: str, user: str = "demo", *, other: bool = True, churn: bool = True,
+            state: Path | None = None) -> dict[str, tuple[str, str]]:
     wire = Wire(url)
     try:
-        run = Run(wire, user, user, other=("demo2", "demo2") if other else None, churn=churn, churn_seed=11)
+        run = Run(wire, user, user, other=("demo2", "demo2") if other else None, churn=churn, churn_seed=11,
+                  state_file=state)
         outcomes = run_checks(run)
     finally:
         wire.close()
@@ -101,6 +103,32 @@ def test_without_a_second_user_or_churn_the_checks_say_what_they_did_not_run(ser
     assert outcomes["tombstones"][0] == "not_run" and "--churn" in outcomes["tombstones"][1]
     assert outcomes["cross_collector"][0] == "pass" and "--other-user" in outcomes["cross_collector"][1]
     assert {name for name, (result, _) in outcomes.items() if result != "pass"} == {"tombstones"}
+
+
+def two_runs(url: str, state: Path) -> tuple[list[str], dict[str, tuple[str, str]]]:
+    """A run, a quiet second one, the servicer moving cases away, a third: the cases that left and the third's outcomes."""
+    first = conform(url, churn=False, state=state)
+    assert first["tombstones"][0] == "not_run" and str(state) in first["tombstones"][1]
+    held = json.loads(state.read_text())["cases"]
+    assert conform(url, churn=False, state=state)["tombstones"][0] == "not_run"  # nothing left in between
+    # The reference server's churn stands in for a lender's system reassigning and closing cases.
+    moved = httpx.post(f"{url}/v1/admin/churn", json={"seed": 3, "reassign": 10, "close": 10}).json()
+    gone = sorted(set(moved["reassigned"] + moved["closed"]) & set(held))
+    assert gone
+    third = conform(url, churn=False, state=state)
+    assert not set(gone) & set(json.loads(state.read_text())["cases"])
+    return gone, third
+
+
+def test_without_churn_two_runs_check_the_tombstones_of_what_left_between_them(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    gone, outcomes = two_runs(server.url, tmp_path / "state.json")
+    assert outcomes["tombstones"][0] == "pass" and " ".join(gone) in outcomes["tombstones"][1], outcomes
+    assert all(result == "pass" for result, _ in outcomes.values())
+
+
+def test_two_runs_fail_a_server_that_drops_tombstones(broken, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    gone, outcomes = two_runs(broken("tombstones_missing"), tmp_path / "state.json")
+    assert outcomes["tombstones"][0] == "fail" and gone[0] in outcomes["tombstones"][1], outcomes
 
 
 def test_a_lead_is_refused_before_any_check_writes(server) -> None:  # type: ignore[no-untyped-def]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 from collector_tui import api
-from collector_tui.conformance.feed import head, pull
+from collector_tui.conformance.feed import Pull, head, pull
 from collector_tui.conformance.state import Failed, NotRun, Run, expect_status, parse
 from collector_tui.locale import t
 
@@ -45,8 +46,14 @@ def _short(head_: tuple[list[tuple[str, int, bool]], str | None, bool]) -> str:
 
 def tombstones(run: Run) -> str:
     run.fed()
-    if not run.churn:
-        raise NotRun("no_churn_asked")
+    if run.churn:
+        return _after_churn(run)
+    if run.state_file is not None:
+        return _since_last_run(run)
+    raise NotRun("no_churn_asked")
+
+
+def _after_churn(run: Run) -> str:
     held = dict(run.held)
     seeds = random.Random(run.churn_seed).sample(range(1, 1_000_000), CHURN_TRIES)
     left: list[str] = []
@@ -62,7 +69,35 @@ def tombstones(run: Run) -> str:
             break
     if not left:
         raise NotRun("churn_missed", tries=CHURN_TRIES, user=run.user)
-    done = pull(run, run.cursor)
+    return _tombstoned(run, pull(run, run.cursor), left, held)
+
+
+def _since_last_run(run: Run) -> str:
+    """Against any server: the cases a previous run held that have left since must come as tombstones when the
+    feed is read from the cursor that run ended with. The state is written for the next run either way."""
+    assert run.state_file is not None and run.me is not None
+    saved = json.loads(run.state_file.read_text(encoding="utf-8")) if run.state_file.exists() else None
+    now = {"api": run.wire.base_url, "user": run.me.id}
+    try:
+        if saved is None:
+            raise NotRun("state_saved", path=run.state_file)
+        if {k: saved.get(k) for k in now} != now:
+            raise NotRun("state_other", path=run.state_file, user=saved.get("user"), api=saved.get("api"))
+        held: dict[str, int] = saved["cases"]
+        left = sorted(set(held) - set(run.held))
+        if not left:
+            raise NotRun("state_none_left", path=run.state_file, user=run.me.id)
+        # Reading on from the old cursor moves the assignment forward: keep the one the feed gave just now.
+        current, cursor = dict(run.held), run.cursor
+        try:
+            return _tombstoned(run, pull(run, saved["cursor"]), left, held)
+        finally:
+            run.held, run.cursor = current, cursor
+    finally:
+        run.state_file.write_text(json.dumps({**now, "cursor": run.cursor, "cases": run.held}), encoding="utf-8")
+
+
+def _tombstoned(run: Run, done: Pull, left: list[str], held: dict[str, int]) -> str:
     dead = {i.id: i for i in done.items if isinstance(i, api.Tombstone)}
     for case_id in left:
         tomb = dead.get(case_id)

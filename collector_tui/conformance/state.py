@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -40,6 +41,7 @@ class Run:
     other: tuple[str, str] | None = None  # a second collector: name and password
     churn: bool = False  # the reference server's own POST /v1/admin/churn may be called
     churn_seed: int | None = None  # which cases churn moves (None: different ones every run)
+    state_file: Path | None = None  # the assignment and cursor a previous run ended with, kept for the next
     limit: int = 7  # the page size asked for: small, so that the feed runs to many pages
     token: str | None = None
     me: api.Me | None = None

@@ -32,7 +32,7 @@ from collector_tui.locale.render import check_text, when_text
 from collector_tui.screens.help import HelpScreen
 from collector_tui.screens.queue import QueueScreen
 from collector_tui.storage import state
-from collector_tui.storage.engine import generation
+from collector_tui.storage.engine import CacheDamaged, generation
 from collector_tui.storage.queue_build import queue_due, refresh_queue, replace_cases, rules_changed
 from collector_tui.sync.client import ApiClient
 from collector_tui.sync.errors import AuthError, SyncError
@@ -105,12 +105,17 @@ class CollectorApp(App[None]):
         """An unhandled error ends the workbench. Textual would print every frame's local variables (the token,
         a debtor's data) and exit 0: the traceback goes to a private log without them, the command prints one
         line naming it, and the exit status is 70."""
-        if self.crashed is None:
+        damage = crash.found(error, CacheDamaged)
+        if self.crashed is None and damage is not None:
+            # A page of the cache went bad under a query: no fault of the program, so no log and no traceback;
+            # the message every command gives (the file, that it is kept, how to recover), exit 1 like them.
+            self.crashed = crash.Crash(str(damage), None, crash.FAILED_STATUS)
+        elif self.crashed is None:
             self.crashed = crash.report(error)
         else:
             crash.add_to_log(self.crashed.log, error)
         super()._handle_exception(error)  # closes the app (and hands the error to a test's pilot)
-        self._return_code = crash.EXIT_STATUS
+        self._return_code = self.crashed.status
         self._exit_renderables.clear()  # nothing of Textual's own report reaches the terminal
 
     def _fatal_error(self) -> None:

@@ -79,7 +79,7 @@ def _open_workbench(c: Ctx, *, api: str | None = None, user: str | None = None, 
     except Exception as exc:  # noqa: BLE001 - raised outside the app's own loop (while it starts or stops)
         raise fail(crash.report(exc).line, crash.EXIT_STATUS) from None
     if workbench.crashed is not None:
-        raise fail(workbench.crashed.line, crash.EXIT_STATUS)
+        raise fail(workbench.crashed.line, workbench.crashed.status)
 
 
 ServerPack = Enum("ServerPack", {p: p for p in PACKS}, type=str)  # type: ignore[misc]  # serve --pack's choices

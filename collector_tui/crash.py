@@ -22,6 +22,7 @@ from collector_tui.config import APP_NAME
 from collector_tui.locale import t
 
 EXIT_STATUS = 70  # EX_SOFTWARE: an internal error
+FAILED_STATUS = 1  # what every command exits with on a damaged cache: a fault of the file, not of the program
 KEEP = 20  # crash logs kept in the log folder, newest first
 MESSAGE_CHARS = 200  # the one line shows at most this much of the error's message
 
@@ -32,6 +33,7 @@ class Crash:
 
     line: str
     log: Path | None
+    status: int = EXIT_STATUS  # what the command exits with
 
 
 def log_dir() -> Path:
@@ -76,6 +78,21 @@ def add_to_log(log: Path | None, error: BaseException) -> None:
             out.write("\nWhile closing, another error:\n" + _traceback(error))
     except OSError:
         pass
+
+
+def found(error: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """The first error of `kind` behind `error`: itself, what a failed worker caught (`.error`), its causes."""
+    todo: list[object] = [error]
+    seen: set[int] = set()
+    while todo:
+        e = todo.pop(0)
+        if not isinstance(e, BaseException) or id(e) in seen:
+            continue
+        if isinstance(e, kind):
+            return e
+        seen.add(id(e))
+        todo += [getattr(e, "error", None), e.__cause__, e.__context__]
+    return None
 
 
 def report(error: BaseException) -> Crash:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from collector_tui.domain import facts as F
-from collector_tui.storage.engine import read
+from collector_tui.storage.engine import CacheDamaged, damaged, is_damage, read
 
 
 def _d(value: str | None) -> date | None:
@@ -80,6 +80,11 @@ def facts_in(conn: Any, case_ids: Iterable[str] | None = None) -> list[F.CaseFac
             key = c["id"]
             out.append(facts_from_rows(c, phones[key], contacts[key], promises[key], callbacks[key], payments[key]))
         return out
+    except getattr(sys.modules[type(cursor).__module__], "Error", sqlite3.Error) as exc:
+        # Read past SQLAlchemy, so past its error hook: a damaged page is still the one clear message.
+        if is_damage(exc):
+            raise CacheDamaged(damaged(conn.engine.url.database, exc)) from None
+        raise
     finally:
         cursor.close()
 

@@ -15,13 +15,7 @@ from typing import Any
 
 import platformdirs
 
-from collector_tui.domain.flags import FlagThresholds
-from collector_tui.domain.plans import PlanLimits
-from collector_tui.domain.rules import Rules
-from collector_tui.domain.scoring import ScoreWeights
-from collector_tui.domain.stages import StageBounds
 from collector_tui.locale import t
-from collector_tui.policies import load_pack
 
 APP_NAME = "collector-tui"
 SETTINGS_FILE = "settings.toml"
@@ -83,7 +77,8 @@ class Settings:
             except ValueError as exc:
                 raise SettingsError(t("settings.not_a_command", source=source, name=key, error=exc)) from None
         _check_keys(self.keys, source)
-        build_rules(self, source, load_pack_now=False)
+        if self.thresholds or self.weights or self.plan_limits or self.stage_bounds:  # the defaults hold
+            build_rules(self, source, load_pack_now=False)
 
 
 BINDING_ID = re.compile(r"[a-z][a-z_]*\.[a-z][a-z_]*")  # a screen's binding id, such as queue.stage
@@ -218,6 +213,15 @@ def _override(cls: Any, values: dict[str, Any], source: str, section: str) -> An
 
 def build_rules(settings: Settings, source: str = SETTINGS_FILE, *, load_pack_now: bool = True) -> Any:
     """The domain's Rules from the settings: the chosen pack and every threshold with overrides applied."""
+    # start-up: the rules are read by the commands that place or check cases; `status`, `pop` and every other
+    # command that only reads the settings do not load them.
+    from collector_tui.domain.flags import FlagThresholds
+    from collector_tui.domain.plans import PlanLimits
+    from collector_tui.domain.rules import Rules
+    from collector_tui.domain.scoring import ScoreWeights
+    from collector_tui.domain.stages import StageBounds
+    from collector_tui.policies import load_pack
+
     parts = {
         "thresholds": _override(FlagThresholds, settings.thresholds, source, "thresholds"),
         "weights": _override(ScoreWeights, settings.weights, source, "weights"),

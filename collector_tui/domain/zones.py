@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+# The collector's zone until the server has said who the collector is: the zone of the default rule pack's country.
+DEFAULT_ZONE = "Asia/Shanghai"
+
 # Country codes with one zone, and a few North American area codes; enough to catch a number that
 # says the customer is somewhere else than the address on file.
 COUNTRY_ZONES = {"+86": "Asia/Shanghai", "+44": "Europe/London", "+852": "Asia/Hong_Kong"}

@@ -35,3 +35,35 @@ def status_fields(path: Path) -> dict[str, Any] | None:
             "cases": cases, "open_cases": cases, "outbox_pending": counts.get("pending", 0),
             "outbox_failed": counts.get("failed", 0), "schema_version": version,
             "timezone": (zone[0] if zone else None) or "UTC"}
+
+
+# Open cases in the stored order with the placement each holds at a moment (UTC text), and the case's currency.
+QUEUE_SQL = ('SELECT q.sort_key, q.case_id, q."group", q.reason, q.params, q.callable, q.blocked_by, '
+             "q.next_allowed_at, q.stage, q.dpd, q.tier, q.score, q.flags, c.currency FROM queue_entry q "
+             "JOIN \"case\" c ON c.id = q.case_id WHERE c.status = 'open' AND q.valid_until > ? ORDER BY q.sort_key")
+# Open cases whose placement went stale at that moment, or that have none (storage.queue_build.stale_cases).
+STALE_SQL = ('SELECT c.id FROM "case" c LEFT JOIN queue_entry q ON q.case_id = c.id '
+             "WHERE c.status = 'open' AND (q.case_id IS NULL OR q.valid_until <= ?)")
+
+
+def stored_queue(path: Path, now_utc: str) -> tuple[str | None, list[tuple[Any, ...]], list[str], str | None] | None:
+    """The queue as stored: the rules' digest it was placed with, the placements that hold at `now_utc` in
+    order (QUEUE_SQL's columns), the open cases to place again, and the collector's zone. None when only the
+    full open can tell."""
+    if not path.exists():
+        return None
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        db.execute("BEGIN")  # one snapshot: a sync writing meanwhile moves no case into both lists or neither
+        digest = db.execute("SELECT rules_digest FROM syncstate WHERE id = 1").fetchone()
+        rows = db.execute(QUEUE_SQL, (now_utc,)).fetchall()
+        stale = [r[0] for r in db.execute(STALE_SQL, (now_utc,))]
+        zone = db.execute("SELECT timezone FROM collector LIMIT 1").fetchone()
+    except sqlite3.Error:  # encrypted, damaged, or from before these tables: the full open decides
+        return None
+    finally:
+        db.close()
+    return (digest[0] if digest else None), rows, stale, (zone[0] if zone else None)

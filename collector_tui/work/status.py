@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-
+from collector_tui.domain.zones import DEFAULT_ZONE
 from collector_tui.storage.models import Collector
 from collector_tui.storage.state import Status, me, status
 
 __all__ = ["DEFAULT_ZONE", "Collector", "Status", "collector_zone", "me", "status"]
-
-# Until the server has said who the collector is: the zone of the default rule pack's country.
-DEFAULT_ZONE = "Asia/Shanghai"
 
 
 def collector_zone(collector: Collector | None) -> str:

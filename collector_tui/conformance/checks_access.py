@@ -31,10 +31,11 @@ def sign_in(run: Run) -> str:
 
 
 def token_refused(run: Run) -> str:
+    token = run.signed_in()  # sent in the wrong scheme below
     asked = 0
     for method, path, body in (("GET", "/v1/me", None), ("GET", "/v1/cases", None),
                                ("POST", "/v1/mutations", {"mutations": []})):
-        for auth in (None, "Bearer conformance-made-up-token", f"Basic {run.signed_in()}"):
+        for auth in (None, "Bearer conformance-made-up-token", f"Basic {token}"):
             answer = run.wire.call(method, path, raw_auth=auth, body=body)
             expect_status(answer, 401)
             asked += 1

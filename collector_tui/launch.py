@@ -186,5 +186,5 @@ def workbench(home: Path, settings: Any) -> bool:
         sys.exit(crash.EXIT_STATUS)
     if app.crashed is not None:
         print(app.crashed.line, file=sys.stderr)
-        sys.exit(crash.EXIT_STATUS)
+        sys.exit(app.crashed.status)  # 70 for a crash; 1 for a cache damaged under the workbench, as every command
     return True

@@ -33,6 +33,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from datetime import date, datetime, time as dtime, timedelta, timezone
@@ -229,7 +230,7 @@ def push_sql(conn: psycopg.Connection, user: str, case_ids: list[str], n: int) -
                             (case_ids,)).fetchall()
         conn.execute("SELECT id, case_version FROM appliedmutation WHERE id = ANY(%s)", (ids,)).fetchall()
         facts = conn.execute("SELECT case_id, n, team_id, collector, day, local_hour, channel, disposition, target, "
-                             "reached FROM case_contact WHERE case_id = ANY(%s)", (case_ids,)).fetchall()
+                             "reached, count, item FROM case_contact WHERE case_id = ANY(%s)", (case_ids,)).fetchall()
         last = conn.execute("UPDATE counter SET value = value + %s WHERE name = 'seq' RETURNING value",
                             (len(rows),)).fetchone()[0]  # type: ignore[index]
         updates = []
@@ -240,7 +241,8 @@ def push_sql(conn: psycopg.Connection, user: str, case_ids: list[str], n: int) -
         conn.execute("DELETE FROM case_contact WHERE case_id = ANY(%s)", (case_ids,))
         conn.execute("DELETE FROM case_promise WHERE case_id = ANY(%s) AND false", (case_ids,))
         conn.cursor().executemany("INSERT INTO case_contact (case_id, n, team_id, collector, day, local_hour, channel, "
-                                  "disposition, target, reached) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", facts)
+                                  "disposition, target, reached, count, item) "
+                                  "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", facts)
         conn.cursor().executemany(
             "INSERT INTO appliedmutation (id, case_id, type, username, received_at, case_version, status, payload) "
             "VALUES (%s, %s, 'baseline', %s, %s, NULL, 'applied', '{}')",
@@ -466,7 +468,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the load database")
     args = parser.parse_args()
     if args.smoke:
-        collectors, per, contacts, leads, interval, churn, duration = 4, 30, 10, 2, 3.0, 2, 8.0
+        collectors, per, contacts, leads, interval, churn, duration = 4, 30, 10, 2, 2.0, 2, 5.0
     elif args.quick:
         collectors, per, contacts, leads, interval, churn, duration = 20, 500, 10, 5, 30.0, 5, 300.0
     else:
@@ -493,8 +495,10 @@ def main() -> None:
             n_contacts = conn.execute("SELECT sum(count) FROM case_contact").fetchone()[0]  # type: ignore[index]
         print(f"seeded {n_cases} cases, {n_contacts} contacts in {seed_s:.0f} s", file=sys.stderr)
         port = free_port()
+        # The server logs a line per request: to a file, as a pipe nobody reads would fill and stall it.
+        server_log = tempfile.TemporaryFile()
         server = subprocess.Popen([*cli, "serve", "--db", sa_url, "--workers", "2", "--port", str(port), "--admin"],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+                                  env=env, stdout=subprocess.DEVNULL, stderr=server_log, start_new_session=True)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
@@ -504,7 +508,8 @@ def main() -> None:
             except httpx.HTTPError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the server did not start: {server.stderr.read().decode() if server.stderr else ''}")
+                server_log.seek(0)
+                raise SystemExit(f"the server did not start: {server_log.read()[-3000:].decode(errors='replace')}")
             time.sleep(0.2)
         ctx = mp.get_context("spawn")
         samples, out, stop = ctx.Queue(maxsize=64), ctx.Queue(), ctx.Event()

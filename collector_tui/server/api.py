@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from collector_tui import api as v1
@@ -256,11 +257,19 @@ def create_app(engine: Engine, *, admin: bool = False, checks: Checks | None = N
         return v1.Me(id=account.username, name=account.name, role=account.role, team_id=account.team_id,  # type: ignore[arg-type]
                    timezone=account.timezone, targets=targets_for(account))
 
+    def read_cases(authorization: str | None, since: str | None, limit: int) -> tuple[list[str], int, bool]:
+        # The token and the page on one connection in autocommit: two statements and no transaction around
+        # them (the page is one statement, so one snapshot), all in one turn of the thread pool.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn, Session(bind=conn) as db:
+            account = current_account(db, authorization)
+            return feed_page(db, account, decode_cursor(since), limit)
+
     @app.get("/v1/cases", responses={200: {"model": v1.CasesPage}, **ERRORS})
-    def cases(
-        account: Me, db: Db, since: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+    async def cases(
+        authorization: Annotated[str | None, Header()] = None, since: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200
     ) -> Response:
-        items, last, has_more = feed_page(db, account, decode_cursor(since), limit)
+        items, last, has_more = await run_in_threadpool(read_cases, authorization, since, limit)
         # Documents are stored as JSON already: splice them instead of re-encoding every case.
         body = '{"items":[' + ",".join(items) + '],"next_cursor":' + json.dumps(encode_cursor(last)) + \
             ',"has_more":' + ("true" if has_more else "false") + "}"

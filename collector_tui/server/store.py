@@ -19,6 +19,7 @@ import json
 import os
 import random
 import threading
+import time
 import weakref
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import Engine, String, Text, cast, create_engine, event, func, insert, literal_column, null, select, union_all, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session
 
 from collector_tui.server.auth import hash_password
@@ -38,6 +39,7 @@ from collector_tui.server.schema import migrate
 TEAM_ID = "T1"
 SEED_LOCK = 0x73656564  # pg_advisory_xact_lock key held while seeding ("seed")
 T_COUNTER = Counter.__table__  # type: ignore[attr-defined]
+IDLE_PING_S = 5.0
 _sqlite_writers: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 
 
@@ -68,7 +70,30 @@ def connect(url: str, *, pool_size: int | None = None) -> Engine:
         return engine
     # Each process keeps its own pool: workers x (pool_size + overflow) must stay under max_connections.
     size = pool_size or int(os.environ.get("COLLECTOR_TUI_DB_POOL", "10"))
-    return create_engine(url, pool_size=size, max_overflow=size, pool_pre_ping=True, pool_recycle=1800)
+    engine = create_engine(url, pool_size=size, max_overflow=size, pool_recycle=1800)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before lending it only when it has sat unused for IDLE_PING_S: a ping on every
+    lending (pool_pre_ping) costs each request a round trip or two, which under load are a good part of a
+    small page's time. A connection the database dropped (a restart, an idle time-out) is replaced before a
+    request gets it; one dropped within the last moments fails its request once, and the pool is renewed."""
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn, record):  # type: ignore[no-untyped-def]
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _lent(dbapi_conn, record, _proxy):  # type: ignore[no-untyped-def]
+        if time.monotonic() - record.info.get("returned_at", time.monotonic()) < IDLE_PING_S:
+            return
+        try:
+            dbapi_conn.execute("SELECT 1")
+            dbapi_conn.rollback()
+        except Exception as exc:  # the connection is dead: the pool drops it and lends another
+            raise DisconnectionError(str(exc)) from exc
 
 
 def open_server_db(url: str, *, pool_size: int | None = None) -> Engine:

@@ -4,18 +4,23 @@ The app is the one module that knows every screen; the screens see it as a `scre
 ask it to open one another. Screens other than the queue are imported when they first open (marked
 "start-up" where they are): the first paint needs only the queue, and the others together cost about 100 ms
 to import (the sign-in screen's keyring alone about 50 ms, the contact form 10 to 20 ms).
+
+Handed the cache's path rather than an open engine (as `collector-tui` does), the app draws its first frame
+from a first look at the cache through sqlite3 alone (work.queue_view) and opens the cache in a worker once
+that frame is up: the database toolkit, the sync client and what the use cases import load while the
+collector already reads the queue. Whatever needs the cache before then opens it on the spot.
 """
 
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -27,23 +32,25 @@ from textual.timer import Timer
 from collector_tui import crash
 from collector_tui.config import Settings, build_rules, transport
 from collector_tui.domain.masking import mask_name
+from collector_tui.domain.zones import DEFAULT_ZONE
 from collector_tui.locale import set_locale, t
 from collector_tui.locale.render import check_text, when_text
-from collector_tui.screens.help import HelpScreen
 from collector_tui.screens.queue import QueueScreen
-from collector_tui.storage import state
-from collector_tui.storage.engine import CacheDamaged, generation
-from collector_tui.storage.queue_build import queue_due, refresh_queue, replace_cases, rules_changed
-from collector_tui.sync.client import ApiClient
-from collector_tui.sync.errors import AuthError, SyncError
-from collector_tui.sync.service import identify, run_sync, utc_now
 from collector_tui.widgets.case_commands import CaseCommands
+from collector_tui.widgets.case_table import PAGE
 from collector_tui.widgets.i18n import localize_bindings
 from collector_tui.widgets.status_bar import describe
-from collector_tui.work import phone, screen_pop
-from collector_tui.work.cases import case_facts
-from collector_tui.work.callbacks import due_now
-from collector_tui.work.status import collector_zone
+from collector_tui.work.queue_view import FirstLook, first_look
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from collector_tui.work import phone, screen_pop
+
+
+def utc_now() -> datetime:
+    """The workbench's clock, unless it is handed another (tests)."""
+    return datetime.now(timezone.utc)
 
 
 class CollectorApp(App[None]):
@@ -70,23 +77,33 @@ class CollectorApp(App[None]):
     syncing: reactive[bool] = reactive(False)
     crashed: crash.Crash | None = None  # the first unhandled error: its one line and its log (the command prints it)
 
-    def __init__(self, engine: Engine, *, settings: Settings, api: str = "", user: str = "",
+    def __init__(self, engine: Engine | Path, *, settings: Settings, api: str = "", user: str = "",
                  token: str | None = None, clock: Callable[[], datetime] = utc_now, home: Path | None = None,
                  check_sign_in: bool = False) -> None:
         set_locale(settings.locale)
         settings.validate()  # a bad setting (a key binding of 5) is refused here, before any screen is built
         super().__init__()
         localize_bindings(self)
-        self.engine = engine
+        # An engine is used as it is; a path is looked at first and opened after the first frame (see above).
+        self._engine: Engine | None = None if isinstance(engine, Path) else engine
+        self._cache_path = engine if isinstance(engine, Path) else None
+        self._opening = threading.Lock()
+        self.first_look: FirstLook | None = first_look(engine, PAGE) if isinstance(engine, Path) else None
         self.settings = settings
         self.api = api
         self.user = user
         self.token = token
         self.clock = clock
         self.rules = build_rules(settings)
-        me = state.me(engine)
-        self.display_tz = collector_zone(me)
-        self.is_lead = bool(me and me.role == "lead")
+        if self.first_look is not None:
+            role, zone = self.first_look.role, self.first_look.timezone
+        else:
+            from collector_tui.work.status import me as collector  # start-up: the cache is open already
+
+            found = collector(self.engine)
+            role, zone = (found.role, found.timezone) if found else (None, None)
+        self.display_tz = zone or DEFAULT_ZONE
+        self.is_lead = role == "lead"
         self.title = t("app_title")
         self._calls: list[phone.Call] = []  # calls whose dial command still runs
         self._call_timer: Timer | None = None
@@ -95,6 +112,18 @@ class CollectorApp(App[None]):
         # Started by the command: make sure of a usable token at once (ask the server whose it is), and open the
         # sign-in when there is none or the server refuses it (tests start the app on a cache, offline).
         self.check_sign_in = check_sign_in
+
+    @property
+    def engine(self) -> Engine:
+        """The home's cache: opened here when something needs it before the worker that opens it has."""
+        if self._engine is None:
+            with self._opening:
+                if self._engine is None:
+                    from collector_tui.storage.engine import open_engine  # start-up: after the first frame
+
+                    assert self._cache_path is not None
+                    self._engine = open_engine(self._cache_path)
+        return self._engine
 
     def get_default_screen(self) -> Screen[object]:
         # The queue is the bottom screen itself: no blank screen is composed and painted under it first.
@@ -105,6 +134,8 @@ class CollectorApp(App[None]):
         """An unhandled error ends the workbench. Textual would print every frame's local variables (the token,
         a debtor's data) and exit 0: the traceback goes to a private log without them, the command prints one
         line naming it, and the exit status is 70."""
+        from collector_tui.storage.engine import CacheDamaged  # start-up: only when something went wrong
+
         damage = crash.found(error, CacheDamaged)
         if self.crashed is None and damage is not None:
             # A page of the cache went bad under a query: no fault of the program, so no log and no traceback;
@@ -128,6 +159,36 @@ class CollectorApp(App[None]):
             self.theme = self.settings.theme
         if self.settings.keys:
             self.set_keymap(self.settings.keys)
+        if self.first_look is None:
+            self.follow_cache()
+            return
+        self.status_text = describe(self.first_look.status, signed_in=bool(self.token and self.api))
+        self.call_after_refresh(self.open_cache_worker)
+
+    @work(thread=True, exclusive=True, group="open", exit_on_error=False)
+    def open_cache_worker(self) -> None:
+        """Open the cache (and load the database toolkit) while the first frame is on screen."""
+        # start-up: after the first frame
+        from collector_tui.storage.engine import CacheUnreadable
+        from collector_tui.storage.migrations import SchemaTooNew
+
+        try:
+            self.engine  # noqa: B018 - opens it
+        except (SchemaTooNew, CacheUnreadable) as exc:
+            self.call_from_thread(self.exit, return_code=1, message=str(exc))
+            return
+        self.call_from_thread(self._cache_opened)
+
+    def _cache_opened(self) -> None:
+        self.first_look = None  # the screens read through the use cases from now on
+        self.follow_cache()
+        self._reload_queue()
+
+    def follow_cache(self) -> None:
+        """Keep up with the cache once it is open: the sync line, other processes' writes, the clock, callbacks,
+        a dialer's screen-pop and who the token names."""
+        from collector_tui.storage.engine import generation  # start-up: after the first frame
+
         self.refresh_status()
         # Another process may write the cache (`collector-tui sync` from cron or a second terminal): one
         # look at the write-ahead log now and then, and the screens re-read what changed.
@@ -145,6 +206,8 @@ class CollectorApp(App[None]):
             self.ensure_signed_in()
 
     def follow_writes(self) -> None:
+        from collector_tui.storage.engine import generation  # start-up: after the first frame
+
         # Our own workers re-read when they end (and mark what they read): only other writes are left here.
         if generation(self.engine) != self._seen and not self.syncing:
             self._reload_queue()
@@ -159,12 +222,16 @@ class CollectorApp(App[None]):
     def reorder_if_due(self) -> None:
         # Due: a placement went stale with the clock, or the settings now give other rules than the
         # queue was placed with (both re-placed by refresh_queue, off the UI thread).
+        from collector_tui.storage.queue_build import queue_due, rules_changed  # start-up: after the first frame
+
         if not self.syncing and (queue_due(self.engine, self.clock()) or rules_changed(self.engine, self.rules)):
             self.reorder_worker()
 
     @work(thread=True, exclusive=False, group="reorder", exit_on_error=False)
     def reorder_worker(self, case_id: str | None = None) -> None:
         """Re-place one case after local work on it, or whatever went stale with the clock."""
+        from collector_tui.storage.queue_build import refresh_queue, replace_cases  # start-up: after the first frame
+
         if case_id is not None:
             replace_cases(self.engine, [case_id], self.clock(), self.rules)
         else:
@@ -173,6 +240,8 @@ class CollectorApp(App[None]):
 
     def _reload_queue(self) -> None:
         """Screens that show cached lists re-read them (queue, outbox) after a sync or a re-order."""
+        from collector_tui.storage.engine import generation  # start-up: after the first frame
+
         self._seen = generation(self.engine)
         for screen in self.screen_stack:
             reload = getattr(screen, "reload", None)
@@ -181,6 +250,8 @@ class CollectorApp(App[None]):
                 reload()
 
     def refresh_status(self, syncing_cases: int | None = None) -> None:
+        from collector_tui.storage import state  # start-up: after the first frame
+
         self.status_text = describe(state.status(self.engine), syncing_cases=syncing_cases,
                                     signed_in=bool(self.token and self.api))
 
@@ -203,6 +274,11 @@ class CollectorApp(App[None]):
     @work(thread=True, exclusive=True, group="identify", exit_on_error=False)
     def identify_worker(self) -> None:
         """Ask the server whose the token is; a refused token opens the sign-in, no network leaves things be."""
+        # start-up: the sync client (httpx) loads in this worker, after the first frame
+        from collector_tui.sync.client import ApiClient
+        from collector_tui.sync.errors import AuthError, SyncError
+        from collector_tui.sync.service import identify
+
         assert self.token is not None
         try:
             with ApiClient(self.api, self.token, **transport(self.settings)) as client:
@@ -250,6 +326,11 @@ class CollectorApp(App[None]):
     @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
     def sync_worker(self) -> None:
         """Runs in a thread: the UI keeps answering keys from the cache while the network works."""
+        # start-up: the sync loads in its worker
+        from collector_tui.storage import state
+        from collector_tui.sync.errors import AuthError, SyncError
+        from collector_tui.sync.service import run_sync
+
         assert self.token is not None
         error: str | None = None
         auth_failed = False
@@ -267,6 +348,8 @@ class CollectorApp(App[None]):
         self.call_from_thread(self._sync_finished, error, auth_failed)
 
     def _sync_finished(self, error: str | None, auth_failed: bool = False) -> None:
+        from collector_tui.storage import state  # start-up: after the first frame
+
         self.syncing = False
         me = state.me(self.engine)  # the sync asked the server whose the token is and bound the home to that user
         if me is not None and not error:
@@ -304,6 +387,8 @@ class CollectorApp(App[None]):
     # --- the phone (work.phone; docs/phone.md) ------------------------------------------------------
     def dial(self, case_id: str, on_saved: Callable[[], None]) -> None:
         """Check, audit and dial the case's number, then open the contact form on it with the call's timer."""
+        from collector_tui.work import phone  # start-up: the phone desk, not on the first paint
+
         try:
             placed = phone.dial(self.engine, self.rules, case_id, now=self.clock(), actor=self.user,
                                 command=self.settings.dial_command)
@@ -367,6 +452,8 @@ class CollectorApp(App[None]):
     @work(thread=True, group="phone", exit_on_error=False)
     def hang_up_worker(self, call: phone.Call) -> None:
         """The softphone's side of hanging up: its dial command stopped, its hang-up command run."""
+        from collector_tui.work import phone  # start-up: the phone desk, not on the first paint
+
         try:
             phone.hang_up(call, self.settings.hangup_command)
         except phone.DialFailed as exc:
@@ -376,6 +463,8 @@ class CollectorApp(App[None]):
     @work(exclusive=True, group="screen-pop", exit_on_error=False)
     async def pop_listener(self) -> None:
         """A dialer's screen-pop (`collector-tui pop`) on the home's socket, for as long as the workbench runs."""
+        from collector_tui.work import screen_pop  # start-up: listened for once the cache is open
+
         assert self.home is not None
         try:
             server = await screen_pop.listen(self.home, self.screen_pop)
@@ -393,6 +482,10 @@ class CollectorApp(App[None]):
 
     async def screen_pop(self, pop: screen_pop.Pop) -> str | None:
         """A dialer connected a call: the case's profile with the contact form on that number, its timer running."""
+        # start-up: the phone desk, not on the first paint
+        from collector_tui.work import phone
+        from collector_tui.work.cases import case_facts
+
         facts = case_facts(self.engine, pop.case_id)
         if facts is None:
             return "unknown_case"
@@ -431,6 +524,8 @@ class CollectorApp(App[None]):
 
     def check_callbacks(self) -> None:
         """Each callback whose time has come, once: a toast with both clocks and the terminal bell."""
+        from collector_tui.work.callbacks import due_now  # start-up: after the first frame
+
         fresh = [item for item in due_now(self.engine, self.clock()) if item.id not in self._alerted]
         for item in fresh:
             self._alerted.add(item.id)
@@ -488,4 +583,6 @@ class CollectorApp(App[None]):
         rows = [(", ".join(keys), description) for description, keys in grouped.items()]
         # Textual's own key for the command palette (cases, sync, outbox, team, help by name) is one of ours too.
         rows.append((self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, "")), t("binding.palette")))
+        from collector_tui.screens.help import HelpScreen  # start-up: not on the first paint
+
         self.push_screen(HelpScreen(rows))

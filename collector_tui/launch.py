@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -139,20 +140,7 @@ def queue(home: Path, settings: Any) -> bool:
         rules = config.build_rules(settings)
     except (config.SettingsError, PackError):
         return False
-    cache = home / config.CACHE_FILE
-
-    def load_facts(ids: list[str]) -> list[Any]:
-        # start-up: the database toolkit only when some placements went stale
-        from collector_tui.storage.engine import open_engine
-        from collector_tui.storage.facts import load_facts as facts
-
-        engine = open_engine(cache)
-        try:
-            return facts(engine, ids)
-        finally:
-            engine.dispose()
-
-    found = queue_rows(cache, datetime.now(timezone.utc), rules, load_facts)
+    found = queue_rows(home / config.CACHE_FILE, datetime.now(timezone.utc), rules)
     if found is None:
         return False
     print(json.dumps(queue_json(found.placed, found.currency, found.zone), ensure_ascii=False), flush=True)
@@ -163,23 +151,30 @@ def workbench(home: Path, settings: Any) -> bool:
     """Open the workbench on the home's cache, signed in with the token at hand (the sign-in opens without one)."""
     from collector_tui import config, crash
     from collector_tui.app import CollectorApp
-    from collector_tui.storage.engine import CacheUnreadable, open_engine
-    from collector_tui.storage.migrations import SchemaTooNew
     from collector_tui.sync.credentials import env_token, load_token
-    from collector_tui.work.status import status as cache_status
+    from collector_tui.work.peek import status_fields
 
-    try:
-        engine = open_engine(home / config.CACHE_FILE)
-    except (SchemaTooNew, CacheUnreadable):
-        return False  # the typer app says what is wrong and how to recover
-    # The cache remembers the server and the user it was last synced as (the user its token named).
-    bound = cache_status(engine)
-    api = config.api_url(settings) or bound.api
-    user = os.environ.get("COLLECTOR_TUI_USER") or bound.user or settings.user
+    cache: Any = home / config.CACHE_FILE
+    # The cache remembers the server and the user it was last synced as (the user its token named). Read with
+    # sqlite3, the app is handed the path and opens it after its first frame; a cache only the full open can
+    # read (none yet, an older schema) is opened first, and one it refuses is left to the typer app to explain.
+    bound = status_fields(cache)
+    if bound is None:
+        from collector_tui.storage.engine import CacheUnreadable, open_engine  # start-up: a new or older cache
+        from collector_tui.storage.migrations import SchemaTooNew
+        from collector_tui.work.status import status as cache_status
+
+        try:
+            cache = open_engine(cache)
+        except (SchemaTooNew, CacheUnreadable):
+            return False
+        bound = asdict(cache_status(cache))
+    api = config.api_url(settings) or bound["api"]
+    user = os.environ.get("COLLECTOR_TUI_USER") or bound["user"] or settings.user
     token = env_token() or (load_token(api, user) if api and user else None)
     # An unhandled error: one line naming it and its log (the traceback, never a local variable), exit 70.
     try:
-        app = CollectorApp(engine, settings=settings, api=api, user=user, token=token, home=home, check_sign_in=True)
+        app = CollectorApp(cache, settings=settings, api=api, user=user, token=token, home=home, check_sign_in=True)
         app.run()
     except Exception as exc:  # noqa: BLE001 - raised outside the app's own loop (while it starts or stops)
         print(crash.report(exc).line, file=sys.stderr)

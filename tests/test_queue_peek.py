@@ -6,16 +6,16 @@ import json
 import subprocess
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from collector_tui.config import Settings, build_rules
 from collector_tui.launch import plain, queue_json
 from collector_tui.storage.engine import open_engine
-from collector_tui.storage.facts import load_facts
+from collector_tui.storage.peek import stored_queue
 from collector_tui.storage.queries import queue_page
 from collector_tui.storage.queue_build import refresh_queue
+from collector_tui.storage.queue_rows import utc_text
 from collector_tui.sync.service import run_sync
 from collector_tui.work.queue_peek import queue_rows
 from tests.conftest import CLI, SYNC_AT, MakeServer, cli_env, present
@@ -37,28 +37,24 @@ def test_the_quick_queue_is_the_one_the_workbench_shows(home: Path, later: timed
     engine = open_engine(cache)
     rules = build_rules(Settings())
     now = SYNC_AT + later
-    asked: list[str] = []
-
-    def facts(ids: list[str]) -> list[Any]:
-        asked.extend(ids)
-        return load_facts(engine, ids)
-
-    quick = present(queue_rows(cache, now, rules, facts))
+    stale = present(stored_queue(cache, utc_text(now)))[2]
+    quick = present(queue_rows(cache, now, rules))
     # A minute on, every placement still holds; hours later, some went stale and only those were placed again.
-    assert (asked == []) is (later == timedelta(minutes=1))
-    assert len(asked) < len(quick.placed) == 100
+    assert (stale == []) is (later == timedelta(minutes=1))
+    assert len(stale) < len(quick.placed) == 100
     # The workbench at that moment: the stale placements placed again and stored, the queue read in its order.
     refresh_queue(engine, now, rules)
     assert [p.case_id for p in quick.placed] == [row.id for row in queue_page(engine, 0, 1000)]
-    stored = present(queue_rows(cache, now, rules, lambda ids: pytest.fail(f"stale after the refresh: {ids}")))
+    assert present(stored_queue(cache, utc_text(now)))[2] == []  # nothing stale after the refresh
+    stored = present(queue_rows(cache, now, rules))
     assert queue_json(quick.placed, quick.currency, quick.zone) == queue_json(stored.placed, stored.currency, stored.zone)
     engine.dispose()
 
 
 def test_a_queue_placed_with_other_rules_is_left_to_the_full_path(home: Path) -> None:
     other = build_rules(Settings(policy="us-regf"))
-    assert queue_rows(home / "cache.db", SYNC_AT, other, lambda ids: []) is None
-    assert queue_rows(home / "nowhere.db", SYNC_AT, build_rules(Settings()), lambda ids: []) is None
+    assert queue_rows(home / "cache.db", SYNC_AT, other) is None
+    assert queue_rows(home / "nowhere.db", SYNC_AT, build_rules(Settings())) is None
 
 
 def test_queue_json_now_lists_every_open_case(home: Path) -> None:

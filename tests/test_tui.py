@@ -257,16 +257,16 @@ async def test_flag_picker_closed_before_its_counts_come_leaves_the_queue_as_it_
 ) -> None:
     import threading
 
-    from collector_tui.screens import queue as queue_screen
+    from collector_tui.work import cases  # where the queue screen reads its flag counts from
 
-    real = queue_screen.flag_counts  # type: ignore[attr-defined]
+    real = cases.flag_counts
     closed = threading.Event()
 
     def slow(engine: Engine) -> dict[str, int]:  # as on a big cache: the counts come after the Esc
         closed.wait(timeout=60)
         return real(engine)
 
-    monkeypatch.setattr(queue_screen, "flag_counts", slow)
+    monkeypatch.setattr(cases, "flag_counts", slow)
     app = make_app(synced, server)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()

@@ -13,14 +13,7 @@ from textual.widgets import Input, Static
 from collector_tui.locale import t
 from collector_tui.screens.base import WorkbenchScreen
 from collector_tui.screens.flag_picker import FlagPicker
-from collector_tui.work.cases import (
-    QueueFilter,
-    case_position,
-    flag_counts,
-    queue_count,
-    queue_group_counts,
-    queue_page,
-)
+from collector_tui.work.queue_view import QueueFilter, QueueRow
 from collector_tui.widgets.case_table import CaseTable, RowSource
 from collector_tui.widgets.key_bar import KeyBar
 from collector_tui.widgets.search_field import SearchField
@@ -54,11 +47,7 @@ class QueueScreen(WorkbenchScreen[None]):
         self.filter = QueueFilter()
 
     def compose(self) -> ComposeResult:
-        engine = self.workbench.engine
-        source = RowSource(
-            count=lambda: queue_count(engine, self.filter),
-            page=lambda offset, limit: queue_page(engine, offset, limit, self.filter),
-        )
+        source = RowSource(count=self._count, page=self._page)
         yield Static(id="queue-title", classes="title")
         # Always in place, one line high: opening and closing the search moves nothing on the screen.
         yield SearchField(self._search_changed, placeholder=t("queue.search_placeholder"), id="search", compact=True)
@@ -66,6 +55,33 @@ class QueueScreen(WorkbenchScreen[None]):
         yield Static(id="queue-empty", classes="empty")
         yield StatusBar(id="status")
         yield KeyBar()
+
+    # The first frame is drawn from the app's first look at the cache; every other read goes through the use
+    # cases, whose database toolkit loads while that frame is on screen (the app opens the cache then).
+    def _count(self) -> int:
+        look = self.workbench.first_look
+        if look is not None and self.filter == QueueFilter():
+            return look.count
+        from collector_tui.work.cases import queue_count  # start-up: after the first frame
+
+        return queue_count(self.workbench.engine, self.filter)
+
+    def _page(self, offset: int, limit: int) -> list[QueueRow]:
+        look = self.workbench.first_look
+        if look is not None and self.filter == QueueFilter() and min(offset + limit, look.count) <= len(look.rows):
+            return look.rows[offset:offset + limit]
+        from collector_tui.work.cases import queue_page  # start-up: after the first frame
+
+        return queue_page(self.workbench.engine, offset, limit, self.filter)
+
+    def _group_counts(self) -> tuple[int, dict[str, int]]:
+        look = self.workbench.first_look
+        if look is not None:
+            return look.count, look.group_counts
+        from collector_tui.work.cases import queue_count, queue_group_counts  # start-up: after the first frame
+
+        engine = self.workbench.engine
+        return queue_count(engine), queue_group_counts(engine)  # remembered until the next write
 
     @property
     def table(self) -> CaseTable:
@@ -87,10 +103,13 @@ class QueueScreen(WorkbenchScreen[None]):
 
     def _reload(self, keep_case: str | None, from_top: bool) -> None:
         keep_case = None if from_top else keep_case or (self.table.current.id if self.table.current else None)
-        position = case_position(self.workbench.engine, keep_case, self.filter) if keep_case else None
+        position = None
+        if keep_case:
+            from collector_tui.work.cases import case_position  # start-up: a highlighted case: after the first frame
+
+            position = case_position(self.workbench.engine, keep_case, self.filter)
         self.table.reload(position=position if position is not None else 0)
-        engine = self.workbench.engine
-        total, counts = queue_count(engine), queue_group_counts(engine)  # remembered until the next write
+        total, counts = self._group_counts()
         shown = self.table.row_count
         parts = [t("queue.title"), t("queue.counts", shown=shown, total=total)]
         if self.filter.stage is not None:
@@ -128,6 +147,8 @@ class QueueScreen(WorkbenchScreen[None]):
         def picked(flag: str | None) -> None:
             self.filter = replace(self.filter, flag=flag or None)
             self.reload()
+
+        from collector_tui.work.cases import flag_counts  # start-up: not on the first paint
 
         engine = self.workbench.engine
         self.app.push_screen(FlagPicker(lambda: flag_counts(engine)), picked)

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from collector_tui.config import Settings
-from collector_tui.domain.rules import Rules
-from collector_tui.work.cache import Cache
-from collector_tui.work.phone import Call
+if TYPE_CHECKING:  # the types alone: the queue's first frame loads neither the rules nor the database toolkit
+    from collector_tui.config import Settings
+    from collector_tui.domain.rules import Rules
+    from collector_tui.work.cache import Cache
+    from collector_tui.work.phone import Call
+    from collector_tui.work.queue_view import FirstLook
 
 
 class Workbench(Protocol):
-    engine: Cache  # the home's cache, passed on to the use cases (collector_tui.work)
+    engine: Cache  # the home's cache, passed on to the use cases (collector_tui.work); opened on first use
+    # The queue's first rows and counts read before the cache is open (None once it is): the first frame's.
+    first_look: FirstLook | None
     settings: Settings
     rules: Rules  # the rule pack and thresholds the settings give
     api: str  # the server's address ("" when none is set)

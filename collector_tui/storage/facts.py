@@ -9,12 +9,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
-
-from sqlalchemy import Engine
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from collector_tui.domain import facts as F
-from collector_tui.storage.engine import CacheDamaged, damaged, is_damage, read
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 def _d(value: str | None) -> date | None:
@@ -49,16 +50,24 @@ def _where(column: str, ids: list[str] | None, joiner: str) -> str:
 
 def load_facts(engine: Engine, case_ids: Iterable[str] | None = None) -> list[F.CaseFacts]:
     """Facts for the given open cases, or for every open case."""
+    # start-up: `queue --json` reads facts on sqlite3 alone (facts_from_db), without the database toolkit
+    from collector_tui.storage.engine import read
+
     with read(engine) as conn:
         return facts_in(conn, case_ids)
 
 
 def facts_in(conn: Any, case_ids: Iterable[str] | None = None) -> list[F.CaseFacts]:
     """The same inside an open transaction (a sync page re-placing cases that hold local work)."""
+    return facts_from_db(conn.connection.driver_connection, case_ids, conn.engine.url.database or "")
+
+
+def facts_from_db(db: Any, case_ids: Iterable[str] | None = None, path: Path | str = "") -> list[F.CaseFacts]:
+    """The same on a DB-API connection to the cache at `path` (sqlite3's, or SQLCipher's for an encrypted one)."""
     ids = list(case_ids) if case_ids is not None else None
     if ids == []:
         return []
-    cursor = conn.connection.driver_connection.cursor()
+    cursor = db.cursor()
     try:
         # Rows by column name: the driver's own Row (sqlite3's, or SQLCipher's for an encrypted cache).
         cursor.row_factory = getattr(sys.modules[type(cursor).__module__], "Row", sqlite3.Row)
@@ -82,8 +91,10 @@ def facts_in(conn: Any, case_ids: Iterable[str] | None = None) -> list[F.CaseFac
         return out
     except getattr(sys.modules[type(cursor).__module__], "Error", sqlite3.Error) as exc:
         # Read past SQLAlchemy, so past its error hook: a damaged page is still the one clear message.
+        from collector_tui.storage.engine import CacheDamaged, damaged, is_damage  # start-up: only on an error
+
         if is_damage(exc):
-            raise CacheDamaged(damaged(conn.engine.url.database, exc)) from None
+            raise CacheDamaged(damaged(path, exc)) from None
         raise
     finally:
         cursor.close()

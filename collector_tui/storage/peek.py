@@ -8,8 +8,28 @@ opens the cache the usual way (storage.engine), which also migrates it.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from collector_tui.domain.facts import CaseFacts
+from collector_tui.storage.facts import facts_from_db
+
+
+@dataclass(frozen=True)
+class Status:
+    """What `collector-tui status` and the footer report."""
+
+    api: str
+    user: str
+    last_sync_at: str | None
+    last_error: str | None
+    cases: int
+    open_cases: int
+    outbox_pending: int
+    outbox_failed: int
+    schema_version: int
+    timezone: str = "UTC"
 
 
 def status_fields(path: Path) -> dict[str, Any] | None:
@@ -46,10 +66,10 @@ STALE_SQL = ('SELECT c.id FROM "case" c LEFT JOIN queue_entry q ON q.case_id = c
              "WHERE c.status = 'open' AND (q.case_id IS NULL OR q.valid_until <= ?)")
 
 
-def stored_queue(path: Path, now_utc: str) -> tuple[str | None, list[tuple[Any, ...]], list[str], str | None] | None:
+def stored_queue(path: Path, now_utc: str) -> tuple[str | None, list[tuple[Any, ...]], list[CaseFacts], str | None] | None:
     """The queue as stored: the rules' digest it was placed with, the placements that hold at `now_utc` in
-    order (QUEUE_SQL's columns), the open cases to place again, and the collector's zone. None when only the
-    full open can tell."""
+    order (QUEUE_SQL's columns), the facts of the open cases to place again, and the collector's zone. None
+    when only the full open can tell."""
     if not path.exists():
         return None
     try:
@@ -61,9 +81,10 @@ def stored_queue(path: Path, now_utc: str) -> tuple[str | None, list[tuple[Any, 
         digest = db.execute("SELECT rules_digest FROM syncstate WHERE id = 1").fetchone()
         rows = db.execute(QUEUE_SQL, (now_utc,)).fetchall()
         stale = [r[0] for r in db.execute(STALE_SQL, (now_utc,))]
+        facts = facts_from_db(db, stale, path) if stale else []
         zone = db.execute("SELECT timezone FROM collector LIMIT 1").fetchone()
     except sqlite3.Error:  # encrypted, damaged, or from before these tables: the full open decides
         return None
     finally:
         db.close()
-    return (digest[0] if digest else None), rows, stale, (zone[0] if zone else None)
+    return (digest[0] if digest else None), rows, facts, (zone[0] if zone else None)

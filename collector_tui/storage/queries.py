@@ -24,42 +24,12 @@ from collector_tui.storage.models import (
     RepaymentPlan,
     ScheduleItem,
 )
+from collector_tui.storage.queue_view import QueueFilter, QueueRow
 
 Q = QueueEntry.__table__  # type: ignore[attr-defined]
 QUEUE_COLUMNS = (Case.id, Case.customer_name, Q.c.dpd, Q.c.stage, Case.currency, Case.overdue_amount,
                  Case.last_contact_at, Q.c.group, Q.c.reason, Q.c.params,
                  Q.c.callable, Q.c.blocked_by, Q.c.next_allowed_at, Q.c.tier, Q.c.score, Q.c.flags)
-
-
-@dataclass(frozen=True)
-class QueueRow:
-    id: str
-    customer_name: str
-    dpd: int
-    stage: int
-    currency: str
-    overdue_amount: str
-    last_contact_at: str | None
-    group: str | None = None
-    reason: str | None = None
-    params: dict[str, Any] | None = None
-    callable: bool | None = None
-    blocked_by: str | None = None
-    next_allowed_at: str | None = None
-    tier: str | None = None
-    score: int | None = None
-    flags: str | None = None
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    """What narrows the queue: free text (name, phone or case id), a stage, a tier, a risk flag."""
-
-    text: str = ""
-    stage: int | None = None
-    tier: str | None = None
-    flag: str | None = None
-    sort: str = "priority"  # priority (the rules' order) | dpd | amount
 
 
 def _from() -> Any:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from collector_tui.locale import t
 from collector_tui.storage.engine import read, write
 from collector_tui.storage.models import Case, Collector, OutboxEntry, SyncState
+from collector_tui.storage.peek import Status
 
 T_STATE = SyncState.__table__  # type: ignore[attr-defined]
 T_COLLECTOR = Collector.__table__  # type: ignore[attr-defined]
@@ -46,22 +45,6 @@ def save_me(engine: Engine, me: dict[str, object]) -> None:
 def record_sync_error(engine: Engine, message: str | None) -> None:
     with write(engine) as conn:
         conn.execute(T_STATE.update().where(T_STATE.c.id == 1).values(last_error=message))
-
-
-@dataclass(frozen=True)
-class Status:
-    """What `collector-tui status` and the footer report."""
-
-    api: str
-    user: str
-    last_sync_at: str | None
-    last_error: str | None
-    cases: int
-    open_cases: int
-    outbox_pending: int
-    outbox_failed: int
-    schema_version: int
-    timezone: str = "UTC"
 
 
 def status(engine: Engine) -> Status:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import secrets
 
-import keyring
-from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
-
 from collector_tui.locale import t
+
+# start-up: the keyring is imported by each function that asks it, not with this module: a token in
+# COLLECTOR_TUI_TOKEN needs none, and the workbench's first frame none either.
 
 SERVICE = "collector-tui"
 
@@ -22,6 +22,9 @@ def _account(api: str, user: str) -> str:
 
 
 def save_token(api: str, user: str, token: str) -> None:
+    import keyring
+    from keyring.errors import KeyringError, NoKeyringError
+
     try:
         keyring.set_password(SERVICE, _account(api, user), token)
     except (NoKeyringError, KeyringError, RuntimeError) as exc:
@@ -37,6 +40,9 @@ def load_token(api: str, user: str) -> str | None:
     env = env_token()
     if env:
         return env
+    import keyring
+    from keyring.errors import KeyringError, NoKeyringError
+
     try:
         return keyring.get_password(SERVICE, _account(api, user))
     except (NoKeyringError, KeyringError, RuntimeError):
@@ -44,6 +50,9 @@ def load_token(api: str, user: str) -> str | None:
 
 
 def delete_token(api: str, user: str) -> bool:
+    import keyring
+    from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
+
     try:
         keyring.delete_password(SERVICE, _account(api, user))
         return True
@@ -56,6 +65,9 @@ CACHE_SERVICE = "collector-tui-cache"
 
 def cache_key(home: str, *, create: bool) -> str:
     """The cache's encryption key, kept in the OS keyring under the home folder's path."""
+    import keyring
+    from keyring.errors import KeyringError, NoKeyringError
+
     try:
         key = keyring.get_password(CACHE_SERVICE, home)
         if key is None and create:

@@ -12,7 +12,6 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from collector_tui.domain.masking import mask_name
 from collector_tui.locale import t
 from collector_tui.screens.workbench import Workbench
-from collector_tui.work.cases import QueueFilter, queue_page
 
 LIMIT = 20
 
@@ -31,6 +30,9 @@ class CaseCommands(Provider):
         if not text or (len(text) < 2 and text.isascii()):
             return
         # SQLite work off the event loop: the palette keeps answering keys while it runs.
+        # start-up: the palette's search is loaded when the palette first searches, not with the workbench
+        from collector_tui.work.cases import QueueFilter, queue_page
+
         rows = await asyncio.to_thread(queue_page, self.workbench.engine, 0, LIMIT, QueueFilter(text=text))
         for rank, row in enumerate(rows):
             label = f"{t('palette.open')} {row.id} · {mask_name(row.customer_name)} · {t('palette.dpd', dpd=row.dpd)}"

@@ -20,7 +20,7 @@ from collector_tui.domain.masking import mask_name
 from collector_tui.domain.money import format_money
 from collector_tui.locale import t
 from collector_tui.locale.render import reason_text
-from collector_tui.work.cases import QueueRow
+from collector_tui.work.queue_view import QueueRow
 from collector_tui.widgets.cells import fit
 from collector_tui.widgets.i18n import localize_bindings
 

@@ -10,7 +10,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from collector_tui.locale import t
-from collector_tui.work.status import Status
+from collector_tui.work.peek import Status
 
 
 def zone_label(at: datetime) -> str:

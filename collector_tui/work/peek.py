@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from collector_tui.storage.peek import status_fields
+from collector_tui.storage.peek import Status, status_fields
 
-__all__ = ["status_fields"]
+__all__ = ["Status", "status_fields"]

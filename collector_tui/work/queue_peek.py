@@ -42,9 +42,9 @@ class _Stored:
         self.flags = flags.split()
 
 
-def queue_rows(cache: Path, now: datetime, rules: Rules, load_facts: Any) -> StoredQueue | None:
+def queue_rows(cache: Path, now: datetime, rules: Rules) -> StoredQueue | None:
     """The queue at `now` from the placements the cache holds, as the workbench shows them: those still
-    holding are read as stored, the stale ones placed again here (through `load_facts(ids)`, nothing written).
+    holding are read as stored, the stale ones placed again here (nothing is written).
     None when the queue was placed with other rules, or only the full open can read the cache."""
     found = stored_queue(cache, utc_text(now))
     if found is None:
@@ -55,8 +55,7 @@ def queue_rows(cache: Path, now: datetime, rules: Rules, load_facts: Any) -> Sto
     currency = {row[1]: row[13] for row in rows}
     keyed = [(row[0], _Stored(row)) for row in rows]
     if stale:
-        facts = load_facts(stale)
-        currency.update((f.case_id, f.currency) for f in facts)
-        keyed += [(sort_bytes(p.sort_key), p) for p in (place_case(f, now, rules) for f in facts)]
+        currency.update((f.case_id, f.currency) for f in stale)
+        keyed += [(sort_bytes(p.sort_key), p) for p in (place_case(f, now, rules) for f in stale)]
         keyed.sort(key=lambda pair: pair[0])
     return StoredQueue([p for _, p in keyed], currency, zone or DEFAULT_ZONE)

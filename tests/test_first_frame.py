@@ -1,0 +1,71 @@
+"""The workbench's first frame from a first look at the cache, and what each quick path leaves unloaded."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from collector_tui.app import CollectorApp
+from collector_tui.config import Settings
+from collector_tui.storage.engine import open_engine
+from collector_tui.storage.queries import queue_count, queue_group_counts, queue_page
+from collector_tui.sync.service import run_sync
+from collector_tui.widgets.case_table import PAGE, CaseTable
+from tests.conftest import SYNC_AT, MakeServer, cli_env
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def home(make_server: MakeServer, tmp_path: Path) -> Path:
+    server = make_server(cases=200)
+    path = tmp_path / "home"
+    engine = open_engine(path / "cache.db")
+    run_sync(engine, server.url, "demo", server.token(), now=lambda: SYNC_AT)
+    engine.dispose()
+    return path
+
+
+async def test_the_first_frame_is_the_queue_the_open_cache_shows(home: Path) -> None:
+    cache = home / "cache.db"
+    engine = open_engine(cache)
+    app = CollectorApp(cache, settings=Settings(locale="en"), user="demo", clock=lambda: SYNC_AT)
+    look = app.first_look
+    assert look is not None and app._engine is None  # noqa: SLF001 - not opened before the first frame
+    assert look.rows == queue_page(engine, 0, PAGE)
+    assert (look.count, look.group_counts) == (queue_count(engine), queue_group_counts(engine))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        first = [app.screen.query_one(CaseTable).row(i) for i in range(5)]
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        # Opened once the frame was up; the screens now read through it, and nothing moved.
+        assert app.first_look is None and app._engine is not None  # noqa: SLF001
+        assert [app.screen.query_one(CaseTable).row(i) for i in range(5)] == first == queue_page(engine, 0, 5)
+        await pilot.press("j", "G")
+        table = app.screen.query_one(CaseTable)
+        assert table.cursor == table.row_count - 1 == 99
+    engine.dispose()
+
+
+def loaded_after(home: Path, code: str) -> set[str]:
+    """Which of the heavy libraries a fresh interpreter holds after running `code` on `home`."""
+    probe = (f"import sys\n{code}\n"
+             "print(' '.join(m for m in ('typer', 'sqlalchemy', 'sqlmodel', 'pydantic', 'httpx', 'keyring')"
+             " if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                         env=cli_env(home, COLLECTOR_TUI_TOKEN="t"))
+    assert out.returncode == 0, out.stderr
+    return set(out.stdout.split("\n")[-2].split())
+
+
+def test_the_quick_paths_leave_the_heavy_libraries_unloaded(home: Path) -> None:
+    # The first frame's modules: the app, its queue screen and the first look.
+    first = "from collector_tui.app import CollectorApp\nfrom collector_tui.work.queue_view import first_look"
+    assert loaded_after(home, first) == set()
+    for command in (["status", "--json"], ["queue", "--json"]):
+        run = f"from collector_tui import launch\nsys.argv = ['collector-tui', *{command!r}]\nlaunch.main()"
+        assert loaded_after(home, run) == set(), command

@@ -45,6 +45,8 @@ from collector_tui.work.queue_view import FirstLook, first_look
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from collector_tui.domain.rules import Rules
+
     from collector_tui.work import phone, screen_pop
 
 
@@ -94,7 +96,7 @@ class CollectorApp(App[None]):
         self.user = user
         self.token = token
         self.clock = clock
-        self.rules = build_rules(settings)
+        self._rules: Rules | None = None  # built when first asked for: the first frame places no case
         if self.first_look is not None:
             role, zone = self.first_look.role, self.first_look.timezone
         else:
@@ -112,6 +114,13 @@ class CollectorApp(App[None]):
         # Started by the command: make sure of a usable token at once (ask the server whose it is), and open the
         # sign-in when there is none or the server refuses it (tests start the app on a cache, offline).
         self.check_sign_in = check_sign_in
+
+    @property
+    def rules(self) -> Rules:
+        """The rule pack and thresholds the settings give."""
+        if self._rules is None:
+            self._rules = build_rules(self.settings)
+        return self._rules
 
     @property
     def engine(self) -> Engine:
@@ -218,6 +227,7 @@ class CollectorApp(App[None]):
         # kept out of the collector's scans, a full collection in the middle of a keypress scans only what the
         # session has made since, not the whole start-up's worth (a long pause on a busy queue otherwise).
         gc.freeze()
+        gc.enable()  # collector-tui starts with collections off until this first frame (launch.py)
 
     def reorder_if_due(self) -> None:
         # Due: a placement went stale with the clock, or the settings now give other rules than the

@@ -12,6 +12,7 @@ one, settings to refuse, a queue placed with other rules): the typer app then ru
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -48,6 +49,10 @@ def plain(args: list[str]) -> tuple[dict[str, str], list[str]] | None:
 
 def main() -> None:
     found = None if os.environ.get("COLLECTOR_TUI_LOG") else plain(sys.argv[1:])
+    if found is not None and not found[1]:
+        # Everything built until the workbench's first frame lives as long as it does (the app freezes it
+        # then and turns collections back on): scanning it meanwhile would only delay that frame.
+        gc.disable()
     try:
         if found is not None and run(*found):
             return

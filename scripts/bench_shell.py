@@ -88,7 +88,9 @@ def first_row_text(home: Path) -> str:
 
 
 def environment(home: Path | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COLLECTOR_TUI_", "TEXTUAL"))}
+    # As installed: modules compiled once and kept (the untimed first run writes them), whatever this shell says.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("COLLECTOR_TUI_", "TEXTUAL")) and k != "PYTHONDONTWRITEBYTECODE"}
     env.update(TERM="xterm-256color", COLORTERM="truecolor", LANG="C.UTF-8")
     env.pop("COLUMNS", None)
     env.pop("LINES", None)

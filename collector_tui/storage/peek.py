@@ -10,10 +10,10 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from collector_tui.domain.facts import CaseFacts
-from collector_tui.storage.facts import facts_from_db
+if TYPE_CHECKING:
+    from collector_tui.domain.facts import CaseFacts
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,9 @@ def stored_queue(path: Path, now_utc: str) -> tuple[str | None, list[tuple[Any, 
         digest = db.execute("SELECT rules_digest FROM syncstate WHERE id = 1").fetchone()
         rows = db.execute(QUEUE_SQL, (now_utc,)).fetchall()
         stale = [r[0] for r in db.execute(STALE_SQL, (now_utc,))]
+        # start-up: the rules' facts only for a queue with stale placements (`status` reads none)
+        from collector_tui.storage.facts import facts_from_db
+
         facts = facts_from_db(db, stale, path) if stale else []
         zone = db.execute("SELECT timezone FROM collector LIMIT 1").fetchone()
     except sqlite3.Error:  # encrypted, damaged, or from before these tables: the full open decides

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from collector_tui.domain.priority import GROUPS, sort_bytes
+from collector_tui.domain.sort_key import GROUPS, sort_bytes
 from collector_tui.storage.peek import Status, status_fields
 
 

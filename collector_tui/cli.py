@@ -349,7 +349,7 @@ def queue(
     from rich.console import Console
 
     from collector_tui.domain.policy import PackError
-    from collector_tui.locale.render import reason_text
+    from collector_tui.launch import queue_json
     from collector_tui.work.cases import case_summaries, place_all
     from collector_tui.work.status import collector_zone, me
     from collector_tui.widgets.plain import TextTable
@@ -373,17 +373,7 @@ def queue(
     else:
         moment = datetime.now(timezone.utc)
     placed = place_all(engine, moment, rules)
-    summaries = case_summaries(engine)
-    rows = []
-    for position, p in enumerate(placed):
-        currency = summaries[p.case_id].currency
-        rows.append({
-            "id": p.case_id, "position": position, "group": p.group,
-            "reason": reason_text(p.group, p.reason, p.params, currency, p.blocked_by,
-                                  p.next_allowed_at.isoformat() if p.next_allowed_at else None, tz),
-            "stage": p.stage, "dpd": p.dpd, "tier": p.tier, "score": p.score, "flags": list(p.flags), "callable": p.callable,
-            "blocked_by": p.blocked_by, "next_allowed_at": p.next_allowed_at.isoformat() if p.next_allowed_at else None,
-        })
+    rows = queue_json(placed, {k: s.currency for k, s in case_summaries(engine).items()}, tz)
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return

@@ -64,6 +64,13 @@ def test_queue_json_now_lists_every_open_case(home: Path) -> None:
     rows = json.loads(quick.stdout)
     assert [r["position"] for r in rows] == list(range(100))
     assert all(r["reason"] and (r["blocked_by"] is None) is r["callable"] for r in rows)
+    at = subprocess.run([*CLI, "--locale", "en", "queue", "--json", "--at", SYNC_AT.isoformat()],
+                        capture_output=True, text=True, timeout=120, env=cli_env(home))
+    assert at.returncode == 0, at.stderr
+    placed = json.loads(at.stdout)
+    # Placed at a moment by the full path, its times are in UTC too, as the cache stores them.
+    assert any(r["next_allowed_at"] for r in placed)
+    assert all(r["next_allowed_at"] is None or r["next_allowed_at"].endswith("+00:00") for r in placed)
 
 
 def test_only_plain_command_lines_skip_typer() -> None:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from typing import TypeVar, cast
 
+from textual import events
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
@@ -25,6 +26,25 @@ class WorkbenchScreen(Screen[ResultType]):
     def __init__(self) -> None:
         super().__init__()
         localize_bindings(self)
+        self._fresh = True  # not shown yet: every node is styled as it mounts
+        self._first_size: object = None  # the size of its first layout, until the screen hears of it
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual restyles every node of a screen as it is shown. A screen shown for the first time was styled
+        # as it mounted, a moment before: styling it twice made opening a form cost nearly twice as much.
+        if self._fresh:
+            self._fresh = False
+            event.refresh_styles = False
+            self._first_size = self.app.size
+        # Textual's own handler runs next (each class's handler runs, this one first).
+
+    async def _on_resize(self, event: events.Resize) -> None:
+        # That first showing lays the screen out at the terminal's size, which announces the screen's new size:
+        # laying it out again at that same size, and every screen under it too, was a third of opening a form.
+        if self._first_size is not None and event.size == self._first_size:
+            event.stop()
+            event.prevent_default()  # Textual's handler would lay it out again
+        self._first_size = None
 
     async def focus_at_once(self, widget: Widget) -> None:
         """Move the focus and paint the change in one frame.

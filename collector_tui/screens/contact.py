@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
@@ -40,7 +40,7 @@ from collector_tui.widgets.note_area import NoteArea
 from collector_tui.widgets.status_bar import StatusBar
 from collector_tui.widgets.talk_track import TalkTrack
 from collector_tui.work import contact as recorder
-from collector_tui.work.cases import case_detail, case_facts
+from collector_tui.work.cases import CaseView, case_detail, case_facts
 from collector_tui.work.identity import NoUser
 from collector_tui.work.limits import max_length
 from collector_tui.work.message import recipients
@@ -53,6 +53,9 @@ class ContactScreen(WorkbenchScreen[bool]):
     """Log one contact attempt on a case; dismisses with True when something was saved."""
 
     CSS_PATH = "contact.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
+    # No first field focused as the screen is shown: on_mount focuses the outcome, and a focus moved twice
+    # restyled the whole form twice.
+    AUTO_FOCUS = ""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "binding.save", id="contact.save", priority=True),
@@ -72,13 +75,13 @@ class ContactScreen(WorkbenchScreen[bool]):
         self.ticks: dict[str, bool] = {}  # survives the checklist being rebuilt as the outcome changes
         self._checklist_for: tuple[object, ...] | None = None  # what the checklist on screen was built for
         self._untouched: dict[str, object] | None = None  # the form's values as it opened (see unsaved_work)
+        self._checked_for: tuple[str, ...] | None = None  # the choices the rule check on screen was made for
 
     def compose(self) -> ComposeResult:
         detail = case_detail(self.workbench.engine, self.case_id)
         self.facts = case_facts(self.workbench.engine, self.case_id)
-        self.time_barred = bool(self.facts) and any(
-            fl.id == "debt.time_barred"
-            for fl in assess(self.facts, self.workbench.clock(), self.workbench.rules).flags)  # type: ignore[arg-type]
+        view = CaseView(self.facts, assess(self.facts, self.workbench.clock(), self.workbench.rules)) if self.facts else None
+        self.time_barred = bool(view) and any(fl.id == "debt.time_barred" for fl in view.assessment.flags)  # type: ignore[union-attr]
         self.outstanding = Decimal(detail.loan.outstanding) if detail else None
         name = mask_name(detail.customer.name) if detail else "?"
         # Names and numbers come from the cache: shown as text, never read as markup.
@@ -131,12 +134,15 @@ class ContactScreen(WorkbenchScreen[bool]):
             with VerticalScroll(id="contact-side"):
                 yield Static(id="rule-check")
                 yield Static(t("contact.checklist"), classes="subtitle")
+                # The checklist for the form as it opens is built here, with the form: mounting it after the
+                # first paint cost a second layout and frame on every opening.
+                boxes = self._opening_checklist(chosen)
                 for phase in PHASES:
                     yield Static(t(f"checklist.phase_{phase}"), classes="phase")
                     with Vertical(id=f"phase-{phase}", classes="phase-items"):
-                        pass
+                        yield from boxes[phase]
                 yield Label("", id="checklist-error", classes="error")
-                yield TalkTrack(self.case_id, id="talk-track")
+                yield TalkTrack(self.case_id, id="talk-track", case=(detail, view))
         yield StatusBar(id="status")
         yield KeyBar()
 
@@ -144,7 +150,7 @@ class ContactScreen(WorkbenchScreen[bool]):
         self.follow_status()
         await self.refresh_form()
         self._untouched = self.typed()  # what leaving or quitting compares against: the form as it opened
-        self.query_one("#disposition", Select).focus()
+        self.query_one("#disposition", Select).focus(scroll_visible=False)  # the form opens at its top
         self.query_one("#call-timer").display = self.call is not None
         if self.call is not None:
             self.show_call()
@@ -190,7 +196,12 @@ class ContactScreen(WorkbenchScreen[bool]):
         return "" if value is Select.NULL else str(value)
 
     async def on_select_changed(self, _event: Select.Changed) -> None:
-        await self.refresh_form()
+        # Every select announces its first value as the form mounts: nothing to check again for those.
+        if self._selected() != self._checked_for:
+            await self.refresh_form()
+
+    def _selected(self) -> tuple[str, ...]:
+        return tuple(self._value(w) for w in ("channel", "target", "number", "disposition"))
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if event.checkbox.name:
@@ -219,6 +230,7 @@ class ContactScreen(WorkbenchScreen[bool]):
         self.query_one("#number-label", Label).update(t("contact.address" if kind == "email" else "contact.number"))
 
     async def refresh_form(self) -> None:
+        self._checked_for = self._selected()
         channel, target, disposition = self._value("channel"), self._value("target"), self._value("disposition")
         self.query_one("#promise-fields").display = disposition == "promise_to_pay"
         self.query_one("#callback-fields").display = disposition == "callback_requested"
@@ -252,15 +264,29 @@ class ContactScreen(WorkbenchScreen[bool]):
         self._checklist_for = key
         items = checklist(self.workbench.rules.pack, channel or "phone", target or "customer", disposition,
                           self.time_barred)
+        boxes = self._boxes(items)
         for phase in PHASES:
             box = self.query_one(f"#phase-{phase}", Vertical)
             await box.remove_children()
-            boxes = []
-            for item in (i for i in items if i.phase == phase):
-                label = t(f"checklist.{item.id}") + ("" if item.required else f" ({t('checklist.optional')})")
-                value = self._auto(item.id) if item.auto else self.ticks.get(item.id, False)
-                boxes.append(MarkBox(label, value=value, name=item.id, disabled=item.auto))
-            await box.mount_all(boxes)
+            await box.mount_all(boxes[phase])
+
+    def _opening_checklist(self, number: object) -> dict[str, list[MarkBox]]:
+        """The checklist's boxes for the values the form opens with (a phone call to the customer, no outcome)."""
+        if self.facts is None:
+            return {phase: [] for phase in PHASES}
+        self.decision = recorder.check(self.workbench.rules, self.facts, channel="phone", now=self.workbench.clock(),
+                                       target="customer", number=number if isinstance(number, str) else None,
+                                       disposition=None)
+        self._checklist_for = ("phone", "customer", "", self.decision.allowed)
+        return self._boxes(checklist(self.workbench.rules.pack, "phone", "customer", "", self.time_barred))
+
+    def _boxes(self, items: list[Any]) -> dict[str, list[MarkBox]]:
+        boxes: dict[str, list[MarkBox]] = {phase: [] for phase in PHASES}
+        for item in items:
+            label = t(f"checklist.{item.id}") + ("" if item.required else f" ({t('checklist.optional')})")
+            value = self._auto(item.id) if item.auto else self.ticks.get(item.id, False)
+            boxes[item.phase].append(MarkBox(label, value=value, name=item.id, disabled=item.auto))
+        return boxes
 
     def _auto(self, item_id: str) -> bool:
         assert self.decision is not None

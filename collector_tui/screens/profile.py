@@ -30,6 +30,7 @@ from collector_tui.work.identity import NoUser
 from collector_tui.work.cases import CaseDetail, CaseView, assess_case, case_detail, next_case
 
 CHANNELS = ("phone", "sms", "email", "app", "visit")
+PANELS = ("customer", "loan", "risk", "stage", "schedule", "contacts", "plans", "messages")  # in screen order
 PROMISE_STYLE = {"kept": "green", "partially_kept": "yellow", "broken": "red"}
 PLAN_STYLE = {"submitted": "yellow", "approved": "green", "rejected": "bold red"}
 MESSAGE_STYLE = {"requested": "yellow", "held": "yellow", "sent": "", "delivered": "green", "failed": "bold red",
@@ -64,6 +65,8 @@ class ProfileScreen(WorkbenchScreen[None]):
     """One case in full. Personal data is masked until `v`, and every reveal is audited."""
 
     CSS_PATH = "profile.tcss"  # read when this screen first opens (app.tcss holds what the queue needs)
+    # Focused as the screen is shown: a focus moved there later restyles the whole profile a second time.
+    AUTO_FOCUS = "#profile-body"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "binding.back", id="profile.back"),
@@ -84,24 +87,25 @@ class ProfileScreen(WorkbenchScreen[None]):
         self.detail: CaseDetail | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(id="profile-title", classes="title")
+        # The panels are filled before they mount: filled after, they laid the profile out a second time.
+        self._panels = {"profile-title": Static(id="profile-title", classes="title"),
+                        **{name: Static(id=name, classes="panel") for name in PANELS}}
+        self.load()
+        yield self._panels["profile-title"]
         with VerticalScroll(id="profile-body"):
             with Horizontal(id="profile-top"):
-                yield Static(id="customer", classes="panel")
-                yield Static(id="loan", classes="panel")
-            yield Static(id="risk", classes="panel")
-            yield Static(id="stage", classes="panel")
-            yield Static(id="schedule", classes="panel")
-            yield Static(id="contacts", classes="panel")
-            yield Static(id="plans", classes="panel")
-            yield Static(id="messages", classes="panel")
+                yield self._panels["customer"]
+                yield self._panels["loan"]
+            for name in PANELS[2:]:
+                yield self._panels[name]
         yield StatusBar(id="status")
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.follow_status()
-        self.load()
-        self.query_one("#profile-body").focus()
+
+    def _panel(self, name: str) -> Static:
+        return self._panels[name]
 
     def reload(self) -> None:
         """After a sync or a write by another process: the case as the cache now holds it."""
@@ -110,9 +114,9 @@ class ProfileScreen(WorkbenchScreen[None]):
     def load(self) -> None:
         self.detail = case_detail(self.workbench.engine, self.case_id)
         if self.detail is None:
-            self.query_one("#profile-title", Static).update(t("profile.missing"))
-            for panel in self.query(".panel"):
-                panel.display = False
+            self._panel("profile-title").update(t("profile.missing"))
+            for name in PANELS:
+                self._panel(name).display = False
             return
         self.render_detail(self.detail)
 
@@ -135,7 +139,7 @@ class ProfileScreen(WorkbenchScreen[None]):
         dpd = view.assessment.facts.dpd if view else d.case.dpd
         reachable = {p.number: p.reachable for p in view.assessment.facts.phones} if view else {}
         hint = t("profile.revealed_hint") if self.revealed else t("profile.masked_hint")
-        self.query_one("#profile-title", Static).update(
+        self._panel("profile-title").update(
             Text.assemble((t("profile.title", case=d.case.id), "bold"), " · ", self._display_name(d), "  ·  ",
                           t(f"stage_long.{stage}"), f"  ·  {t('palette.dpd', dpd=dpd)}  ·  ",
                           (format_money(loan.overdue_amount, loan.currency), "bold"), "\n", (hint, "dim"))
@@ -157,7 +161,7 @@ class ProfileScreen(WorkbenchScreen[None]):
         for ch in CHANNELS:
             ok = bool(c.consents.get("channels", {}).get(ch))
             consents.append(f"{code('channel', ch)} {'✓' if ok else '✗'}  ", style="green" if ok else "red")
-        self.query_one("#customer", Static).update(Group(
+        self._panel("customer").update(Group(
             Text(t("profile.customer"), style="bold underline"),
             _kv([
                 (t("profile.name"), self._display_name(d)),
@@ -171,7 +175,7 @@ class ProfileScreen(WorkbenchScreen[None]):
             phones,
         ))
         money = lambda v: format_money(v, loan.currency)  # noqa: E731
-        self.query_one("#loan", Static).update(Group(
+        self._panel("loan").update(Group(
             Text(t("profile.loan"), style="bold underline"),
             _kv([
                 (t("profile.principal"), money(loan.principal)),
@@ -186,7 +190,7 @@ class ProfileScreen(WorkbenchScreen[None]):
         ))
         self.render_risk(view)
         actions = PRESCRIBED_ACTIONS[Stage(stage)]
-        self.query_one("#stage", Static).update(Group(
+        self._panel("stage").update(Group(
             Text(t("profile.stage_actions") + " · " + t(f"stage_long.{stage}"), style="bold underline"),
             *(Text(f"• {t(a)}") for a in actions),
         ))
@@ -197,7 +201,7 @@ class ProfileScreen(WorkbenchScreen[None]):
         payments = _table(t("field.date"), t("field.amount"), t("field.minimum_only"))
         for pm in d.payments:
             payments.add_row(pm.date, money(pm.amount), t("profile.yes") if pm.minimum_only else "")
-        self.query_one("#schedule", Static).update(Group(
+        self._panel("schedule").update(Group(
             Text(t("profile.schedule"), style="bold underline"), schedule,
             Text(t("profile.payments"), style="bold underline"), payments,
         ))
@@ -218,7 +222,7 @@ class ProfileScreen(WorkbenchScreen[None]):
             mark = f" ({t('outbox.state_' + states.get(pr.id, 'pending'))})" if pr.origin == "local" else ""
             promises.add_row(_local_time(pr.made_at, c.timezone), pr.due_date, money(pr.amount),
                              Text(code("promise", pr.status) + mark, style=PROMISE_STYLE.get(pr.status, "")))
-        self.query_one("#contacts", Static).update(Group(
+        self._panel("contacts").update(Group(
             Text(t("profile.contacts"), style="bold underline"),
             contacts if d.contacts else Text(t("profile.none"), style="dim"),
             Text(t("profile.promises"), style="bold underline"),
@@ -244,7 +248,7 @@ class ProfileScreen(WorkbenchScreen[None]):
                 state += f": {m.reason}"  # the server's words: shown as text
             table.add_row(_local_time(m.requested_at, tz), code("channel", m.channel), to, m.template,
                           Text(state, style=MESSAGE_STYLE.get(m.status, "")))
-        self.query_one("#messages", Static).update(Group(
+        self._panel("messages").update(Group(
             Text(t("messages.title"), style="bold underline"),
             table if d.messages else Text(t("profile.none"), style="dim"),
         ))
@@ -268,7 +272,7 @@ class ProfileScreen(WorkbenchScreen[None]):
                           t("plans.instalments", n=len(instalments), first=first) if instalments else "",
                           Text(state, style=PLAN_STYLE.get(p.status, "")), _local_time(p.decided_at, tz),
                           p.reason)
-        self.query_one("#plans", Static).update(Group(
+        self._panel("plans").update(Group(
             Text(t("plans.title"), style="bold underline"),
             plans if shown else Text(t("profile.none"), style="dim"),
         ))
@@ -306,7 +310,7 @@ class ProfileScreen(WorkbenchScreen[None]):
             if part.points:
                 moved.add_row(f"+{part.points}", check_text(part.key, part.params))
         lines.append(moved)
-        self.query_one("#risk", Static).update(Group(*lines))
+        self._panel("risk").update(Group(*lines))
 
     # --- actions ----------------------------------------------------------------------------------
     def action_back(self) -> None:

@@ -11,7 +11,7 @@ from textual.widgets import Static
 from collector_tui.domain.money import format_money
 from collector_tui.locale import catalogue, current_locale, t
 from collector_tui.screens.workbench import Workbench
-from collector_tui.work.cases import assess_case, case_detail
+from collector_tui.work.cases import CaseDetail, CaseView, assess_case, case_detail
 from collector_tui.talktracks import TrackError, language_of, messages, segment_for, track_for, track_language
 
 
@@ -20,10 +20,14 @@ class TalkTrack(Static):
     TalkTrack { height: auto; border: round $secondary 60%; padding: 0 1; margin-top: 1; }
     """
 
-    def __init__(self, case_id: str, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, case_id: str, *, id: str | None = None,  # noqa: A002
+                 case: tuple[CaseDetail | None, CaseView | None] | None = None) -> None:
         super().__init__(id=id)
         self.case_id = case_id
         self.draft = ""
+        # The case and its assessment as the form read them when it opened: read again, they cost as much as
+        # the rest of the track.
+        self._case = case
 
     channel: str = "phone"
     disposition: str = ""
@@ -31,13 +35,16 @@ class TalkTrack(Static):
     def show(self, channel: str, disposition: str = "") -> None:
         """The script for a call or a visit; the drafted message for an SMS or an e-mail; the limited-content
         message for a voicemail where the pack requires one."""
+        if (channel, disposition) == (self.channel, self.disposition) and self.is_mounted:
+            return  # drawn for these already (the form asks again as it opens)
         self.channel, self.disposition = channel, disposition
         self.on_mount()
 
     def on_mount(self) -> None:
         app = cast(Workbench, self.app)
-        detail = case_detail(app.engine, self.case_id)
-        view = assess_case(app.engine, self.case_id, app.clock(), app.rules)
+        if self._case is None:
+            self._case = (case_detail(app.engine, self.case_id), assess_case(app.engine, self.case_id, app.clock(), app.rules))
+        detail, view = self._case
         if detail is None or view is None:
             return
         loan = detail.loan

@@ -68,8 +68,7 @@ print(json.dumps([{"id": r[0], "position": i, "group": r[1], "reason": [r[2], js
 
 def make_home(cache: Path, where: Path) -> Path:
     """A signed-in collector's home on a copy of `cache` (sqlite3's backup: consistent while the bench holds it open)."""
-    home = where / f"home-{cache.stem}"
-    home.mkdir(mode=0o700)
+    home = Path(tempfile.mkdtemp(prefix="home-", dir=where))  # owner-only, as a real home is
     source, target = sqlite3.connect(cache), sqlite3.connect(home / "cache.db")
     source.backup(target)
     source.close()

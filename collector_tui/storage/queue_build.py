@@ -19,6 +19,7 @@ from collector_tui.domain.rules import Rules, fingerprint
 from collector_tui.storage.engine import read, write
 from collector_tui.storage.facts import load_facts
 from collector_tui.storage.models import Case, QueueEntry, SyncState
+from collector_tui.storage.queue_helper import replace_in_helper
 from collector_tui.storage.queue_rows import UPSERT, placement_row, utc_text
 
 T_QUEUE = QueueEntry.__table__  # type: ignore[attr-defined]
@@ -53,13 +54,20 @@ def rebuild_queue(engine: Engine, now: datetime, rules: Rules) -> int:
     return replace_cases(engine, ids, now, rules)
 
 
-def replace_cases(engine: Engine, case_ids: Iterable[str], now: datetime, rules: Rules) -> int:
+HELPER_AT = 5_000  # from this many cases on, a helper process places them (storage.queue_helper)
+
+
+def replace_cases(engine: Engine, case_ids: Iterable[str], now: datetime, rules: Rules,
+                  helper_at: int | None = HELPER_AT) -> int:
     """Re-place the given cases from the cache (after local work on them); returns how many were placed.
 
     A chunk at a time, each in its own transaction: a whole portfolio never sits in memory at once, and the
-    queue stays whole throughout (a case keeps its old place until its new one is written).
+    queue stays whole throughout (a case keeps its old place until its new one is written). From `helper_at`
+    cases on (None: never), a helper process does it, leaving this process free to answer keys.
     """
     ids = list(dict.fromkeys(case_ids))
+    if helper_at is not None and len(ids) >= helper_at:
+        return replace_in_helper(engine, ids, now, rules, lambda: replace_cases(engine, ids, now, rules, None))
     placed = 0
     for start in range(0, len(ids), CHUNK):
         chunk = place_facts(load_facts(engine, ids[start:start + CHUNK]), now, rules)

@@ -336,7 +336,9 @@ NOTES = """
 - **A collector's day** (`scripts/bench_day.py`). *Re-placing*: every case of a copy of the big cache placed
   again after the rule pack changed (`us-regf` for `cn`), through `rebuild_queue`, against a raw pass that reads
   the same facts with `sqlite3`, places each case with the same `domain/` functions and writes the same rows
-  with one `executemany`; medians of 3, each on a fresh copy. *Opening a screen*: in the workbench on the
+  with one `executemany`; medians of 3, each on a fresh copy. Then the workbench opened on another copy with
+  the other pack re-places it as it starts, and keys on the queue (one each 50 ms) are timed to their frames
+  until it is done. *Opening a screen*: in the workbench on the
   collector-sized cache, `c` (the contact form) and `Enter` (the profile) timed from the key to the last frame
   they cause, against a key that opens a screen holding one widget; p95 of 20 opens each, after one untimed.
   *The day*: a process of its own runs the workbench on a copy of that cache with a clock the script moves

@@ -81,7 +81,7 @@ class CollectorApp(App[None]):
 
     def __init__(self, engine: Engine | Path, *, settings: Settings, api: str = "", user: str = "",
                  token: str | None = None, clock: Callable[[], datetime] = utc_now, home: Path | None = None,
-                 check_sign_in: bool = False) -> None:
+                 check_sign_in: bool = False, token_loader: Callable[[], str | None] | None = None) -> None:
         set_locale(settings.locale)
         settings.validate()  # a bad setting (a key binding of 5) is refused here, before any screen is built
         super().__init__()
@@ -95,6 +95,11 @@ class CollectorApp(App[None]):
         self.api = api
         self.user = user
         self.token = token
+        # Where the token is kept when none is handed (the OS keyring): asked with the cache's opening, after the
+        # first frame, for a keyring may take long to answer; until then the sync line counts on one.
+        self._token_loader = token_loader
+        if token_loader is not None and self.first_look is None:
+            self.token = token_loader()
         self.clock = clock
         self._rules: Rules | None = None  # built when first asked for: the first frame places no case
         if self.first_look is not None:
@@ -171,7 +176,8 @@ class CollectorApp(App[None]):
         if self.first_look is None:
             self.follow_cache()
             return
-        self.status_text = describe(self.first_look.status, signed_in=bool(self.token and self.api))
+        signed_in = bool((self.token or self._token_loader) and self.api)
+        self.status_text = describe(self.first_look.status, signed_in=signed_in)
         self.call_after_refresh(self.open_cache_worker)
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
@@ -186,9 +192,11 @@ class CollectorApp(App[None]):
         except (SchemaTooNew, CacheUnreadable) as exc:
             self.call_from_thread(self.exit, return_code=1, message=str(exc))
             return
-        self.call_from_thread(self._cache_opened)
+        token = self._token_loader() if self._token_loader is not None and self.token is None else self.token
+        self.call_from_thread(self._cache_opened, token)
 
-    def _cache_opened(self) -> None:
+    def _cache_opened(self, token: str | None) -> None:
+        self.token = self.token or token  # a sign-in in the meantime has the newer one
         self.first_look = None  # the screens read through the use cases from now on
         self.follow_cache()
         self._reload_queue()

@@ -176,10 +176,13 @@ def workbench(home: Path, settings: Any) -> bool:
         bound = asdict(cache_status(cache))
     api = config.api_url(settings) or bound["api"]
     user = os.environ.get("COLLECTOR_TUI_USER") or bound["user"] or settings.user
-    token = env_token() or (load_token(api, user) if api and user else None)
+    token = env_token()
+    # A token in the OS keyring is asked for after the first frame (a keyring may be slow to answer).
+    loader = (lambda: load_token(api, user)) if not token and api and user else None
     # An unhandled error: one line naming it and its log (the traceback, never a local variable), exit 70.
     try:
-        app = CollectorApp(cache, settings=settings, api=api, user=user, token=token, home=home, check_sign_in=True)
+        app = CollectorApp(cache, settings=settings, api=api, user=user, token=token, home=home, check_sign_in=True,
+                           token_loader=loader)
         app.run()
     except Exception as exc:  # noqa: BLE001 - raised outside the app's own loop (while it starts or stops)
         print(crash.report(exc).line, file=sys.stderr)

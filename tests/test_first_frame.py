@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from collector_tui import locale
 from collector_tui.app import CollectorApp
 from collector_tui.config import Settings
 from collector_tui.storage.engine import open_engine
@@ -32,9 +34,17 @@ def home(make_server: MakeServer, tmp_path: Path) -> Path:
 async def test_the_first_frame_is_the_queue_the_open_cache_shows(home: Path) -> None:
     cache = home / "cache.db"
     engine = open_engine(cache)
-    app = CollectorApp(cache, settings=Settings(locale="en"), user="demo", clock=lambda: SYNC_AT)
+    asked: list[str] = []
+
+    def keyring() -> str:
+        asked.append("token")
+        return "kept"
+
+    app = CollectorApp(cache, settings=Settings(locale="en"), api="http://127.0.0.1:9", user="demo",
+                       clock=lambda: SYNC_AT, token_loader=keyring)
     look = app.first_look
     assert look is not None and app._engine is None  # noqa: SLF001 - not opened before the first frame
+    assert app.token is None and asked == []  # nor the keyring asked
     assert look.rows == queue_page(engine, 0, PAGE)
     assert (look.count, look.group_counts) == (queue_count(engine), queue_group_counts(engine))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -42,8 +52,9 @@ async def test_the_first_frame_is_the_queue_the_open_cache_shows(home: Path) -> 
         first = [app.screen.query_one(CaseTable).row(i) for i in range(5)]
         await app.workers.wait_for_complete()
         await pilot.pause()
-        # Opened once the frame was up; the screens now read through it, and nothing moved.
+        # Opened once the frame was up (the keyring asked then); the screens now read through it, and nothing moved.
         assert app.first_look is None and app._engine is not None  # noqa: SLF001
+        assert app.token == "kept" and asked == ["token"]
         assert [app.screen.query_one(CaseTable).row(i) for i in range(5)] == first == queue_page(engine, 0, 5)
         await pilot.press("j", "G")
         table = app.screen.query_one(CaseTable)
@@ -69,3 +80,21 @@ def test_the_quick_paths_leave_the_heavy_libraries_unloaded(home: Path) -> None:
     for command in (["status", "--json"], ["queue", "--json"]):
         run = f"from collector_tui import launch\nsys.argv = ['collector-tui', *{command!r}]\nlaunch.main()"
         assert loaded_after(home, run) == set(), command
+
+
+def test_a_catalogue_kept_parsed_is_the_catalogue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (Path(locale.__file__).parent / "en.toml").read_text(encoding="utf-8")
+    monkeypatch.setattr(locale.platformdirs, "user_cache_dir", lambda name: str(tmp_path / name))
+    locale.catalogue.cache_clear()
+    try:
+        parsed = locale.catalogue("en")
+        kept = list((tmp_path / "collector-tui" / "catalogues").glob("en-*.json"))
+        assert len(kept) == 1 and parsed == locale._flatten(text)  # noqa: SLF001
+        locale.catalogue.cache_clear()
+        assert locale.catalogue("en") == parsed  # read back as kept
+        kept[0].write_text("{not json", encoding="utf-8")
+        locale.catalogue.cache_clear()
+        assert locale.catalogue("en") == parsed  # a damaged copy is parsed again and kept anew
+        assert json.loads(kept[0].read_text(encoding="utf-8")) == parsed
+    finally:
+        locale.catalogue.cache_clear()

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import tomllib
 from functools import cache
 from importlib import resources
+from pathlib import Path
+
+import platformdirs
 
 LOCALES = ("zh_CN", "en")
 _current = "zh_CN"
@@ -14,6 +20,30 @@ _current = "zh_CN"
 def catalogue(locale: str) -> dict[str, str]:
     """All messages of a locale, flattened to dotted keys."""
     text = resources.files(__package__).joinpath(f"{locale}.toml").read_text(encoding="utf-8")
+    # Parsing the TOML is most of what a start spends on the words: each version of a catalogue is parsed once
+    # and kept flattened as JSON in the user's cache folder, under the digest of its text.
+    kept = (Path(platformdirs.user_cache_dir("collector-tui")) / "catalogues"
+            / f"{locale}-{hashlib.blake2b(text.encode(), digest_size=12).hexdigest()}.json")
+    try:
+        found = json.loads(kept.read_text(encoding="utf-8"))
+        if isinstance(found, dict) and all(isinstance(v, str) for v in found.values()):
+            return found
+    except (OSError, ValueError):
+        pass
+    flat = _flatten(text)
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        for old in kept.parent.glob(f"{locale}-*.json"):
+            old.unlink(missing_ok=True)  # an earlier version's
+        tmp = kept.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(flat, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, kept)
+    except OSError:
+        pass  # a read-only cache folder: parsed each time, as before
+    return flat
+
+
+def _flatten(text: str) -> dict[str, str]:
     flat: dict[str, str] = {}
 
     def walk(prefix: str, node: dict[str, object]) -> None:

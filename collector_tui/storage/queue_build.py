@@ -54,7 +54,9 @@ def rebuild_queue(engine: Engine, now: datetime, rules: Rules) -> int:
     return replace_cases(engine, ids, now, rules)
 
 
-HELPER_AT = 5_000  # from this many cases on, a helper process places them (storage.queue_helper)
+# From this many cases on, a helper process places them (storage.queue_helper). Below it, starting the helper
+# (a new interpreter importing the cache's modules) costs more than the second it would free.
+HELPER_AT = 5_000
 
 
 def replace_cases(engine: Engine, case_ids: Iterable[str], now: datetime, rules: Rules,

@@ -274,6 +274,7 @@ def pop(
 @app.command()
 def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False) -> None:
     """What the cache holds and when it last synced."""
+    from collector_tui.launch import print_status
     from collector_tui.work.peek import status_fields
 
     c = ctx_of(ctx)
@@ -283,16 +284,7 @@ def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", h
         from collector_tui.work.status import status as cache_status
 
         fields = asdict(cache_status(open_cache(c)))
-    data = {k: v for k, v in fields.items() if k not in ("last_error", "timezone")}
-    data["api"] = data["api"] or config.api_url(c.settings)
-    data["user"] = data["user"] or c.settings.user
-    if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False))
-        return
-    for key, value in data.items():
-        typer.echo(f"{key:>15}: {value}")
-    if fields["last_error"]:
-        typer.echo(f"{'last_error':>15}: {fields['last_error']}")
+    print_status(fields, c.settings, as_json=as_json)
 
 
 @app.command()

@@ -100,18 +100,25 @@ def status(home: Path, settings: Any, *, as_json: bool) -> bool:
     fields = status_fields(home / config.CACHE_FILE)
     if fields is None:
         return False
+    print_status(fields, settings, as_json=as_json)
+    return True
+
+
+def print_status(fields: dict[str, Any], settings: Any, *, as_json: bool) -> None:
+    """`status` as it prints the cache's state (storage.peek.Status's fields): one JSON object, or a line each."""
+    from collector_tui import config
+
     data = {k: v for k, v in fields.items() if k not in ("last_error", "timezone")}
     data["api"] = data["api"] or config.api_url(settings)
     data["user"] = data["user"] or settings.user
     if as_json:
         print(json.dumps(data, ensure_ascii=False), flush=True)
-        return True
+        return
     for key, value in data.items():
         print(f"{key:>15}: {value}")
     if fields["last_error"]:
         print(f"{'last_error':>15}: {fields['last_error']}")
     sys.stdout.flush()
-    return True
 
 
 def queue_json(placed: list[Any], currency: dict[str, str], tz: str) -> list[dict[str, Any]]:

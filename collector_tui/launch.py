@@ -197,4 +197,6 @@ def workbench(home: Path, settings: Any) -> bool:
     if app.crashed is not None:
         print(app.crashed.line, file=sys.stderr)
         sys.exit(app.crashed.status)  # 70 for a crash; 1 for a cache damaged under the workbench, as every command
+    if app.return_code:  # the cache refused once the first frame was up (written by a newer version)
+        sys.exit(app.return_code)
     return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -98,3 +99,19 @@ def test_a_catalogue_kept_parsed_is_the_catalogue(tmp_path: Path, monkeypatch: p
         assert json.loads(kept[0].read_text(encoding="utf-8")) == parsed
     finally:
         locale.catalogue.cache_clear()
+
+
+async def test_a_cache_refused_once_the_first_frame_is_up_ends_the_workbench_with_its_reason(
+    home: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    cache = home / "cache.db"
+    with sqlite3.connect(cache) as db:
+        db.execute("PRAGMA user_version = 999")  # written by a newer collector-tui
+    app = CollectorApp(cache, settings=Settings(locale="en"), user="demo", clock=lambda: SYNC_AT)
+    assert app.first_look is not None  # the first frame is drawn from what it can read
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert app.return_code == 1 and app._engine is None  # noqa: SLF001 - never opened
+    assert "999" in capfd.readouterr().err  # the message says which version it found

@@ -18,7 +18,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from collector_tui import config, crash
+from collector_tui import config
 from collector_tui.cli_common import Ctx, credentials, ctx_of, fail, local_user, open_cache
 from collector_tui.cli_conformance import conformance
 from collector_tui.cli_report import report_app
@@ -60,26 +60,10 @@ def main_callback(
 
 
 def _open_workbench(c: Ctx, *, api: str | None = None, user: str | None = None, token: str | None = None) -> None:
-    from collector_tui.app import CollectorApp
-    from collector_tui.sync.credentials import env_token, load_token
-    from collector_tui.work.status import status
+    from collector_tui.launch import workbench
 
-    engine = open_cache(c)
-    # The cache remembers the server and the user it was last synced as (the user its token named).
-    bound = status(engine)
-    api = api or config.api_url(c.settings) or bound.api
-    user = user or os.environ.get("COLLECTOR_TUI_USER") or bound.user or c.settings.user
-    token = token or env_token() or (load_token(api, user) if api and user else None)
-    # An unhandled error: one line naming it and its log (the traceback, never a local variable), exit 70.
-    try:
-        # With no usable token the sign-in opens at once; with one, the server is asked whose it is.
-        workbench = CollectorApp(engine, settings=c.settings, api=api, user=user, token=token, home=c.home,
-                                 check_sign_in=True)
-        workbench.run()
-    except Exception as exc:  # noqa: BLE001 - raised outside the app's own loop (while it starts or stops)
-        raise fail(crash.report(exc).line, crash.EXIT_STATUS) from None
-    if workbench.crashed is not None:
-        raise fail(workbench.crashed.line, workbench.crashed.status)
+    if not workbench(c.home, c.settings, api=api, user=user, token=token):
+        open_cache(c)  # a cache it refused: the message names the file and how to recover
 
 
 ServerPack = Enum("ServerPack", {p: p for p in PACKS}, type=str)  # type: ignore[misc]  # serve --pack's choices

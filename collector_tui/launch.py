@@ -159,8 +159,10 @@ def queue(home: Path, settings: Any) -> bool:
     return True
 
 
-def workbench(home: Path, settings: Any) -> bool:
-    """Open the workbench on the home's cache, signed in with the token at hand (the sign-in opens without one)."""
+def workbench(home: Path, settings: Any, *, api: str | None = None, user: str | None = None,
+              token: str | None = None) -> bool:
+    """Open the workbench on the home's cache, signed in with the token at hand (the sign-in opens without one);
+    `api`, `user` and `token` as the demo hands them. False, having opened nothing, for a cache it refuses."""
     from collector_tui import config, crash
     from collector_tui.app import CollectorApp
     from collector_tui.sync.credentials import env_token, load_token
@@ -181,9 +183,9 @@ def workbench(home: Path, settings: Any) -> bool:
         except (SchemaTooNew, CacheUnreadable):
             return False
         bound = asdict(cache_status(cache))
-    api = config.api_url(settings) or bound["api"]
-    user = os.environ.get("COLLECTOR_TUI_USER") or bound["user"] or settings.user
-    token = env_token()
+    api = api or config.api_url(settings) or bound["api"]
+    user = user or os.environ.get("COLLECTOR_TUI_USER") or bound["user"] or settings.user
+    token = token or env_token()
     # A token in the OS keyring is asked for after the first frame (a keyring may be slow to answer).
     loader = (lambda: load_token(api, user)) if not token and api and user else None
     # An unhandled error: one line naming it and its log (the traceback, never a local variable), exit 70.

@@ -332,7 +332,7 @@ NOTES = """
   line appears. *Commands*: `status --json` and `queue --json` run to their end, against a Python process that
   opens the same cache with `sqlite3` and prints the same fields (the queue from its stored order). Each pair
   is timed in turns, after one untimed run of each (which leaves both with their modules compiled, as an
-  install has them); medians of 7.
+  install has them); medians of 15.
 - **A collector's day** (`scripts/bench_day.py`). *Re-placing*: every case of a copy of the big cache placed
   again after the rule pack changed (`us-regf` for `cn`), through `rebuild_queue`, against a raw pass that reads
   the same facts with `sqlite3`, places each case with the same `domain/` functions and writes the same rows

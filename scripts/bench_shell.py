@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-RUNS = 7
+RUNS = 15  # a start takes a fifth of a second: many pairs, for a median steady on a shared machine
 BIN = Path(sys.executable).parent
 COMMAND = str(BIN / "collector-tui")
 SIZE = (40, 120)  # rows, columns of the pseudo-terminal

@@ -12,7 +12,6 @@ from textual.widgets import Input, Static
 
 from collector_tui.locale import t
 from collector_tui.screens.base import WorkbenchScreen
-from collector_tui.screens.flag_picker import FlagPicker
 from collector_tui.work.queue_view import QueueFilter, QueueRow
 from collector_tui.widgets.case_table import CaseTable, RowSource
 from collector_tui.widgets.key_bar import KeyBar
@@ -148,7 +147,9 @@ class QueueScreen(WorkbenchScreen[None]):
             self.filter = replace(self.filter, flag=flag or None)
             self.reload()
 
-        from collector_tui.work.cases import flag_counts  # start-up: not on the first paint
+        # start-up: not on the first paint
+        from collector_tui.screens.flag_picker import FlagPicker
+        from collector_tui.work.cases import flag_counts
 
         engine = self.workbench.engine
         self.app.push_screen(FlagPicker(lambda: flag_counts(engine)), picked)

@@ -225,8 +225,10 @@ class CollectorApp(App[None]):
     def follow_writes(self) -> None:
         from collector_tui.storage.engine import generation  # start-up: after the first frame
 
-        # Our own workers re-read when they end (and mark what they read): only other writes are left here.
-        if generation(self.engine) != self._seen and not self.syncing:
+        # Our own workers re-read when they end (and mark what they read): only other writes are left here. A
+        # re-placing helper's commits are our own too: re-reading the queue after each one cost keys seconds.
+        replacing = any(w.group == "reorder" and not w.is_finished for w in self.workers)
+        if generation(self.engine) != self._seen and not self.syncing and not replacing:
             self._reload_queue()
             self.refresh_status()
 

@@ -340,7 +340,7 @@ NOTES = """
   the other pack re-places it as it starts, and keys on the queue (one each 50 ms) are timed to their frames
   until it is done. *Opening a screen*: in the workbench on the
   collector-sized cache, `c` (the contact form) and `Enter` (the profile) timed from the key to the last frame
-  they cause, against a key that opens a screen holding one widget; p95 of 20 opens each, after one untimed.
+  they cause, against a key that opens a screen holding one widget; p95 of 30 opens each, after one untimed.
   *The day*: a process of its own runs the workbench on a copy of that cache with a clock the script moves
   through eight hours (23:30 to 07:30 UTC: midnight in London and New York), signed in to the reference
   server on loopback: rounds of moves, a profile, filters and a search, each ending in a contact recorded

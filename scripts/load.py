@@ -52,7 +52,7 @@ from collector_tui.server.auth import hash_password, token_digest  # noqa: E402
 from collector_tui.server.facts import case_facts  # noqa: E402
 from collector_tui.server.generator import DISPOSITIONS_SEEN, PortfolioGenerator, collectors_for, market_for  # noqa: E402
 from collector_tui.server.runner import free_port  # noqa: E402
-from tests.pg import RunDatabase, admin_server  # noqa: E402
+from tests.pg import RunDatabase, admin_server, with_database  # noqa: E402
 
 PASSWORD = "load-pass"
 TEMPLATES = 60  # distinct generated documents per market; each case is one of them with its own id and history
@@ -459,13 +459,22 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
         server.wait(timeout=30)
 
 
+def keep_database(run: RunDatabase) -> str:
+    """Rename the run's database out of the test runs' names: their clean-up drops a database whose process has
+    gone, which this one's has once the script ends. Returns its new URL."""
+    name = f"collector_tui_load_{datetime.now():%Y%m%d_%H%M%S}"
+    with psycopg.connect(run.admin_url, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{run.name}" RENAME TO "{name}"')
+    return with_database(run.admin_url, name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the scale")
     parser.add_argument("--smoke", action="store_true", help="a handful of cases for a few seconds")
     parser.add_argument("--duration", type=float, help="seconds of steady load after the first sync (default 300)")
     parser.add_argument("--db", help="PostgreSQL URL of a server to make the load database on (default: as the tests)")
-    parser.add_argument("--keep", action="store_true", help="keep the load database")
+    parser.add_argument("--keep", action="store_true", help="keep the load database and the server's log")
     args = parser.parse_args()
     if args.smoke:
         collectors, per, contacts, leads, interval, churn, duration = 4, 30, 10, 2, 2.0, 2, 5.0
@@ -496,7 +505,12 @@ def main() -> None:
         print(f"seeded {n_cases} cases, {n_contacts} contacts in {seed_s:.0f} s", file=sys.stderr)
         port = free_port()
         # The server logs a line per request: to a file, as a pipe nobody reads would fill and stall it.
-        server_log = tempfile.TemporaryFile()
+        if args.keep:  # kept with the database, to read the server's own timings afterwards
+            fd, log_path = tempfile.mkstemp(prefix="collector-load-", suffix=".log")
+            server_log = os.fdopen(fd, "w+b")
+            print(f"the server's log: {log_path}", file=sys.stderr)
+        else:
+            server_log = tempfile.TemporaryFile()
         server = subprocess.Popen([*cli, "serve", "--db", sa_url, "--workers", "2", "--port", str(port), "--admin"],
                                   env=env, stdout=subprocess.DEVNULL, stderr=server_log, start_new_session=True)
         base = f"http://127.0.0.1:{port}"
@@ -526,7 +540,10 @@ def main() -> None:
         stop.set()
         if server is not None:
             stop_server(server)
-        if not args.keep:
+        if args.keep:
+            kept = keep_database(run)
+            print(f"kept the load database: {kept}", file=sys.stderr)
+        else:
             run.drop()
         if private is not None:
             private.stop()

@@ -137,31 +137,3 @@ class CasePromise(ServerModel, table=True):
     team_id: str
     due_date: date
     status: str
-
-
-class ContactDay(ServerModel, table=True):
-    """PostgreSQL: a team's contact entries (case_contact.item) of one customer's local day, joined with commas,
-    so the team figures join some thirty texts rather than tens of thousands of rows. Rebuilt when read from
-    the days marked in contact_day_stale (server/contact_stats.py); SQLite reads case_contact itself."""
-
-    __tablename__ = "contact_day"
-
-    team_id: str = Field(primary_key=True)
-    day: date = Field(primary_key=True)
-    items: str = Field(sa_column=Column(Text, nullable=False))
-    # the transaction that built it: a server process keeps the day's text while this is unchanged
-    gen: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
-
-
-class ContactDayStale(ServerModel, table=True):
-    """PostgreSQL: a team's day whose contact rows changed since its contact_day was built. A trigger on
-    case_contact adds one per statement and day (migration 0004), so a writer only ever inserts here and never
-    waits on another writer."""
-
-    __tablename__ = "contact_day_stale"
-    __table_args__ = (Index("ix_contact_day_stale_team", "team_id"),)
-
-    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"),
-                                                          primary_key=True, autoincrement=True))
-    team_id: str
-    day: date

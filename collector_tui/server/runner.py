@@ -17,7 +17,6 @@ from sqlmodel import Session
 
 from collector_tui.policies import load_pack
 from collector_tui.server.api import create_app
-from collector_tui.server.contact_days import refresh_all_days
 from collector_tui.server.metrics import expose
 from collector_tui.server.mutations import Checks, forget_old
 from collector_tui.server.requestlog import log_config
@@ -37,7 +36,6 @@ def prepare(db: str | Path, spec: SeedSpec) -> tuple[Engine, list[tuple[str, str
     accounts = seed_portfolio(engine, spec)
     with Session(engine) as session:
         forget_old(session)
-    refresh_all_days(engine)
     return engine, accounts
 
 

@@ -1,7 +1,7 @@
-"""PostgreSQL's contact days (server/contact_days.py): a lead's figures read from per-day texts that a trigger
-marks and a read builds again, and that each server process keeps while their day is unchanged, still equal
-those worked out from the documents after every kind of write; a feed page read in autocommit still serves a
-token's own cases and refuses a bad token."""
+"""On PostgreSQL: a lead's figures, joined by the database from the indexes and handed over in binary, equal
+those worked out from the documents after every kind of write, and no per-day table or trigger is left on
+case_contact; a feed page read in autocommit, its documents handed over as stored bytes, serves a token's own
+cases byte for byte and refuses a bad token."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import Session, select
-
-from collector_tui.server.models import ContactDay, ContactDayStale
+from sqlalchemy import text
+from sqlmodel import Session
 from tests.conftest import AS_OF, MakeServer
 from tests.test_server_db import assignment, auth, contact, figures_from_documents
 
@@ -32,18 +31,17 @@ def figures(client: httpx.Client, server: Any, lead: str, start: date, end: date
     return got
 
 
-def test_figures_follow_every_write_though_days_are_kept_between_reads(make_server: MakeServer) -> None:
+def test_figures_follow_every_write(make_server: MakeServer) -> None:
     server = make_server(cases=90, collectors=3, teams=2)
     start, end = AS_OF - timedelta(days=120), AS_OF
     mine = sorted(assignment(server.engine, "demo"))
     with httpx.Client(timeout=30) as client:
         before = figures(client, server, "lead", start, end)
         assert before == figures_from_documents(server.engine, "T1", start, end)
-        with Session(server.engine) as s:  # the read built every marked day and cleared the marks
-            assert s.execute(select(ContactDay)).first() is not None
-            assert s.execute(select(ContactDayStale).where(ContactDayStale.team_id == "T1")).first() is None
-        # The same days again, read from what this process keeps: still the same answer.
-        assert figures(client, server, "lead", start, end) == before
+        with Session(server.engine) as s:  # migration 0005 took the per-day texts and their trigger away
+            assert s.execute(text("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'case_contact'::regclass "
+                                  "AND NOT tgisinternal")).scalar() == 0
+            assert s.execute(text("SELECT to_regclass('contact_day')")).scalar() is None
         pushed = [contact(f"d-{i}", mine[i % 4], "no_answer", i) for i in range(6)]
         r = client.post(f"{server.url}/v1/mutations", headers=auth(server, "demo"), json={"mutations": pushed})
         assert {x["status"] for x in r.json()["results"]} == {"applied"}
@@ -62,6 +60,10 @@ def test_a_feed_page_in_autocommit_serves_the_tokens_own_cases_and_refuses_a_bad
         r = client.get(f"{server.url}/v1/cases", params={"limit": 1000}, headers=auth(server, "demo"))
         assert r.status_code == 200
         assert {c["id"]: c["version"] for c in r.json()["items"]} == assignment(server.engine, "demo")
+        with Session(server.engine) as s:  # each document as stored, its non-ASCII text too
+            stored = list(s.execute(text("SELECT doc FROM casedoc WHERE assigned_to = 'demo'")).scalars())
+        assert any(not d.isascii() for d in stored)
+        assert all(d.encode() in r.content for d in stored)
         bad = client.get(f"{server.url}/v1/cases", headers={"Authorization": "Bearer nope"})
         assert (bad.status_code, bad.json()["error"]["code"]) == (401, "invalid_token")
         none = client.get(f"{server.url}/v1/cases")

@@ -231,3 +231,47 @@ def test_the_helper_process_ends_with_a_killed_sync(tmp_path: Path) -> None:
         assert ready, f"helper {helper} outlived its killed parent"
     finally:
         os.close(exited)
+
+
+
+FIRST_BIG_SYNC_IN_AN_APP = """
+import asyncio, threading
+from datetime import UTC, datetime
+from textual.app import App
+from textual.widgets import Static
+from collector_tui.sync.pipeline import Pipeline
+
+def first_big_sync():
+    pipeline = Pipeline(None)
+    pipeline.start_helper()
+    try:
+        page = pipeline.submit(b'{"items": [], "next_cursor": null, "has_more": false}', datetime.now(UTC))()
+        return pipeline.parallel, page.items
+    finally:
+        pipeline.close()
+
+class OneLine(App):
+    def compose(self):
+        yield Static("ready")
+
+async def main():
+    async with OneLine().run_test():
+        answer = await asyncio.to_thread(first_big_sync)
+    print(*answer)
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def test_a_first_big_sync_inside_the_workbench_prepares_its_pages_without_a_helper(tmp_path: Path) -> None:
+    """Inside a running Textual app the standard error is a capture with no descriptor, which multiprocessing
+    cannot hand to its tracker: the pipeline prepares the pages here instead of failing the sync. A process of its
+    own, since a tracker already started by another test would hide the fault."""
+    import subprocess
+    import sys
+
+    (tmp_path / "in_app.py").write_text(FIRST_BIG_SYNC_IN_AN_APP)
+    run = subprocess.run([sys.executable, str(tmp_path / "in_app.py")], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["False", "0"]

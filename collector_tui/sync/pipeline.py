@@ -59,10 +59,15 @@ class Pipeline:
 
     def start_helper(self) -> None:
         if self.pool is None:
-            # spawn, not fork: the caller may be a threaded TUI, and a forked thread state is unsafe.
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_follow_parent, initargs=(os.getpid(),))
-            self.ready = self.pool.submit(_ready)
+            try:
+                # spawn, not fork: the caller may be a threaded TUI, and a forked thread state is unsafe.
+                self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                                initializer=_follow_parent, initargs=(os.getpid(),))
+                self.ready = self.pool.submit(_ready)
+            except (OSError, ValueError):
+                # No helper here: multiprocessing hands its tracker the standard error's descriptor, which a
+                # running Textual app has replaced with a capture that has none. The pages are prepared here.
+                self.close()
 
     @property
     def parallel(self) -> bool:

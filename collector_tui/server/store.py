@@ -15,6 +15,7 @@ on a lock another holds.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -26,8 +27,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import (Engine, LargeBinary, String, Text, cast, create_engine, event, func, insert, literal,
-                        literal_column, null, select, union_all, update)
+from sqlalchemy import (BigInteger, Engine, Integer, LargeBinary, String, Text, bindparam, cast, create_engine, event,
+                        func, insert, literal_column, null, select, union_all, update)
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session
 
@@ -220,51 +221,53 @@ def _insert_cases(session: Session, rows: list[dict[str, Any]]) -> None:
     conn.execute(insert(CaseDoc), rows)
 
 
-def binary_rows(session: Session, query: Any) -> list[Any]:
-    """The rows of `query`; on PostgreSQL in binary, so a bytea column (`stored_bytes`) comes as the bytes
-    stored: in text it would travel escaped and be undone here, a text column be decoded to be encoded again."""
-    if session.get_bind().dialect.name != "postgresql":
-        return list(session.execute(query).all())
-    compiled = query.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
-    with session.connection().connection.driver_connection.cursor(binary=True) as cur:  # type: ignore[union-attr]
-        return cur.execute(str(compiled), compiled.params).fetchall()
+@functools.lru_cache(maxsize=16)
+def _feed_statement(dialect: Any, lead: bool, first: bool) -> tuple[Any, str | None]:
+    """A feed page's statement for its shape (parameters `who`, `since`, `n`), and on PostgreSQL its SQL,
+    compiled once: compiling it anew took longer than an incremental page takes to run."""
+    postgres = dialect.name == "postgresql"
 
+    def stored(column: Any) -> Any:  # the text's UTF-8 bytes, read in binary on PostgreSQL
+        return func.convert_to(column, literal_column("'UTF8'"), type_=LargeBinary) if postgres else column
 
-def stored_bytes(session: Session, column: Any) -> Any:
-    """A text column as its UTF-8 bytes (read with `binary_rows`); SQLite's text is encoded there."""
-    if session.get_bind().dialect.name != "postgresql":
-        return column
-    return func.convert_to(column, literal("UTF8"), type_=LargeBinary)
+    who, since, n = bindparam("who", type_=String), bindparam("since", type_=BigInteger), bindparam("n", type_=Integer)
+    cases = select(CaseDoc.seq.label("seq"), CaseDoc.id.label("id"), CaseDoc.version.label("version"),  # type: ignore[attr-defined]
+                   CaseDoc.status.label("status"), stored(CaseDoc.doc).label("doc"),  # type: ignore[attr-defined]
+                   cast(null(), String).label("reason")).where(
+        (CaseDoc.team_id if lead else CaseDoc.assigned_to) == who, CaseDoc.seq > since)
+    if first:
+        # A first sync needs no tombstones of closed cases (the value written in: the SQL takes no other).
+        cases = cases.where(CaseDoc.status == literal_column("'open'"))
+    q: Any = cases.order_by(CaseDoc.seq).limit(n)
+    if not first:
+        tombs = (select(Tombstone.seq.label("seq"), Tombstone.case_id.label("id"),  # type: ignore[attr-defined]
+                        Tombstone.version.label("version"),  # type: ignore[attr-defined]
+                        literal_column("'tombstone'", String).label("status"), stored(cast(null(), Text)).label("doc"),
+                        Tombstone.reason.label("reason"))  # type: ignore[attr-defined]
+                 .where(Tombstone.collector == bindparam("me", type_=String), Tombstone.seq > since)
+                 .order_by(Tombstone.seq).limit(n))
+        both = union_all(select(q.subquery()), select(tombs.subquery())).subquery()
+        q = select(both).order_by(both.c.seq).limit(n)
+    sql = str(q.compile(dialect=dialect)) if postgres else None
+    return q, sql
 
 
 def feed_page(session: Session, account: Account, since: int, limit: int) -> tuple[list[bytes], int, bool]:
     """Raw JSON items (UTF-8) changed after `since` for this account, the last seq served and whether more remain.
 
     Cases and tombstones are read by one statement: one snapshot, so a change that commits while the page is
-    read is either on it or after its cursor, never skipped. The documents come as the bytes stored and are
-    sent as they are: a first sync's page is most of a megabyte, which decoding and encoding again would copy
-    twice more."""
-    if account.role == "lead":
-        case_filter = CaseDoc.team_id == account.team_id
+    read is either on it or after its cursor, never skipped. On PostgreSQL the documents come in binary as the
+    bytes stored and are sent as they are: a first sync's page is most of a megabyte, which decoding and
+    encoding again would copy twice more."""
+    lead = account.role == "lead"
+    q, sql = _feed_statement(session.get_bind().dialect, lead, since == 0)
+    params = {"who": account.team_id if lead else account.username, "me": account.username, "since": since,
+              "n": limit + 1}
+    if sql is None:
+        rows: list[Any] = list(session.execute(q, params).all())
     else:
-        case_filter = CaseDoc.assigned_to == account.username
-    cases = select(CaseDoc.seq.label("seq"), CaseDoc.id.label("id"), CaseDoc.version.label("version"),  # type: ignore[attr-defined]
-                   CaseDoc.status.label("status"), stored_bytes(session, CaseDoc.doc).label("doc"),
-                   cast(null(), String).label("reason")).where(case_filter, CaseDoc.seq > since)
-    if since == 0:
-        cases = cases.where(CaseDoc.status == "open")  # a first sync needs no tombstones of closed cases
-    q: Any = cases.order_by(CaseDoc.seq).limit(limit + 1)
-    if since > 0:
-        tombs = (select(Tombstone.seq.label("seq"), Tombstone.case_id.label("id"),  # type: ignore[attr-defined]
-                        Tombstone.version.label("version"),  # type: ignore[attr-defined]
-                        literal_column("'tombstone'", String).label("status"),
-                        stored_bytes(session, cast(null(), Text)).label("doc"),
-                        Tombstone.reason.label("reason"))  # type: ignore[attr-defined]
-                 .where(Tombstone.collector == account.username, Tombstone.seq > since)
-                 .order_by(Tombstone.seq).limit(limit + 1))
-        both = union_all(select(q.subquery()), select(tombs.subquery())).subquery()
-        q = select(both).order_by(both.c.seq).limit(limit + 1)
-    rows = binary_rows(session, q)
+        with session.connection().connection.driver_connection.cursor(binary=True) as cur:  # type: ignore[union-attr]
+            rows = cur.execute(sql, params).fetchall()
     has_more = len(rows) > limit
     rows = rows[:limit]
     items = []

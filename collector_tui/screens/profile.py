@@ -145,12 +145,17 @@ class ProfileScreen(WorkbenchScreen[None]):
                           (format_money(loan.overdue_amount, loan.currency), "bold"), "\n", (hint, "dim"))
         )
         phones = TextTable.grid(padding=(0, 1))
+        # The number and its type are never cut; the state wraps under itself in a narrow panel.
+        phones.add_column(no_wrap=True)
+        phones.add_column(no_wrap=True)
+        phones.add_column()
         for p in d.phones:
             number = p.number if self.revealed else mask_phone(p.number)
             ok = reachable.get(p.number, p.reachable)
-            state = t("profile.reachable") if ok else t("profile.unreachable")
-            phones.add_row(number, code("phone", p.type), Text(state, style="green" if ok else "red"),
-                           t("profile.verified") if p.verified else "")
+            state = Text(t("profile.reachable") if ok else t("profile.unreachable"), style="green" if ok else "red")
+            if p.verified:
+                state.append(" · " + t("profile.verified"))
+            phones.add_row(number, code("phone", p.type), state)
         employment = code("employment", c.employment.get("type"))
         if c.employment.get("employer"):
             employment += f" · {c.employment['employer']}"

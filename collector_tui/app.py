@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from collector_tui.domain.rules import Rules
 
     from collector_tui.work import phone, screen_pop
+    from collector_tui.work.callbacks import CallbackItem
 
 
 def utc_now() -> datetime:
@@ -543,10 +544,19 @@ class CollectorApp(App[None]):
             self.push_screen(TeamScreen())
 
     def check_callbacks(self) -> None:
-        """Each callback whose time has come, once: a toast with both clocks and the terminal bell."""
+        """Look for callbacks whose time has come, in a worker: the timer's turn on the UI thread reads nothing."""
+        if not any(w.group == "callbacks" and not w.is_finished for w in self.workers):
+            self.callbacks_worker(self.clock())
+
+    @work(thread=True, group="callbacks", exit_on_error=False)
+    def callbacks_worker(self, now: datetime) -> None:
         from collector_tui.work.callbacks import due_now  # start-up: after the first frame
 
-        fresh = [item for item in due_now(self.engine, self.clock()) if item.id not in self._alerted]
+        self.call_from_thread(self.callbacks_due, due_now(self.engine, now))
+
+    def callbacks_due(self, items: list[CallbackItem]) -> None:
+        """Each callback whose time has come, once: a toast with both clocks and the terminal bell."""
+        fresh = [item for item in items if item.id not in self._alerted]
         for item in fresh:
             self._alerted.add(item.id)
             theirs, mine = item.at.astimezone(ZoneInfo(item.timezone)), item.at.astimezone(ZoneInfo(self.display_tz))

@@ -3,6 +3,8 @@ today's and the missed ones in both clocks; a missed callback is counted."""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -10,7 +12,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from textual.widgets import DataTable
 
 from collector_tui.app import CollectorApp
@@ -22,7 +24,8 @@ from collector_tui.domain.rules import Rules
 from collector_tui.policies import load_pack
 from collector_tui.screens.callbacks import CallbacksScreen
 from collector_tui.screens.profile import ProfileScreen
-from collector_tui.storage.queries import case_position
+from collector_tui.storage.callbacks import DUE_ATTEMPTS_SQL, DUE_SQL
+from collector_tui.storage.queries import case_position, queue_page
 from collector_tui.sync.service import run_sync
 from collector_tui.work import contact as recorder
 from collector_tui.work.callbacks import callbacks, due_now
@@ -126,6 +129,8 @@ async def test_a_due_callback_alerts_on_any_screen_and_rises_in_the_queue(with_c
         assert "Callback due" in " ".join(str(n.title) for n in app._notifications)  # noqa: SLF001
         assert f"{case_id}" in notices(app) and "15:00 customer's time (15:00 yours)" in notices(app)
         app.check_callbacks()  # once only
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         assert len(bells) == 1
         after = case_position(cache, case_id)
         assert before is not None and after is not None and after < before
@@ -165,3 +170,54 @@ async def test_the_callbacks_view_in_chinese_says_whose_time_it_is(with_callback
         assert row[0].startswith("未到时") and row[1] == case_id
     [item] = [i for i in callbacks(cache, MORNING, "Asia/Shanghai") if i.case_id == case_id]
     assert item.state == UPCOMING and item.local
+
+
+def test_the_callbacks_coming_due_are_read_through_their_index(with_callback: CallbackCase) -> None:
+    cache, case_id = with_callback
+    path = cache.url.database
+    assert path
+    with sqlite3.connect(path) as db:
+        for query in (DUE_SQL, DUE_ATTEMPTS_SQL):
+            plan = " ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + query, {"start": "", "end": ""}))
+            # The callbacks by their instant, never a scan of every callback or every attempt.
+            assert "USING INDEX ix_callback_due" in plan and "SCAN" not in plan, plan
+    # A callback given in another zone's offset is found by its instant: 15:00 in Shanghai is 07:00 UTC.
+    other = next(r.id for r in queue_page(cache, 0, 60) if r.callable and r.id != case_id)
+    recorder.record_outcome(cache, CN, other, recorder.Outcome(
+        channel="phone", disposition="callback_requested", callback_at=AT.astimezone(ZoneInfo("Europe/London")),
+        note="from the office"), now=MORNING, collector="demo")
+    for moment, due in ((AT - timedelta(seconds=1), set()), (AT, {case_id, other}),
+                        (AT + timedelta(minutes=30), {case_id, other}), (AT + timedelta(minutes=30, seconds=1), set())):
+        assert {i.case_id for i in due_now(cache, moment)} == due, moment
+    # A call on one of them makes it: no longer due.
+    recorder.record_outcome(cache, CN, other, recorder.Outcome(channel="phone", disposition="no_answer"),
+                            now=AT + timedelta(minutes=2), collector="demo")
+    assert [i.case_id for i in due_now(cache, AT + timedelta(minutes=5))] == [case_id]
+
+
+async def test_the_callbacks_check_reads_the_cache_in_a_worker(with_callback: CallbackCase) -> None:
+    cache, case_id = with_callback
+    clock = Clock(MORNING)
+    app = CollectorApp(cache, settings=Settings(locale="en"), user="demo", clock=clock)
+    bells: list[None] = []
+    app.bell = lambda: bells.append(None)  # type: ignore[method-assign]
+    queries: list[tuple[bool, str]] = []  # (on the UI thread, the statement)
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        queries.append((threading.current_thread() is threading.main_thread(), statement))
+
+    event.listen(cache, "before_cursor_execute", seen)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            clock.now = AT.astimezone(UTC)
+            queries.clear()
+            app.check_callbacks()  # the timer's turn
+            assert [q for on_ui, q in queries if on_ui] == [] and bells == []
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert any(q.startswith(DUE_SQL.split(" WHERE ")[0]) and not on_ui for on_ui, q in queries)
+            assert len(bells) == 1 and case_id in notices(app)
+    finally:
+        event.remove(cache, "before_cursor_execute", seen)

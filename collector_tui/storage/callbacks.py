@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from collector_tui.storage.engine import read
-from collector_tui.storage.models import Callback, Case, ContactAttempt, Customer
+from collector_tui.storage.models import Callback, Case, ContactAttempt, Customer, callback_instant
 
 T_CALLBACK = Callback.__table__  # type: ignore[attr-defined]
 T_CONTACT = ContactAttempt.__table__  # type: ignore[attr-defined]
@@ -44,4 +45,36 @@ def callback_records(engine: Engine) -> list[CallbackRecord]:
                 select(T_CONTACT.c.case_id, T_CONTACT.c.at)
                 .where(T_CONTACT.c.channel == "phone", T_CONTACT.c.case_id.in_(select(T_CALLBACK.c.case_id)))):
             attempts[case_id].append(at)
+    return [CallbackRecord(*row, attempts=tuple(attempts[row[1]])) for row in rows]
+
+
+# Callbacks of open cases whose instant lies in a span, through the index on that instant (migration 14): the
+# check that runs every few seconds reads the few coming due, not a portfolio's worth.
+DUE_SQL = (
+    "SELECT cb.id, cb.case_id, cb.at, cb.note, cb.origin, k.customer_name, cu.timezone FROM callback cb "
+    'JOIN "case" k ON k.id = cb.case_id JOIN customer cu ON cu.case_id = cb.case_id '
+    f"WHERE {callback_instant('cb.at')} BETWEEN :start AND :end AND k.status = 'open' ORDER BY {callback_instant('cb.at')}"
+)
+# The phone attempts on those callbacks' cases (ix_contact_case_at), which say whether each was made.
+DUE_ATTEMPTS_SQL = (
+    "SELECT case_id, at FROM contactattempt WHERE channel = 'phone' AND case_id IN "
+    f"(SELECT case_id FROM callback WHERE {callback_instant()} BETWEEN :start AND :end)"
+)
+
+
+def _instant(at: datetime) -> str:
+    """`at` as SQLite's datetime() spells a UTC instant, to the second."""
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def callback_records_between(engine: Engine, start: datetime, end: datetime) -> list[CallbackRecord]:
+    """Callbacks of open cases due from `start` to `end` (whole seconds: a callback in the seconds at either
+    end is included), earliest first."""
+    span = {"start": _instant(start), "end": _instant(end)}
+    with read(engine) as conn:
+        rows = conn.execute(text(DUE_SQL), span).all()
+        attempts: dict[str, list[str]] = defaultdict(list)
+        if rows:
+            for case_id, at in conn.execute(text(DUE_ATTEMPTS_SQL), span):
+                attempts[case_id].append(at)
     return [CallbackRecord(*row, attempts=tuple(attempts[row[1]])) for row in rows]

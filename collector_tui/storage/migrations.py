@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 
 from collector_tui.locale import t
 from collector_tui.storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from collector_tui.storage.models import CALLBACK_DUE_INDEX, callback_instant
 from collector_tui.storage.search import CREATE, REFRESH_ALL
 
 
@@ -113,12 +114,18 @@ def _v13_messages(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn)  # creates message; existing tables are left alone
 
 
+def _v14_callbacks_due(conn: Connection) -> None:
+    # The callbacks check reads the callbacks coming due by their instant. Their times keep the offset they
+    # were given in, so the text alone does not sort by instant: the index is on the UTC time SQLite reads.
+    conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {CALLBACK_DUE_INDEX} ON callback ({callback_instant()})")
+
+
 # Each entry moves the schema from version i to i+1. Append only; never edit a shipped step.
 MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_queue, _v3_team, _v4_append_only_audit,
                                                   _v5_indexed_queue, _v6_case_search, _v7_case_text,
                                                   _v8_rules_digest, _v9_drop_first_order,
                                                   _v10_placed_dpd, _v11_targets,
-                                                  _v12_plan_decisions, _v13_messages]
+                                                  _v12_plan_decisions, _v13_messages, _v14_callbacks_due]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from collector_tui.domain.callbacks import DUE, MISSED, STATES, callback_state, was_missed
-from collector_tui.storage.callbacks import callback_records
+from collector_tui.domain.callbacks import DUE, GRACE, MISSED, STATES, callback_state, was_missed
+from collector_tui.storage.callbacks import CallbackRecord, callback_records, callback_records_between
 
 __all__ = ["CallbackItem", "DUE", "MISSED", "callbacks", "counts", "due_now", "missed_today"]
 
@@ -27,9 +27,9 @@ class CallbackItem:
     local: bool  # recorded here, not yet on the server
 
 
-def _items(engine: Engine, now: datetime) -> list[CallbackItem]:
+def _items(engine: Engine, now: datetime, records: list[CallbackRecord] | None = None) -> list[CallbackItem]:
     items = []
-    for r in callback_records(engine):
+    for r in callback_records(engine) if records is None else records:
         at = datetime.fromisoformat(r.at)
         state = callback_state(at, [datetime.fromisoformat(a) for a in r.attempts], now)
         items.append(CallbackItem(r.id, r.case_id, at, r.note, r.customer_name, r.timezone, state, r.origin == "local"))
@@ -45,8 +45,13 @@ def callbacks(engine: Engine, now: datetime, tz: str) -> list[CallbackItem]:
 
 
 def due_now(engine: Engine, now: datetime) -> list[CallbackItem]:
-    """Callbacks whose time has come and that have not been made yet."""
-    return [i for i in _items(engine, now) if i.state == DUE]
+    """Callbacks whose time has come and that have not been made yet.
+
+    Only those due from GRACE ago to now are read (a second more each side, the index's instants being whole
+    seconds): one older is missed, one later still to come."""
+    second = timedelta(seconds=1)
+    coming = callback_records_between(engine, now - GRACE - second, now + second)
+    return [i for i in _items(engine, now, coming) if i.state == DUE]
 
 
 def counts(items: list[CallbackItem]) -> dict[str, int]:

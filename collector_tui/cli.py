@@ -14,7 +14,7 @@ from dataclasses import asdict
 from enum import Enum
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -28,14 +28,16 @@ from collector_tui.policies import PACKS
 
 # Locals are never shown in a crash report: they can hold the token or a debtor's data.
 app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions_show_locals=False,
-                  help="A keyboard-first workbench for collectors of delinquent consumer loans. With no command, it opens the workbench on the cache.")
+                  help="A keyboard-first workbench for collectors of delinquent consumer loans. With no command, it "
+                       "opens the workbench on the cache.")
 
 
 @app.callback(invoke_without_command=True)
 def main_callback(
     ctx: typer.Context,
-    home: Annotated[Optional[Path], typer.Option("--home", help="Home folder (default: COLLECTOR_TUI_HOME or the user data folder)")] = None,
-    locale: Annotated[Optional[str], typer.Option("--locale", help="zh_CN or en")] = None,
+    home: Annotated[Path | None, typer.Option("--home", help="Home folder (default: COLLECTOR_TUI_HOME or the user "
+                                                             "data folder)")] = None,
+    locale: Annotated[str | None, typer.Option("--locale", help="zh_CN or en")] = None,
 ) -> None:
     """A keyboard-first workbench for collectors of delinquent consumer loans."""
     level = os.environ.get("COLLECTOR_TUI_LOG")
@@ -74,19 +76,35 @@ GRACE_S = 30  # on SIGTERM, requests in flight (a push and its commit) get this 
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8765,
-    db: Annotated[Optional[str], typer.Option(help="Server database: a SQLite path or a URL such as postgresql+psycopg://user@host/db (default: DATABASE_URL or a temporary SQLite file)")] = None,
+    db: Annotated[str | None, typer.Option(help="Server database: a SQLite path or a URL such as "
+                                                "postgresql+psycopg://user@host/db (default: DATABASE_URL or a "
+                                                "temporary SQLite file)")] = None,
     seed: Annotated[int, typer.Option(help="Portfolio seed")] = 7,
     cases: Annotated[int, typer.Option(help="Cases to generate")] = 300,
     collectors: Annotated[int, typer.Option(help="Collectors to spread the cases over")] = 2,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Reference date of the portfolio (YYYY-MM-DD)")] = None,
-    admin: Annotated[bool, typer.Option("--admin", help="Enable the servicer's endpoints for tests and demos: /v1/admin/churn (change the portfolio over time), /v1/admin/plans (approve or reject), /v1/admin/promises (kept or broken), /v1/admin/messages (delivery)")] = False,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Server processes on one PostgreSQL database; they share nothing else")] = 1,
-    migrate_only: Annotated[bool, typer.Option("--migrate-only", help="Create or upgrade the database's schema, then exit")] = False,
-    pack: Annotated[ServerPack, typer.Option("--pack", envvar="COLLECTOR_TUI_SERVER_PACK", help="The deployment's rule pack: pushed entries (a callback's hours, a message's sending window) are checked against it")] = ServerPack("cn"),
-    metrics_port: Annotated[Optional[int], typer.Option("--metrics-port", help="Serve Prometheus metrics at http://HOST:PORT/metrics, every worker's figures summed (off by default; never the API's port)")] = None,
-    log_file: Annotated[Optional[Path], typer.Option("--log-file", help="Append the JSON log lines (one per request) to this file instead of standard error")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Reference date of the portfolio (YYYY-MM-DD)")] = None,
+    admin: Annotated[bool, typer.Option(
+        "--admin",
+        help="Enable the servicer's endpoints for tests and demos: /v1/admin/churn (change the portfolio over time), "
+             "/v1/admin/plans (approve or reject), /v1/admin/promises (kept or broken), /v1/admin/messages "
+             "(delivery)")] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Server processes on one PostgreSQL database; they "
+                                                                  "share nothing else")] = 1,
+    migrate_only: Annotated[bool, typer.Option("--migrate-only", help="Create or upgrade the database's schema, then "
+                                                                      "exit")] = False,
+    pack: Annotated[ServerPack, typer.Option(
+        "--pack", envvar="COLLECTOR_TUI_SERVER_PACK",
+        help="The deployment's rule pack: pushed entries (a callback's hours, a message's sending window) are checked "
+             "against it")] = ServerPack("cn"),
+    metrics_port: Annotated[int | None, typer.Option(
+        "--metrics-port",
+        help="Serve Prometheus metrics at http://HOST:PORT/metrics, every worker's figures summed (off by default; "
+             "never the API's port)")] = None,
+    log_file: Annotated[Path | None, typer.Option("--log-file", help="Append the JSON log lines (one per request) to "
+                                                                     "this file instead of standard error")] = None,
 ) -> None:
-    """Run the reference servicing API on a seeded synthetic portfolio (seeded once, when the database has no accounts)."""
+    """Run the reference servicing API on a seeded synthetic portfolio (seeded once, when the database has no
+    accounts)."""
     # Imported here for start-up speed: the workbench's commands never load the server.
     from sqlalchemy.engine import make_url
 
@@ -130,17 +148,21 @@ def serve(
 @app.command()
 def login(
     ctx: typer.Context,
-    api: Annotated[Optional[str], typer.Option(help="Servicing API base URL")] = None,
-    user: Annotated[Optional[str], typer.Option(help="User name")] = None,
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input")] = False,
-    ca_bundle: Annotated[Optional[Path], typer.Option("--ca-bundle", help="PEM file of a private CA to trust")] = None,
-    insecure_http: Annotated[bool, typer.Option("--insecure-http", help="Allow plain http:// to another machine: the token and personal data travel unencrypted")] = False,
+    api: Annotated[str | None, typer.Option(help="Servicing API base URL")] = None,
+    user: Annotated[str | None, typer.Option(help="User name")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin",
+                                                 help="Read the password from standard input")] = False,
+    ca_bundle: Annotated[Path | None, typer.Option("--ca-bundle", help="PEM file of a private CA to trust")] = None,
+    insecure_http: Annotated[bool, typer.Option("--insecure-http", help="Allow plain http:// to another machine: the "
+                                                                        "token and personal data travel "
+                                                                        "unencrypted")] = False,
     print_token: Annotated[bool, typer.Option(
         "--print-token",
         help="For a machine without a keyring: print the token on standard output instead of keeping it, to put in "
              "COLLECTOR_TUI_TOKEN. RISK: whoever reads it (the terminal, its scroll-back, shell history, a file, a "
              "process listing) can act as you, reveal debtors' data and record work in your name until it expires. "
-             "Pipe it straight into the environment of the process that needs it; never into a file or a command line.")] = False,
+             "Pipe it straight into the environment of the process that needs it; never into a file or a command "
+             "line.")] = False,
 ) -> None:
     """Sign in and keep the token in the OS keyring (or print it, with --print-token, where there is none)."""
     from collector_tui.sync.client import ApiClient
@@ -216,8 +238,8 @@ def sync(ctx: typer.Context) -> None:
                 task = bar.add_task("sync", total=None)
                 result = run_sync(engine, api, user, token, page_size=c.settings.page_size, rules=rules,
                                   client_options=config.transport(c.settings),
-                                  progress=lambda r: bar.update(task, description=t("cli.sync_progress", cases=r.upserted,
-                                                                                    pages=r.pages)))
+                                  progress=lambda r: bar.update(task, description=t("cli.sync_progress",
+                                                                                    cases=r.upserted, pages=r.pages)))
         else:
             result = run_sync(engine, api, user, token, page_size=c.settings.page_size, rules=rules,
                               client_options=config.transport(c.settings))
@@ -256,7 +278,8 @@ def pop(
 
 
 @app.command()
-def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False) -> None:
+def status(ctx: typer.Context,
+           as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False) -> None:
     """What the cache holds and when it last synced."""
     from collector_tui.launch import print_status
     from collector_tui.work.peek import status_fields
@@ -275,11 +298,12 @@ def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", h
 def today(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
-    at: Annotated[Optional[str], typer.Option("--at", help="As at this moment (ISO date-time; no zone = the collector's)")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="As at this moment (ISO date-time; no zone = the "
+                                                         "collector's)")] = None,
 ) -> None:
     """My day: attempts, right-party contacts, promises, callbacks and untouched cases, against the team's targets."""
     # start-up: each command imports what it uses (a dialer or cron job should not pay for the workbench)
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
     from rich.console import Console
@@ -290,7 +314,7 @@ def today(
 
     c = ctx_of(ctx)
     engine = open_cache(c)
-    moment = datetime.now(timezone.utc)
+    moment = datetime.now(UTC)
     if at:
         try:
             moment = datetime.fromisoformat(at)
@@ -303,7 +327,8 @@ def today(
         typer.echo(json.dumps(day.as_json(), ensure_ascii=False))
         return
     console = Console()
-    console.print(t("today.title", day=day.day.isoformat(), tz=day.zone, at=f"{moment.astimezone(ZoneInfo(day.zone)):%H:%M}"),
+    console.print(t("today.title", day=day.day.isoformat(), tz=day.zone,
+                    at=f"{moment.astimezone(ZoneInfo(day.zone)):%H:%M}"),
                   markup=False, highlight=False)
     console.print(figures_table(day))
     if day.collectors:
@@ -315,11 +340,12 @@ def today(
 def queue(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list")] = False,
-    at: Annotated[Optional[str], typer.Option("--at", help="Order as at this moment (ISO date-time; no zone = the collector's)")] = None,
-    policy: Annotated[Optional[str], typer.Option("--policy", help="Rule pack: cn, us-regf or uk-conc")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="Order as at this moment (ISO date-time; no zone = the "
+                                                         "collector's)")] = None,
+    policy: Annotated[str | None, typer.Option("--policy", help="Rule pack: cn, us-regf or uk-conc")] = None,
 ) -> None:
     """Print the call queue as the workbench orders it, with the reason for every case."""
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
     from rich.console import Console
@@ -347,14 +373,15 @@ def queue(
             raise fail(f"--at: {t('form.moment_local', value=at)}", 2) from None
         moment = moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(tz))
     else:
-        moment = datetime.now(timezone.utc)
+        moment = datetime.now(UTC)
     placed = place_all(engine, moment, rules)
     rows = queue_json(placed, {k: s.currency for k, s in case_summaries(engine).items()}, tz)
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
     # Case ids and reasons come from the cache: printed as text, never read as markup.
-    table = TextTable(title=f"{t('queue.title')} · {rules.pack.name} · {moment.astimezone(ZoneInfo(tz)):%Y-%m-%d %H:%M}")
+    table = TextTable(title=f"{t('queue.title')} · {rules.pack.name} · "
+                            f"{moment.astimezone(ZoneInfo(tz)):%Y-%m-%d %H:%M}")
     for head in ("#", "col.case", "col.stage", "col.tier", "col.next"):
         table.add_column(t(head) if head != "#" else head)
     for r in rows:
@@ -365,12 +392,12 @@ def queue(
 @app.command()
 def purge(
     ctx: typer.Context,
-    case_id: Annotated[Optional[str], typer.Option("--case", help="Erase this case's personal data")] = None,
+    case_id: Annotated[str | None, typer.Option("--case", help="Erase this case's personal data")] = None,
     everything: Annotated[bool, typer.Option("--all", help="Erase every case's personal data in this cache")] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
 ) -> None:
     """Erase personal data from the cache on request (PIPL art. 47); unpushed work stays until the server has it."""
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from collector_tui.work.cases import known_case_id
     from collector_tui.work.privacy import purge_all, purge_case, unpushed
@@ -386,7 +413,7 @@ def purge(
                    err=True)
     if not yes and not typer.confirm(t("cli.purge_confirm", what=case_id or t("cli.purge_everything")), default=False):
         raise typer.Exit(1)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     actor = local_user(c)
     count = purge_case(engine, case_id, actor=actor, at=now) if case_id else purge_all(engine, actor=actor, at=now)
     if case_id and not count:
@@ -397,7 +424,7 @@ def purge(
 @app.command()
 def demo(
     ctx: typer.Context,
-    locale: Annotated[Optional[str], typer.Option("--locale", help="zh_CN or en")] = None,
+    locale: Annotated[str | None, typer.Option("--locale", help="zh_CN or en")] = None,
     cases: Annotated[int, typer.Option(help="Cases in the demo portfolio")] = 300,
     seed: Annotated[int, typer.Option(help="Portfolio seed")] = 7,
     user: Annotated[str, typer.Option("--user", help="Whom to sign in as: demo or demo2 (collectors), lead (their team "

@@ -8,7 +8,7 @@ from __future__ import annotations
 import getpass
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -19,16 +19,25 @@ from collector_tui.locale import code, t
 
 def conformance(
     ctx: typer.Context,
-    api: Annotated[Optional[str], typer.Option(help="Base URL of the server under test")] = None,
+    api: Annotated[str | None, typer.Option(help="Base URL of the server under test")] = None,
     user: Annotated[str, typer.Option(help="A collector's account on it")] = "",
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input (with --other-user, the other's on the next line)")] = False,
-    other_user: Annotated[Optional[str], typer.Option("--other-user", help="A second collector: their cases must stay out of --user's reach")] = None,
-    churn: Annotated[bool, typer.Option("--churn", help="Move cases away with the reference server's POST /v1/admin/churn (serve --admin), to check tombstones")] = False,
-    state: Annotated[Optional[Path], typer.Option("--state", help="Keep the assignment and cursor in this file; the next run checks that each case that left since came as a tombstone")] = None,
-    page_size: Annotated[int, typer.Option("--page-size", min=1, max=1000, help="The feed's limit: small, so the feed runs to many pages")] = 7,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input (with "
+                                                                          "--other-user, the other's on the next "
+                                                                          "line)")] = False,
+    other_user: Annotated[str | None, typer.Option("--other-user", help="A second collector: their cases must stay "
+                                                                        "out of --user's reach")] = None,
+    churn: Annotated[bool, typer.Option("--churn", help="Move cases away with the reference server's POST "
+                                                        "/v1/admin/churn (serve --admin), to check "
+                                                        "tombstones")] = False,
+    state: Annotated[Path | None, typer.Option("--state", help="Keep the assignment and cursor in this file; the next "
+                                                               "run checks that each case that left since came as a "
+                                                               "tombstone")] = None,
+    page_size: Annotated[int, typer.Option("--page-size", min=1, max=1000, help="The feed's limit: small, so the feed "
+                                                                                "runs to many pages")] = 7,
     as_json: Annotated[bool, typer.Option("--json", help="The outcomes as JSON")] = False,
-    ca_bundle: Annotated[Optional[Path], typer.Option("--ca-bundle", help="PEM file of a private CA to trust")] = None,
-    insecure_http: Annotated[bool, typer.Option("--insecure-http", help="Allow plain http:// to another machine")] = False,
+    ca_bundle: Annotated[Path | None, typer.Option("--ca-bundle", help="PEM file of a private CA to trust")] = None,
+    insecure_http: Annotated[bool, typer.Option("--insecure-http",
+                                                help="Allow plain http:// to another machine")] = False,
 ) -> None:
     """Run API v1's contract checks against a server and print each pass or failure with its evidence. It writes
     to the server: a few checklist completions on one case of --user (and churn with --churn). Exits 1 when a

@@ -9,9 +9,9 @@ import csv
 import io
 import json
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -30,7 +30,8 @@ LEADS_ONLY = 4  # the exit status of a command for team leads run by a collector
 
 def figure_rows(figures: list[Any]) -> list[dict[str, Any]]:
     return [{
-        "collector": f.id, "name": f.name, "cases": f.cases, "contacts_7d": f.contacts_7d, "contacts_30d": f.contacts_30d,
+        "collector": f.id, "name": f.name, "cases": f.cases,
+        "contacts_7d": f.contacts_7d, "contacts_30d": f.contacts_30d,
         "per_case_median": f.per_case_median, "per_case_p25": f.per_case_p25, "per_case_p75": f.per_case_p75,
         "over_cap": len(f.over_cap), "under_floor": len(f.under_floor), "golden_misses": len(f.golden_misses),
         "outside_hours": f.outside_hours, "promises_kept": f.promises_kept,
@@ -45,11 +46,13 @@ def figure_rows(figures: list[Any]) -> list[dict[str, Any]]:
 def report_contacts(
     ctx: typer.Context,
     date_from: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD (the customers' calendar days): "
-                                                          "outside hours, promises, right-party rate and golden misses cover --from to --to")],
-    date_to: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD, not after today: the 30-day figures (the band) cover "
-                                                      "the 30 days ending on it, the 7-day ones the 7, whatever --from is")],
+                                                          "outside hours, promises, right-party rate and golden "
+                                                          "misses cover --from to --to")],
+    date_to: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD, not after today: the 30-day figures (the "
+                                                      "band) cover the 30 days ending on it, the 7-day ones the 7, "
+                                                      "whatever --from is")],
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
-    out: Annotated[Optional[Path], typer.Option("--out", help="Write to this file instead of the terminal")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of the terminal")] = None,
 ) -> None:
     """Per collector: contacts in 7 and 30 days, per case per month, over the cap, under the floor,
     golden-window misses, contacts outside the allowed hours, promises, right-party rate (docs/team.md).
@@ -72,7 +75,7 @@ def report_contacts(
         raise fail(t("cli.report_from_after_to"), 2)
     engine = open_cache(c)
     known = me(engine)  # who the last sync said this home belongs to
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
 
     def refuse_future(zone: str) -> None:
         today = now.astimezone(ZoneInfo(zone)).date()
@@ -129,7 +132,8 @@ def report_contacts(
         table = TextTable(title=t("team.report_title", team=data.team_id, start=start.isoformat(), end=end.isoformat(),
                                   month=result.month_start.isoformat(), floor=result.floor, cap=result.cap,
                                   pack=rules.pack.id))
-        for key in ("collector", "cases", "c7", "c30", "per_case", "over", "under", "golden", "hours", "promises", "rpc"):
+        for key in ("collector", "cases", "c7", "c30", "per_case", "over", "under", "golden", "hours", "promises",
+                    "rpc"):
             table.add_column(t(f"team.col_{key}"))
         for r in rows:
             table.add_row(r["name"], str(r["cases"]), str(r["contacts_7d"]), str(r["contacts_30d"]),

@@ -9,9 +9,9 @@ They go through the same checks and the same outbox as the workbench.
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -36,7 +36,7 @@ def _errors(errors: list[FieldError]) -> typer.Exit:
 
 def _moment(at: str | None) -> datetime:
     if not at:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     try:
         moment = datetime.fromisoformat(at)
     except ValueError:
@@ -57,7 +57,7 @@ def contact_add(
     number: Annotated[str, typer.Option(help="Number or address used")] = "",
     duration: Annotated[int, typer.Option(help="Call length in seconds")] = 0,
     note: Annotated[str, typer.Option(help="What was said")] = "",
-    at: Annotated[Optional[str], typer.Option(help="When, ISO with offset (default: now)")] = None,
+    at: Annotated[str | None, typer.Option(help="When, ISO with offset (default: now)")] = None,
     all_channels: Annotated[bool, typer.Option("--all-channels",
                                                help="A cease request that covers every channel")] = False,
     hours: Annotated[str, typer.Option("--hours", help="inconvenient_time: the hours named, HH:MM-HH:MM in the "
@@ -74,10 +74,11 @@ def contact_add(
     engine = open_cache(c)
     case_id = known_case_id(engine, case_id)  # c-000013 is C-000013
     outcome = recorder.Outcome(channel=channel, disposition=disposition, target=target, number=number,
-                               duration_s=duration, note=note, scope=hours if disposition == "inconvenient_time" else "all" if all_channels else "")
+                               duration_s=duration, note=note,
+                               scope=hours if disposition == "inconvenient_time" else "all" if all_channels else "")
     try:
         ids = recorder.record_outcome(engine, config.build_rules(c.settings), case_id, outcome,
-                                      now=datetime.now(timezone.utc), at=moment, collector=local_user(c))
+                                      now=datetime.now(UTC), at=moment, collector=local_user(c))
     except recorder.UnknownCase:
         raise fail(t("cli.unknown_case", case=case_id), 2) from None
     except recorder.Invalid as exc:
@@ -111,7 +112,7 @@ def promise_add(
     case_id = known_case_id(engine, case_id)  # c-000013 is C-000013
     try:
         entry = add_promise(engine, config.build_rules(c.settings), case_id, due=due, amount=value,
-                            now=datetime.now(timezone.utc))
+                            now=datetime.now(UTC))
     except UnknownCase:
         raise fail(t("cli.unknown_case", case=case_id), 2) from None
     except Invalid as exc:
@@ -186,7 +187,7 @@ def outbox_discard(
                 else t("cli.outbox_confirm", type=entry_what(entry.type, entry.payload), case=entry.case_id))
     if not yes and not typer.confirm(question, default=False):
         raise typer.Exit(1)
-    outbox.discard(engine, entry_id, actor=local_user(c), at=datetime.now(timezone.utc))
+    outbox.discard(engine, entry_id, actor=local_user(c), at=datetime.now(UTC))
     typer.echo(t("cli.outbox_discarded", id=entry_id))
 
 

@@ -123,14 +123,14 @@ def print_status(fields: dict[str, Any], settings: Any, *, as_json: bool) -> Non
 
 def queue_json(placed: list[Any], currency: dict[str, str], tz: str) -> list[dict[str, Any]]:
     """The queue as `queue --json` prints it: one record a case, in order, its reason in the collector's words."""
-    from datetime import timezone
+    from datetime import UTC
 
     from collector_tui.locale.render import reason_text
 
     rows = []
     for position, p in enumerate(placed):
         # In UTC, as the cache stores it: the same text whether the placement was read or made just now.
-        until = p.next_allowed_at.astimezone(timezone.utc).isoformat() if p.next_allowed_at else None
+        until = p.next_allowed_at.astimezone(UTC).isoformat() if p.next_allowed_at else None
         rows.append({
             "id": p.case_id, "position": position, "group": p.group,
             "reason": reason_text(p.group, p.reason, p.params, currency[p.case_id], p.blocked_by, until, tz),
@@ -142,7 +142,7 @@ def queue_json(placed: list[Any], currency: dict[str, str], tz: str) -> list[dic
 
 def queue(home: Path, settings: Any) -> bool:
     """`queue --json` now, from the placements the cache holds (those gone stale placed again, nothing written)."""
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from collector_tui import config
     from collector_tui.domain.policy import PackError
@@ -152,7 +152,7 @@ def queue(home: Path, settings: Any) -> bool:
         rules = config.build_rules(settings)
     except (config.SettingsError, PackError):
         return False
-    found = queue_rows(home / config.CACHE_FILE, datetime.now(timezone.utc), rules)
+    found = queue_rows(home / config.CACHE_FILE, datetime.now(UTC), rules)
     if found is None:
         return False
     print(json.dumps(queue_json(found.placed, found.currency, found.zone), ensure_ascii=False), flush=True)

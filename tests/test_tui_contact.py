@@ -141,3 +141,27 @@ async def test_sms_draft_names_the_institution_and_carries_opt_out_where_require
             # A Chinese-speaking customer gets the Chinese message, whatever the workbench's language.
             assert draft.startswith("【Acme Lending】")
             assert draft.endswith("回复 TD 退订") is opt_out
+
+
+async def test_a_closed_form_or_profile_is_not_kept_in_memory(synced: Engine) -> None:
+    """Forms opened and closed between two syncs are freed: a day of them grew the app's memory."""
+    import gc
+    import weakref
+
+    app = CollectorApp(synced, settings=Settings(locale="en"), user="demo", clock=lambda: MORNING)
+    closed: list[weakref.ref[object]] = []
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.pause()
+        for _ in range(3):
+            for key, kind in (("c", ContactScreen), ("enter", ProfileScreen)):
+                await pilot.press(key)
+                await pilot.pause()
+                assert isinstance(app.screen, kind)
+                closed.append(weakref.ref(app.screen))
+                await pilot.press("escape")
+                await pilot.pause()
+            await pilot.press("j")
+        await pilot.pause()
+        gc.collect()
+        assert isinstance(app.screen, QueueScreen)
+        assert [ref() for ref in closed if ref() is not None] == []

@@ -7,6 +7,7 @@ import contextlib
 from typing import TypeVar, cast
 
 from textual import events
+from textual._styles_cache import StylesCache
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
@@ -75,6 +76,16 @@ class WorkbenchScreen(Screen[ResultType]):
     def follow_status(self) -> None:
         """Keep this screen's sync line in step with the app's."""
         self.watch(self.app, "status_text", lambda text: setattr(self.query_one(StatusBar), "text", text))
+
+    def _on_unmount(self) -> None:
+        # Textual drops a closed screen's watcher only when the watched value next changes: until the next
+        # sync, every form or profile opened and closed stayed in memory, and each full collection walked it.
+        watchers = getattr(self.app, "__watchers", {}).get("status_text")
+        if watchers:
+            watchers[:] = [(node, callback) for node, callback in watchers if node is not self]
+        # Textual remembers each widget's background colours in a cache keyed by the widget's render cache, so
+        # up to a thousand closed widgets' rendered lines stayed alive with it.
+        StylesCache.get_inner_outer.cache_clear()
 
     def case_in_view(self) -> str | None:
         """The case the screen's case actions (contact, plan) apply to; None where there is none."""

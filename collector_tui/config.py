@@ -147,8 +147,8 @@ def load_settings(home: Path) -> Settings:
             raise SettingsError(t("settings.unknown_key", source=path, name=repr(key)))
         expected = type(getattr(settings, key))
         if not isinstance(value, expected) or isinstance(value, bool) != (expected is bool):
-            raise SettingsError(t("settings.wrong_type", source=path, name=key, type=t(f"settings.type_{expected.__name__}"),
-                                  value=repr(value)))
+            raise SettingsError(t("settings.wrong_type", source=path, name=key,
+                                  type=t(f"settings.type_{expected.__name__}"), value=repr(value)))
         setattr(settings, key, value)
     settings.validate(str(path))
     return settings

@@ -12,7 +12,7 @@ import os
 import platform
 import traceback
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import platformdirs
@@ -29,7 +29,8 @@ MESSAGE_CHARS = 200  # the one line shows at most this much of the error's messa
 
 @dataclass(frozen=True)
 class Crash:
-    """What the terminal is told: one line, and the log file that holds the traceback (None if none could be written)."""
+    """What the terminal is told: one line, and the log file that holds the traceback (None if none could be
+    written)."""
 
     line: str
     log: Path | None
@@ -55,7 +56,7 @@ def _traceback(error: BaseException) -> str:
 
 def write_log(error: BaseException, now: datetime | None = None) -> Path:
     """The traceback in a new file (0600, in a 0700 folder); older logs beyond the newest KEEP are removed."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     folder = log_dir()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = folder / f"crash-{now:%Y%m%dT%H%M%S}-{os.getpid()}.log"

@@ -38,9 +38,9 @@ from collector_tui.api.mutations import Error, ErrorDetail, Mutation, MutationBa
 from collector_tui.api.team_stats import TeamCase, TeamCollector, TeamContact, TeamStats
 
 __all__ = [
-    "Address", "ApiModel", "Bureau", "Callback", "Case", "CasesPage", "Consents", "Contact", "ContactChange", "Customer",
-    "DeferralRequest", "Email", "EmergencyContact", "Employment", "Error", "ErrorDetail", "IncomeMonth", "Loan", "Me", "Message",
-    "Money", "Mutation", "MutationBatch", "MutationResult", "MutationResults", "Payment", "Phone", "Plan", "Promise",
-    "ScheduleItem", "SpendingMonth", "Student", "Suppression", "Targets", "TeamCase", "TeamCollector", "TeamContact", "TeamStats",
-    "Tombstone", "Token",
+    "Address", "ApiModel", "Bureau", "Callback", "Case", "CasesPage", "Consents", "Contact", "ContactChange",
+    "Customer", "DeferralRequest", "Email", "EmergencyContact", "Employment", "Error", "ErrorDetail", "IncomeMonth",
+    "Loan", "Me", "Message", "Money", "Mutation", "MutationBatch", "MutationResult", "MutationResults", "Payment",
+    "Phone", "Plan", "Promise", "ScheduleItem", "SpendingMonth", "Student", "Suppression", "Targets", "TeamCase",
+    "TeamCollector", "TeamContact", "TeamStats", "Tombstone", "Token",
 ]

@@ -72,7 +72,8 @@ class PlanSubmitted(Payload):
     def _reconciles(self) -> PlanSubmitted:
         total = sum((i.amount for i in self.instalments), Decimal(0))
         if total + self.waived != self.restructured:
-            raise ValueError(f"instalments {total} plus waived {self.waived} must equal restructured {self.restructured}")
+            raise ValueError(f"instalments {total} plus waived {self.waived} must equal restructured "
+                             f"{self.restructured}")
         return self
 
 

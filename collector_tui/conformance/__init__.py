@@ -8,4 +8,5 @@ from collector_tui.conformance.state import NotACollector, Run
 from collector_tui.conformance.suite import CHECKS, FAIL, NOT_RUN, PASS, Outcome, as_json, run_checks, table
 from collector_tui.conformance.wire import Wire
 
-__all__ = ["CHECKS", "FAIL", "NOT_RUN", "PASS", "NotACollector", "Outcome", "Run", "Wire", "as_json", "run_checks", "table"]
+__all__ = ["CHECKS", "FAIL", "NOT_RUN", "PASS", "NotACollector", "Outcome", "Run", "Wire", "as_json", "run_checks",
+           "table"]

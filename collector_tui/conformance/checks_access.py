@@ -7,7 +7,16 @@ from datetime import date, timedelta
 from pydantic import ValidationError
 
 from collector_tui import api
-from collector_tui.conformance.state import Failed, NotACollector, NotRun, Run, expect_result, expect_status, mutation, parse
+from collector_tui.conformance.state import (
+    Failed,
+    NotACollector,
+    NotRun,
+    Run,
+    expect_result,
+    expect_status,
+    mutation,
+    parse,
+)
 from collector_tui.locale import t
 
 CHECKLIST = {"items": {"conformance": True}}  # the least a collector records: a checklist ticked

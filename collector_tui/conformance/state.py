@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,8 @@ class Run:
             raise NotRun("no_cases", user=self.user)
         return next(iter(self.held))
 
-    def push(self, mutations: list[dict[str, Any]], token: str | None = None) -> tuple[Answer, list[api.MutationResult]]:
+    def push(self, mutations: list[dict[str, Any]],
+             token: str | None = None) -> tuple[Answer, list[api.MutationResult]]:
         """Send a batch; a 200 whose body is not MutationResults, or one answering other ids, is a failure."""
         answer = self.wire.call("POST", "/v1/mutations", token=token or self.signed_in(), body={"mutations": mutations})
         expect_status(answer, 200)
@@ -76,7 +77,7 @@ class Run:
 
 def mutation(kind: str, case_id: str, base_version: int, payload: dict[str, Any]) -> dict[str, Any]:
     """A mutation with a fresh id, made a minute ago (a server refuses times ahead of its clock)."""
-    at = datetime.now(timezone.utc) - timedelta(minutes=1)
+    at = datetime.now(UTC) - timedelta(minutes=1)
     return {"id": f"conformance-{uuid.uuid4()}", "type": kind, "case_id": case_id, "base_version": base_version,
             "occurred_at": at.isoformat(), "payload": payload}
 

@@ -85,7 +85,8 @@ def _limits(parts: list[Decimal], income: list[Decimal], limits: PlanLimits, cur
     messages = []
     smallest, largest = min(parts), max(parts)
     if smallest < limits.min_instalment:
-        messages.append(PlanMessage("error", "plan.min_instalment", {"amount": str(smallest), "min": str(limits.min_instalment)}))
+        messages.append(PlanMessage("error", "plan.min_instalment",
+                                    {"amount": str(smallest), "min": str(limits.min_instalment)}))
     if income:
         cap = (Decimal(median(income)) * limits.affordability_share).quantize(_unit(currency), rounding=ROUND_DOWN)
         if largest > cap:
@@ -98,7 +99,8 @@ def _limits(parts: list[Decimal], income: list[Decimal], limits: PlanLimits, cur
 
 def reinstalment(amount: Decimal, months: int, first_due: date, *, currency: str = "CNY",
                  income: list[Decimal] | None = None, limits: PlanLimits = PlanLimits(),
-                 waived: Decimal = Decimal(0), plan_type: str = "reinstalment", today: date | None = None) -> PlanPreview:
+                 waived: Decimal = Decimal(0), plan_type: str = "reinstalment",
+                 today: date | None = None) -> PlanPreview:
     """Spread `amount` (the arrears or the whole balance) less `waived` over `months` monthly instalments, the first
     on `first_due` (refused when before the customer's `today`, where given)."""
     if months < 1:
@@ -128,7 +130,8 @@ def deferral(unpaid: list[tuple[date, Decimal]], months: int, *, currency: str =
     if months < 1:
         messages.append(PlanMessage("error", "plan.months_min"))
     if months > limits.max_extension_months:
-        messages.append(PlanMessage("error", "plan.max_extension", {"months": months, "max": limits.max_extension_months}))
+        messages.append(PlanMessage("error", "plan.max_extension",
+                                    {"months": months, "max": limits.max_extension_months}))
     instalments = tuple(Instalment(i + 1, due + relativedelta(months=months), amount)
                         for i, (due, amount) in enumerate(sorted(unpaid)))
     restructured = sum((a for _, a in unpaid), Decimal(0))

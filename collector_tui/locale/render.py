@@ -22,7 +22,8 @@ def check_text(reason: str, params: dict[str, object]) -> str:
     if "type" in shown:
         shown["type"] = code("disposition", str(shown["type"]))
     if "channel" in shown:
-        shown["channel"] = t("check.all_channels") if shown["channel"] == "*" else code("channel", str(shown["channel"]))
+        shown["channel"] = (t("check.all_channels") if shown["channel"] == "*"
+                            else code("channel", str(shown["channel"])))
     if "outcome" in shown:
         shown["outcome"] = code("disposition", str(shown["outcome"]))
     # Codes inside a risk flag's evidence are words in the collector's language too, never raw ids.
@@ -76,7 +77,8 @@ def entry_what(kind: str, payload: dict[str, object]) -> str:
         return t("outbox.what_contact", channel=code("channel", str(payload.get("channel", ""))),
                  outcome=code("disposition", str(payload.get("disposition", ""))))
     if kind == "promise.created":
-        return t("outbox.what_promise", amount=format_money(str(payload.get("amount", "0")), str(payload.get("currency") or "CNY")),
+        return t("outbox.what_promise",
+                 amount=format_money(str(payload.get("amount", "0")), str(payload.get("currency") or "CNY")),
                  due=payload.get("due_date", ""))
     if kind == "callback.scheduled":
         return t("outbox.what_callback", at=str(payload.get("at", ""))[:16].replace("T", " "))

@@ -128,8 +128,8 @@ class MessageScreen(WorkbenchScreen[bool]):
         name = self.detail.customer.name
         shown = Text(self.body.replace(name, mask_name(name)))  # the customer's name stays masked on screen
         if self.language != current_locale():
-            shown = Text.assemble((t("contact.track_language", language=t(f"language.{self.language}")) + "\n", "italic"),
-                                  shown)
+            shown = Text.assemble((t("contact.track_language", language=t(f"language.{self.language}")) + "\n",
+                                   "italic"), shown)
         self.query_one("#message-preview", Static).update(shown)
         if not to:
             self.decision = None
@@ -141,8 +141,9 @@ class MessageScreen(WorkbenchScreen[bool]):
             check.update(Text(f"✓ {t('message.allowed')}", style="bold green"))
         else:
             d = self.decision
-            check.update(Text(f"⊘ {t('form.blocked', rule=d.rule, why=check_text(d.reason, d.params), when=when_text(d.next_allowed_at, self.workbench.display_tz))}",
-                              style="bold red"))
+            why = check_text(d.reason, d.params)
+            when = when_text(d.next_allowed_at, self.workbench.display_tz)
+            check.update(Text(f"⊘ {t('form.blocked', rule=d.rule, why=why, when=when)}", style="bold red"))
         send.disabled = not self.decision.allowed
 
     # --- sending ----------------------------------------------------------------------------------

@@ -46,8 +46,10 @@ class EntryEditor(ModalScreen[dict | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="editor-box"):
             # The server's reason is text, not markup.
-            yield Label(Text(f"{self.entry.type} · {self.entry.case_id}\n{self.entry.last_error or ''}"), id="editor-reason")
-            yield TextArea(json.dumps(self.entry.payload, ensure_ascii=False, indent=2), language=None, id="editor-text")
+            yield Label(Text(f"{self.entry.type} · {self.entry.case_id}\n{self.entry.last_error or ''}"),
+                        id="editor-reason")
+            yield TextArea(json.dumps(self.entry.payload, ensure_ascii=False, indent=2), language=None,
+                           id="editor-text")
             yield Label("", id="editor-error")
             yield KeyBar()
 

@@ -133,7 +133,8 @@ class PlanScreen(WorkbenchScreen[bool]):
         ]
         for m in result.messages:
             colour = "red" if m.level == "error" else "yellow"
-            lines.append(Text(f"{'✗' if m.level == 'error' else '!'} {plan_message_text(m.key, m.params, cur)}", style=colour))
+            lines.append(Text(f"{'✗' if m.level == 'error' else '!'} {plan_message_text(m.key, m.params, cur)}",
+                              style=colour))
         if result.ok:
             lines.append(Text(f"✓ {t('plan.ok')}", style="green"))
         self.query_one("#plan-preview", Static).update(Group(table, *lines))

@@ -91,7 +91,8 @@ class TeamScreen(TableKeys, Screen[None]):
         title.update(Text(t("team.title", team=review.data.team_id, end=review.end.isoformat(), floor=floor,
                             cap=cap, pack=self.workbench.rules.pack.id)))
         table = self.query_one(DataTable)
-        for key in ("collector", "cases", "c7", "c30", "per_case", "over", "under", "golden", "hours", "promises", "rpc"):
+        for key in ("collector", "cases", "c7", "c30", "per_case", "over", "under", "golden", "hours", "promises",
+                    "rpc"):
             table.add_column(t(f"team.col_{key}"), key=key)
         for f in self.figures:
             table.add_row(*cells(
@@ -184,7 +185,8 @@ class CaseTimelineScreen(TableKeys, Screen[None]):
         table = self.query_one(DataTable)
         for key in ("day", "hour", "channel", "disposition", "count"):
             table.add_column(t(f"team.tcol_{key}"), key=key)
-        for c in sorted((c for c in self.review.data.contacts if c.case_id == self.case_id and c.day <= self.review.end),
+        for c in sorted((c for c in self.review.data.contacts
+                         if c.case_id == self.case_id and c.day <= self.review.end),
                         key=lambda c: (c.day, c.local_hour)):
             late = not (hours.start.hour <= c.local_hour < hours.end.hour)
             table.add_row(*cells(c.day.isoformat(), Text(f"{c.local_hour:02d}:00", style="bold red" if late else ""),

@@ -28,7 +28,7 @@ import calendar
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -178,7 +178,7 @@ class PortfolioGenerator:
         contacts, promises, callbacks = self._history(rng, tz, overdue_since, collector)
         loan, schedule, payments = self._loan(rng, index, market, overdue_since, employment_type, promises)
         version = rng.randint(1, 9)
-        updated = datetime.combine(self.as_of - timedelta(days=1), time(9, 0), timezone.utc)
+        updated = datetime.combine(self.as_of - timedelta(days=1), time(9, 0), UTC)
         return {
             "id": case_id,
             "version": version,
@@ -226,7 +226,7 @@ class PortfolioGenerator:
                     "verified": rng.random() < 0.8,
                     "reachable": reachable,
                     "added_at": (self.as_of - timedelta(days=rng.randint(30, 1200))).isoformat(),
-                    "last_reached_at": datetime.combine(reached, time(10, 5), timezone.utc).isoformat(),
+                    "last_reached_at": datetime.combine(reached, time(10, 5), UTC).isoformat(),
                 }
             )
         return phones
@@ -254,7 +254,8 @@ class PortfolioGenerator:
             )
         return sorted(changes, key=lambda c: c["at"])
 
-    def _emergency_contacts(self, rng: random.Random, namer: Faker, locale: str, region: Region) -> list[dict[str, Any]]:
+    def _emergency_contacts(self, rng: random.Random, namer: Faker, locale: str,
+                            region: Region) -> list[dict[str, Any]]:
         if rng.random() < 0.2:
             return []
         return [
@@ -405,8 +406,10 @@ class PortfolioGenerator:
         base = rng.randint(1500, 5000)
         total = base * (rng.uniform(2.5, 4) if deviating else rng.uniform(0.8, 1.2))
         return [
-            {"month": f"{prev:%Y-%m}", "total": str(_money(base)), "largest": str(_money(base * 0.3)), "investment_share": "0.05"},
-            {"month": f"{last:%Y-%m}", "total": str(_money(total)), "largest": str(_money(total * (0.65 if deviating else 0.3))),
+            {"month": f"{prev:%Y-%m}", "total": str(_money(base)), "largest": str(_money(base * 0.3)),
+             "investment_share": "0.05"},
+            {"month": f"{last:%Y-%m}", "total": str(_money(total)),
+             "largest": str(_money(total * (0.65 if deviating else 0.3))),
              "investment_share": "0.45" if deviating else "0.04"},
         ]
 
@@ -463,7 +466,8 @@ def record_payment(doc: dict[str, Any], payment_id: str, on: date) -> None:
     amount = min(Decimal(loan["minimum_payment"]), left - CENT)
     if amount <= 0:
         return
-    doc["payments"].append({"id": payment_id, "date": on.isoformat(), "amount": str(_money(amount)), "minimum_only": True})
+    doc["payments"].append({"id": payment_id, "date": on.isoformat(), "amount": str(_money(amount)),
+                            "minimum_only": True})
     first["paid"] = str(_money(Decimal(first["paid"]) + amount))
     loan["overdue_amount"] = str(_money(Decimal(loan["overdue_amount"]) - amount))
     loan["outstanding"] = str(_money(Decimal(loan["outstanding"]) - amount))

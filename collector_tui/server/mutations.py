@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as default
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +17,15 @@ from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
 from collector_tui.api import Mutation
-from collector_tui.api.payloads import PAYLOADS, AuditRecorded, CallbackScheduled, MessageRequested, Payload, PlanSubmitted, PromiseCreated
+from collector_tui.api.payloads import (
+    PAYLOADS,
+    AuditRecorded,
+    CallbackScheduled,
+    MessageRequested,
+    Payload,
+    PlanSubmitted,
+    PromiseCreated,
+)
 from collector_tui.domain.facts import Contact
 from collector_tui.domain.moment import DEAD_NUMBER, SUPPRESSING
 from collector_tui.domain.actions import FieldError, parse_amount, validate_callback, validate_promise
@@ -40,7 +48,7 @@ VERSIONED = {"plan.submitted", "customer.contact_corrected"}
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 case_contact holds one row per bucket of the figures (collector, local day and hour, channel, outcome,
 target) with `count` and its JSON entry `item`; casedoc gains `card`, its entry in the figures' cases. On
-PostgreSQL the indexes the figures read include `item` and `card`, so they are read from the indexes alone. Every existing
-case is indexed again.
+PostgreSQL the indexes the figures read include `item` and `card`, so they are read from the indexes alone.
+Every existing case is indexed again.
 
 Revision ID: 0003
 Revises: 0002

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from typing import TypeVar, cast
 
 from textual import events
@@ -86,6 +87,9 @@ class WorkbenchScreen(Screen[ResultType]):
         # Textual remembers each widget's background colours in a cache keyed by the widget's render cache, so
         # up to a thousand closed widgets' rendered lines stayed alive with it.
         StylesCache.get_inner_outer.cache_clear()
+        # A closed form is tens of thousands of objects in cycles: collected now, once the screen under it has
+        # painted, rather than by a collection that happens to fall in the next key (the next form opening).
+        self.app.call_after_refresh(gc.collect)
 
     def case_in_view(self) -> str | None:
         """The case the screen's case actions (contact, plan) apply to; None where there is none."""

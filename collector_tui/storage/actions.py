@@ -88,7 +88,8 @@ def record_outcome(engine: Engine, case_id: str, *, at: datetime, channel: str, 
         contact_id = _record_in(conn, "contact.logged", case_id, at, payload, ContactAttempt.__table__, row)  # type: ignore[attr-defined]
         ids.append(contact_id)
         if checklist is not None:
-            ids.append(_record_in(conn, "checklist.completed", case_id, at, {"items": checklist, "contact_id": contact_id},
+            ids.append(_record_in(conn, "checklist.completed", case_id, at,
+                                  {"items": checklist, "contact_id": contact_id},
                                   ChecklistRecord.__table__, {"completed_at": at.isoformat(), "items": checklist}))  # type: ignore[attr-defined]
         if promise is not None:
             due, amount, currency = promise

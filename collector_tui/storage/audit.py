@@ -25,7 +25,8 @@ def append(conn: Connection, *, at: datetime, actor: str, action: str, case_id: 
             payload={"action": action, "actor": actor, "detail": detail})
 
 
-def record(engine: Engine, *, at: datetime, actor: str, action: str, case_id: str | None = None, detail: str = "") -> None:
+def record(engine: Engine, *, at: datetime, actor: str, action: str, case_id: str | None = None,
+           detail: str = "") -> None:
     with write(engine) as conn:
         append(conn, at=at, actor=actor, action=action, case_id=case_id, detail=detail)
 

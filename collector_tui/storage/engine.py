@@ -107,7 +107,8 @@ def open_engine(path: Path | str, *, migrate_schema: bool = True, key: str | Non
             # A wrong key reads as "not a database": said as such (the file itself may be sound).
             reason = getattr(exc, "orig", None) or exc
             message = t("cache.unreadable", path=path, reason=reason)
-            raise CacheUnreadable(message if key is not None else f"{message} {t('cache.recover', path=path)}") from None
+            raise CacheUnreadable(message if key is not None
+                                  else f"{message} {t('cache.recover', path=path)}") from None
     return engine
 
 

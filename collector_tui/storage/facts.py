@@ -126,7 +126,8 @@ def facts_from_rows(c: Any, phones: list[Any], contacts: list[Any], promises: li
                               for x in extra.get("contact_changes", [])),
         phones=tuple(F.Phone(p["number"], bool(p["reachable"]), _d(p["added_at"]), _dt(p["last_reached_at"]), p["type"])
                      for p in phones),
-        spending=tuple(F.SpendingMonth(s["month"], Decimal(s["total"]), Decimal(s["largest"]), Decimal(s["investment_share"]))
+        spending=tuple(F.SpendingMonth(s["month"], Decimal(s["total"]), Decimal(s["largest"]),
+                                       Decimal(s["investment_share"]))
                        for s in loan_extra.get("spending", [])),
         active_lenders=int(bureau.get("active_lenders", 0)), total_debt=Decimal(bureau.get("total_debt", "0")),
         consents=dict((c["consents"] or {}).get("channels", {})),

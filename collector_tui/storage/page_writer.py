@@ -37,7 +37,8 @@ def _with_local_work(conn: Connection, ids: Sequence[str]) -> list[str]:
     return [r[0] for r in conn.exec_driver_sql(union, tuple(ids) * len(HISTORY))]
 
 
-def write_page(engine: Engine, page: PreparedPage, cursor: str | None, now: datetime, rules: Rules | None) -> PageResult:
+def write_page(engine: Engine, page: PreparedPage, cursor: str | None, now: datetime,
+               rules: Rules | None) -> PageResult:
     """Write a page, its queue places and its cursor in one transaction: a crash leaves the cache at a page
     boundary, never half a page, and never a case without its place in the queue."""
     ids, gone, rows = page.ids, page.gone, page.rows
@@ -56,9 +57,11 @@ def write_page(engine: Engine, page: PreparedPage, cursor: str | None, now: date
             for table in CHILDREN:
                 conn.exec_driver_sql(f"DELETE FROM {table} WHERE case_id IN {_in(ids)}", tuple(ids))
             for table in HISTORY:
-                conn.exec_driver_sql(f"DELETE FROM {table} WHERE origin = 'server' AND case_id IN {_in(ids)}", tuple(ids))
+                conn.exec_driver_sql(f"DELETE FROM {table} WHERE origin = 'server' AND case_id IN {_in(ids)}",
+                                     tuple(ids))
                 server_ids = [r[0] for r in rows[table]]
-                for start in range(0, len(server_ids), 900):  # a local record the server now holds gives way to its copy
+                # A local record the server now holds gives way to its copy.
+                for start in range(0, len(server_ids), 900):
                     chunk = server_ids[start:start + 900]
                     conn.exec_driver_sql(f"DELETE FROM {table} WHERE id IN {_in(chunk)}", tuple(chunk))
             for table, sql in SQL.items():
@@ -73,5 +76,6 @@ def write_page(engine: Engine, page: PreparedPage, cursor: str | None, now: date
                     store_placements(conn, place_facts(facts_in(conn, local), now, rules), now)
             if placed:
                 conn.exec_driver_sql(UPSERT, placed)
-        conn.exec_driver_sql("UPDATE syncstate SET cursor = ?, last_sync_at = ? WHERE id = 1", (cursor, now.isoformat()))
+        conn.exec_driver_sql("UPDATE syncstate SET cursor = ?, last_sync_at = ? WHERE id = 1",
+                             (cursor, now.isoformat()))
     return PageResult(upserted=len(ids), removed=len(gone))

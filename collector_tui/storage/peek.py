@@ -66,7 +66,8 @@ STALE_SQL = ('SELECT c.id FROM "case" c LEFT JOIN queue_entry q ON q.case_id = c
              "WHERE c.status = 'open' AND (q.case_id IS NULL OR q.valid_until <= ?)")
 
 
-def stored_queue(path: Path, now_utc: str) -> tuple[str | None, list[tuple[Any, ...]], list[CaseFacts], str | None] | None:
+def stored_queue(path: Path,
+                 now_utc: str) -> tuple[str | None, list[tuple[Any, ...]], list[CaseFacts], str | None] | None:
     """The queue as stored: the rules' digest it was placed with, the placements that hold at `now_utc` in
     order (QUEUE_SQL's columns), the facts of the open cases to place again, and the collector's zone. None
     when only the full open can tell."""

@@ -207,7 +207,8 @@ def case_position(engine: Engine, case_id: str, q: QueueFilter = QueueFilter()) 
         elif q.sort == "amount":
             parts = [Case.overdue_minor > minor, (Case.overdue_minor == minor) & (Q.c.sort_key < sort_key)]
         source = _from() if q.text.strip() or q.sort != "priority" else Q
-        n = sum(conn.execute(select(func.count()).select_from(source).where(part, *clauses)).scalar_one() for part in parts)
+        n = sum(conn.execute(select(func.count()).select_from(source).where(part, *clauses)).scalar_one()
+                for part in parts)
     return int(n)
 
 
@@ -218,7 +219,8 @@ def queue_group_counts(engine: Engine) -> dict[str, int]:
         counts = {}
         for rank, group in enumerate(GROUPS):
             low, high = sort_bytes((rank,)), sort_bytes((rank + 1,))
-            n = conn.execute(select(func.count()).select_from(Q).where(Q.c.sort_key >= low, Q.c.sort_key < high)).scalar_one()
+            n = conn.execute(select(func.count()).select_from(Q)
+                             .where(Q.c.sort_key >= low, Q.c.sort_key < high)).scalar_one()
             if n:
                 counts[group] = int(n)
         return counts

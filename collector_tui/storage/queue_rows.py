@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from collector_tui.domain.priority import Placement, sort_bytes
 
-COLUMNS = ("case_id", "sort_key", "group", "reason", "params", "callable", "blocked_by", "next_allowed_at", "stage", "dpd", "tier",
-           "score", "risk_level", "flags", "built_at", "valid_until")
+COLUMNS = ("case_id", "sort_key", "group", "reason", "params", "callable", "blocked_by", "next_allowed_at", "stage",
+           "dpd", "tier", "score", "risk_level", "flags", "built_at", "valid_until")
 # A true upsert: REPLACE deletes the old row and every index entry before inserting, which re-places slower.
 UPSERT = (f'INSERT INTO queue_entry ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in COLUMNS)}) '
           f'VALUES ({", ".join("?" for _ in COLUMNS)}) ON CONFLICT(case_id) DO UPDATE SET '
@@ -22,7 +22,7 @@ def params_json(value: object) -> str:
 
 def utc_text(moment: datetime) -> str:
     """UTC ISO text: stored times sort as time does."""
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 def placement_row(p: Placement, built: str) -> tuple[object, ...]:

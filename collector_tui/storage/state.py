@@ -39,7 +39,8 @@ def bind_home(engine: Engine, api_url: str, user: str) -> None:
 def save_me(engine: Engine, me: dict[str, object]) -> None:
     with write(engine) as conn:
         stmt = sqlite_insert(T_COLLECTOR).values(**me)
-        conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={k: stmt.excluded[k] for k in me if k != "id"}))
+        conn.execute(stmt.on_conflict_do_update(index_elements=["id"],
+                                                set_={k: stmt.excluded[k] for k in me if k != "id"}))
 
 
 def record_sync_error(engine: Engine, message: str | None) -> None:

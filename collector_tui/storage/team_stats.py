@@ -31,9 +31,10 @@ def save_team_stats(engine: Engine, stats: dict[str, Any], fetched_at: datetime)
     calls this: a report is its own query and leaves them as they are."""
     with write(engine) as conn:
         conn.execute(delete(T_TEAM))
-        conn.execute(T_TEAM.insert().values(id=1, team_id=stats["team_id"], date_from=stats["from"], date_to=stats["to"],
-                                            fetched_at=fetched_at.isoformat(), collectors=stats["collectors"],
-                                            cases=stats["cases"], contacts=stats["contacts"]))
+        conn.execute(T_TEAM.insert().values(id=1, team_id=stats["team_id"], date_from=stats["from"],
+                                            date_to=stats["to"], fetched_at=fetched_at.isoformat(),
+                                            collectors=stats["collectors"], cases=stats["cases"],
+                                            contacts=stats["contacts"]))
 
 
 def load_team_stats(engine: Engine) -> TeamData | None:

@@ -17,6 +17,7 @@ from collector_tui.domain.moment import INCONVENIENT, VERIFIED, WORKPLACE, activ
 from collector_tui.domain.policy import RulePack
 from collector_tui.domain.zones import candidate_zones
 
+WEEK = timedelta(days=7)  # the weekly guidance counts the contacts of the last seven days, to the instant
 UNANSWERED = frozenset({"no_answer", "busy", "voicemail"})
 NOT_A_CONTACT = frozenset({"no_answer", "busy", "invalid_number", "wrong_number"})
 FAILED_TO_REACH = frozenset({"no_answer", "busy", "voicemail", "invalid_number", "wrong_number", "message_left"})
@@ -123,9 +124,9 @@ def _caps(pack: RulePack, f: CaseFacts, channel: str, now: datetime, number: str
     contacts = [c for c in past if counts_as_contact(c)]
     weekly = pack.per_week
     if weekly and weekly.from_dpd <= f.dpd <= weekly.to_dpd:
-        recent = sorted(c.at for c in contacts if c.at > now - timedelta(days=7))
+        recent = sorted(c.at for c in contacts if c.at > now - WEEK)
         if len(recent) >= weekly.max:
-            until = recent[len(recent) - weekly.max] + timedelta(days=7)
+            until = recent[len(recent) - weekly.max] + WEEK
             hits.append((until, weekly.rule, "check.per_week", {"count": len(recent), "max": weekly.max}))
     monthly = pack.per_month
     if monthly:
@@ -137,16 +138,68 @@ def _caps(pack: RulePack, f: CaseFacts, channel: str, now: datetime, number: str
     return hits
 
 
-def _inconvenient(hours: str, now: datetime, home: ZoneInfo) -> datetime | None:
-    """Inside the hours the customer named as inconvenient (their own clock): when those hours end, else None."""
+def _hours(hours: str) -> tuple[time, time] | None:
+    """Inconvenient hours as the customer named them ("HH:MM-HH:MM"); None when they are not a range."""
     try:
         start, end = (time.fromisoformat(part) for part in hours.split("-"))
     except ValueError:
         return None
+    return start, end
+
+
+def _inconvenient(hours: str, now: datetime, home: ZoneInfo) -> datetime | None:
+    """Inside the hours the customer named as inconvenient (their own clock): when those hours end, else None."""
+    named = _hours(hours)
+    if named is None:
+        return None
+    start, end = named
     local = now.astimezone(home)
     if start <= local.time() < end:
         return datetime.combine(local.date(), end, home)
     return None
+
+
+def _wall_clock(day: date, at: time, tz: ZoneInfo) -> list[datetime]:
+    """The instants at which the customer's clock comes to `at` on `day`: once, twice in the hour a clock goes
+    back, and in the hour a clock skips, the instant it jumps past `at`."""
+    wall = datetime.combine(day, at)
+    utc = ZoneInfo("UTC")
+    first, second = (datetime.combine(day, at, tz).replace(fold=fold).astimezone(utc) for fold in (0, 1))
+    if first.astimezone(tz).replace(tzinfo=None) == wall:
+        return sorted({first, second})
+    # Skipped: the jump lies between the two readings of the wall time (offsets before and after it).
+    low, high = min(first, second), max(first, second)
+    while high - low > timedelta(microseconds=1):
+        mid = low + (high - low) / 2
+        if mid.astimezone(tz).replace(tzinfo=None) >= wall:
+            high = mid
+        else:
+            low = mid
+    return [high]
+
+
+def answer_changes(pack: RulePack, f: CaseFacts, now: datetime) -> list[datetime]:
+    """Moments after `now`, within the customer's day, at which the check may answer otherwise than it does now,
+    whatever it answers now: a contact dated later than `now` starts to count; the oldest contact counted
+    against a reached weekly cap leaves its seven days; inconvenient hours the customer named start or end.
+    The check's own `next_allowed_at` and `holds_until`, and the customer's day turning, come on top.
+    `f` is the facts at that moment (domain.moment.at_moment: its days past due decide the weekly rule)."""
+    home = ZoneInfo(f.timezone)
+    moments = [c.at for c in f.contacts if c.at > now]
+    weekly = pack.per_week
+    if weekly and weekly.from_dpd <= f.dpd <= weekly.to_dpd:
+        recent = sorted(c.at for c in f.contacts if counts_as_contact(c) and now - WEEK < c.at <= now)
+        if len(recent) >= weekly.max:
+            moments.append(recent[0] + WEEK)  # the count falls: still blocked, or callable again
+    named_hours = any(c.disposition == INCONVENIENT for c in f.contacts) or any(
+        s.type == INCONVENIENT for s in f.suppressions)
+    if named_hours and pack.suppressions.get(INCONVENIENT):
+        today = now.astimezone(home).date()
+        for s in active_suppressions(f):
+            named = _hours(s.hours) if s.type == INCONVENIENT else None
+            if named is not None:
+                moments += [m for bound in named for m in _wall_clock(today, bound, home)]
+    return [m for m in moments if m > now]
 
 
 def _dials_work(f: CaseFacts, number: str | None) -> bool:

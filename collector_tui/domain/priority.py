@@ -9,12 +9,12 @@ called now sinks to "not callable now", which says which rule blocks it and unti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from collector_tui.domain.assessment import assess
 from collector_tui.domain.callbacks import DUE, EARLY, MISSED, UPCOMING, callback_state
-from collector_tui.domain.contact_rules import counts_as_contact
+from collector_tui.domain.contact_rules import Decision, answer_changes, counts_as_contact
 from collector_tui.domain.facts import CaseFacts
 from collector_tui.domain.policy import RulePack
 from collector_tui.domain.rules import Rules
@@ -44,8 +44,8 @@ class Placement:
     blocked_by: str | None = None
     next_allowed_at: datetime | None = None
     sort_key: tuple[object, ...] = field(default=(), compare=False)
-    # Until when this placement holds as the clock moves: a blocked case's wait ends, the allowed hours
-    # close, or the customer's day turns (promises due today, broken promises). Re-place it then.
+    # Until when this placement holds as the clock moves: the first moment any of its inputs may change its
+    # answer (priority._holds_until). Re-place it then.
     valid_until: datetime | None = field(default=None, compare=False)
 
 
@@ -86,19 +86,27 @@ def place_case(f: CaseFacts, now: datetime, rules: Rules) -> Placement:
     group, reason, params, key = _working_group(f, now, pack, stage, score.tier)
     common = dict(case_id=f.case_id, stage=int(stage), dpd=f.dpd, tier=score.tier, score=score.value,
                   risk_level=score.risk_level, flags=tuple(fl.id for fl in a.flags))
-    day_ends = datetime.combine(today + timedelta(days=1), datetime.min.time(), ZoneInfo(f.timezone))
+    ends = _holds_until(f, now, pack, today, decision)
     if not decision.allowed:
         until = decision.next_allowed_at
         return Placement(group="blocked", reason=decision.reason, params={**decision.params, "then": reason},
                          callable=False, blocked_by=decision.rule, next_allowed_at=until,
                          sort_key=(GROUPS.index("blocked"), until or NEVER, GROUPS.index(group), *key, f.case_id),
-                         valid_until=min(until, day_ends) if until else day_ends,
-                         **common)  # type: ignore[arg-type]
-    ends = min(decision.holds_until, day_ends) if decision.holds_until else day_ends
-    # A callback coming due today moves its case up then.
-    ends = min([ends, *(cb - EARLY for cb in f.callbacks if now < cb - EARLY < ends)])
+                         valid_until=ends, **common)  # type: ignore[arg-type]
     return Placement(group=group, reason=reason, params=params, sort_key=(GROUPS.index(group), *key, f.case_id),
                      valid_until=ends, **common)  # type: ignore[arg-type]
+
+
+def _holds_until(f: CaseFacts, now: datetime, pack: RulePack, today: date, decision: Decision) -> datetime:
+    """The first moment after `now` at which any input of the placement may change its answer: the customer's
+    day turns (days past due, stage, promises due or broken, the golden window, the flags and the daily and
+    monthly counts are all counted in days); the check's answer ends (a blocked case's wait, the allowed hours
+    closing) or another rule's begins (domain.contact_rules.answer_changes); a callback rises, whether the
+    case is callable now or blocked (its group is the "then" a blocked case is ordered by)."""
+    day_ends = datetime.combine(today + timedelta(days=1), datetime.min.time(), ZoneInfo(f.timezone))
+    moments = [day_ends, *answer_changes(pack, f, now), *(cb - EARLY for cb in f.callbacks)]
+    moments.append(decision.holds_until if decision.allowed else decision.next_allowed_at)  # type: ignore[arg-type]
+    return min(m for m in moments if m is not None and m > now)
 
 
 def order(placements: list[Placement]) -> list[Placement]:

@@ -1,8 +1,8 @@
 """Keep the queue ordered: place cases through the rules at `now` and store where each sits and why.
 
 A sync places the cases it writes in the same transaction (storage.page_writer). What goes stale as the clock moves
-is re-placed here, and only that: each placement says until when it holds (a blocked case's wait, the
-allowed hours, the customer's day), and an index on that finds the stale ones. When the rules themselves
+is re-placed here, and only that: each placement says until when it holds (the first moment any of its
+inputs may change it: domain.priority), and an index on that finds the stale ones. When the rules themselves
 change (another pack, a threshold in the settings), every case is placed again, once.
 """
 

@@ -145,7 +145,8 @@ class ApiClient:
         try:
             return model.model_validate_json(response.content)
         except ValidationError as exc:
-            raise MalformedResponse(t("sync.malformed", path=response.url.path, detail=_validation_summary(exc))) from None
+            raise MalformedResponse(t("sync.malformed", path=response.url.path,
+                                      detail=_validation_summary(exc))) from None
 
     def login(self, username: str, password: str) -> api.Token:
         response = self._request("POST", "/v1/auth/token", json={"username": username, "password": password})

@@ -79,8 +79,9 @@ def struct_for(model: type[BaseModel]) -> type[msgspec.Struct]:
         if info.annotation is Decimal or get_args(info.annotation) == (Decimal, type(None)):
             amounts.append(name)
         if limits:
-            tp = Union[tuple(_annotate(a, limits) for a in get_args(tp))] if get_origin(tp) in (Union, types.UnionType) \
-                else _annotate(tp, limits)
+            # A union built from a tuple at run time: `X | Y` has no spelling for it.
+            tp = Union[tuple(_annotate(a, limits) for a in get_args(tp))] \
+                if get_origin(tp) in (Union, types.UnionType) else _annotate(tp, limits)  # noqa: UP007
         if info.default_factory is not None:
             factory = info.default_factory
             if isinstance(factory, type) and issubclass(factory, BaseModel):

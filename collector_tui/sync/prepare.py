@@ -86,8 +86,9 @@ def _add_rows(rows: dict[str, list[tuple[object, ...]]], c: Any) -> None:
     rows["callback"] += [CallbackRow(cb.id, cid, _text(cb.at), cb.note, "server") for cb in c.callbacks]
     rows["repaymentplan"] += [PlanRow(pl.id, cid, pl.type, pl.status, _iso(pl.created_at) or "", _json(pl.detail),
                                       "server", _iso(pl.decided_at), pl.reason) for pl in c.plans]
-    rows["message"] += [MessageRow(ms.id, cid, _text(ms.requested_at), ms.channel, ms.to, ms.template, ms.body, ms.status,
-                                   _iso(ms.status_at), _iso(ms.send_at), ms.reason, "server") for ms in c.messages]
+    rows["message"] += [MessageRow(ms.id, cid, _text(ms.requested_at), ms.channel, ms.to, ms.template, ms.body,
+                                   ms.status, _iso(ms.status_at), _iso(ms.send_at), ms.reason, "server")
+                        for ms in c.messages]
 
 
 def placement_rows(cases: list[Any], now: datetime, rules: Rules) -> list[tuple[object, ...]]:

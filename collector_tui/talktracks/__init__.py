@@ -138,13 +138,15 @@ def parse_tracks(text: str, source: str) -> dict[tuple[int, str], Track]:
         for segment in SEGMENTS:
             key = f"stage{stage}.{segment}"
             body = data.get(f"stage{stage}", {}).get(segment)
-            if not isinstance(body, dict) or not isinstance(body.get("title"), str) or not isinstance(body.get("lines"), list):
+            if (not isinstance(body, dict) or not isinstance(body.get("title"), str)
+                    or not isinstance(body.get("lines"), list)):
                 raise TrackError(f"{source}: {key} needs a title and a list of lines")
             for line in body["lines"]:
                 _fields_ok(line, source, key)
             _right_party_first(body["lines"], source, key)
             legal = body.get("legal", [])
-            if not isinstance(legal, list) or not all(isinstance(n, int) and 1 <= n <= len(body["lines"]) for n in legal):
+            if (not isinstance(legal, list)
+                    or not all(isinstance(n, int) and 1 <= n <= len(body["lines"]) for n in legal)):
                 raise TrackError(f"{source}: {key}.legal must list line numbers of its lines")
             tracks[(stage, segment)] = Track(body["title"], tuple(body["lines"]), frozenset(legal))
     return tracks

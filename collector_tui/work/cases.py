@@ -29,8 +29,8 @@ from collector_tui.storage.queries import (
 from collector_tui.storage.queue_build import place_all
 
 __all__ = ["CaseDetail", "CaseSummary", "QueueFilter", "QueueRow", "case_detail", "case_position", "case_summaries",
-           "flag_counts", "queue_group_counts", "queue_count", "queue_page", "place_all", "CaseView", "assess_case", "case_facts",
-           "next_case", "outstanding", "known_case_id"]
+           "flag_counts", "queue_group_counts", "queue_count", "queue_page", "place_all", "CaseView", "assess_case",
+           "case_facts", "next_case", "outstanding", "known_case_id"]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from collector_tui.domain.actions import FieldError, validate_callback, validate_contact, validate_promise, validate_scope
+from collector_tui.domain.actions import (
+    FieldError,
+    validate_callback,
+    validate_contact,
+    validate_promise,
+    validate_scope,
+)
 from collector_tui.domain.contact_rules import Decision, check_contact
 from collector_tui.domain.entry import case_began, validate_callback_hours, validate_moment
 from collector_tui.domain.facts import CaseFacts

@@ -27,7 +27,8 @@ from collector_tui.work.cases import case_facts
 from collector_tui.work.contact import Blocked, check
 from collector_tui.work.identity import NoUser, require_user
 
-__all__ = ["Blocked", "Call", "Dial", "DialFailed", "NoNumber", "NoUser", "UnknownCase", "command_line", "dial", "launch"]
+__all__ = ["Blocked", "Call", "Dial", "DialFailed", "NoNumber", "NoUser", "UnknownCase", "command_line", "dial",
+           "launch"]
 
 NUMBER = "{number}"  # where the number goes in a command line; at the end when the line does not say
 
@@ -61,7 +62,8 @@ def command_line(template: str, number: str) -> tuple[str, ...]:
     return tuple(part.replace(NUMBER, number) for part in parts)
 
 
-def choose_number(rules: Rules, facts: CaseFacts, now: datetime, number: str | None = None) -> tuple[str | None, Decision]:
+def choose_number(rules: Rules, facts: CaseFacts, now: datetime,
+                  number: str | None = None) -> tuple[str | None, Decision]:
     """The number to dial and the rules' word on it: `number` when given, else the first reachable number the
     rules allow now (numbers reported wrong or invalid are out), else the first one with the reason it is not."""
     if number:

@@ -121,7 +121,7 @@ async def listen(home: Path, handle: Callable[[Pop], Awaitable[str | None]]) -> 
             # connection, and the caller would never read the answer.
             try:
                 line = await asyncio.wait_for(reader.readline(), READ_TIMEOUT_S)
-            except (asyncio.TimeoutError, ValueError):  # silent, or a line over the limit
+            except (TimeoutError, ValueError):  # silent, or a line over the limit
                 line = b""
             if not _same_user(writer.get_extra_info("socket")):
                 writer.write(_reply("other_user"))

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -99,15 +99,17 @@ def raw_sync(url: str, token: str, path: Path) -> None:
                                          json.dumps(cu["consents"]), json.dumps(cu["bureau"]), "{}"))
                 rows["phone"] += [(c["id"], p["number"], p["type"], p["verified"], p["reachable"], p["added_at"],
                                    p["last_reached_at"]) for p in cu["phones"]]
-                rows["loan"].append((c["id"], ln["id"], ln["product"], ln["currency"], ln["principal"], ln["outstanding"],
-                                     ln["overdue_amount"], ln["interest_due"], ln["fees_due"], ln["dpd"],
-                                     ln["overdue_since"], ln["instalment"], ln["minimum_payment"], ln["due_day"],
-                                     ln["declared_purpose"], "{}"))
+                rows["loan"].append((c["id"], ln["id"], ln["product"], ln["currency"], ln["principal"],
+                                     ln["outstanding"], ln["overdue_amount"], ln["interest_due"], ln["fees_due"],
+                                     ln["dpd"], ln["overdue_since"], ln["instalment"], ln["minimum_payment"],
+                                     ln["due_day"], ln["declared_purpose"], "{}"))
                 rows["scheduleitem"] += [(c["id"], s["seq"], s["due_date"], s["amount"], s["paid"], s["status"])
                                          for s in c["schedule"]]
-                rows["payment"] += [(c["id"], p["id"], p["date"], p["amount"], p["minimum_only"]) for p in c["payments"]]
+                rows["payment"] += [(c["id"], p["id"], p["date"], p["amount"], p["minimum_only"])
+                                    for p in c["payments"]]
                 rows["contactattempt"] += [(x["id"], c["id"], x["at"], x["channel"], x["target"], x["disposition"], "",
-                                            x["collector"], x["duration_s"], x["note"], "server", "") for x in c["contacts"]]
+                                            x["collector"], x["duration_s"], x["note"], "server", "")
+                                           for x in c["contacts"]]
             db.execute("BEGIN IMMEDIATE")
             for table, batch in rows.items():
                 # The same statements as the page writer's, built from the same column declarations (storage.rows).
@@ -245,7 +247,8 @@ def main() -> None:
         small = cache
     else:
         small_server = seeded_server(SMALL)
-        small = synced_cache(small_server, ApiClient(small_server.url).login("demo", "demo").access_token, WORK / "small.db")
+        small = synced_cache(small_server, ApiClient(small_server.url).login("demo", "demo").access_token,
+                             WORK / "small.db")
         small_server.stop()
     start_small = paint_median(lambda: CollectorApp(small, settings=settings, user="demo"))
     start_big = paint_median(lambda: CollectorApp(cache, settings=settings, user="demo"))
@@ -261,7 +264,7 @@ def main() -> None:
     day_keys, day_rows = bench_day.measure(server_url=server.url, token=token, cache=cache, small=small, work=WORK,
                                            small_server=None if QUICK else lambda: seeded_server(SMALL), cases=CASES)
     print("push ...", file=sys.stderr)
-    at = datetime(2026, 11, 27, 3, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 27, 3, tzinfo=UTC)
     pushes = []
     for run in range(RUNS):
         cases = queue_page(cache, run * 100, 100)  # other cases each time: each run starts from the same history
@@ -285,11 +288,14 @@ def main() -> None:
     }
     rows = [
         ("cases synced", f"{CASES:,}"),
-        (f"full sync (median of {RUNS})", f"{statistics.median(full):.2f} s; raw baseline {statistics.median(raw):.2f} s"),
+        (f"full sync (median of {RUNS})",
+         f"{statistics.median(full):.2f} s; raw baseline {statistics.median(raw):.2f} s"),
         (f"incremental sync after 1% changed (median of {RUNS})", f"{incremental:.2f} s"),
-        (f"first paint of the queue, {SMALL:,} cases", f"{start_small * 1000:.0f} ms; empty Textual app {start_empty * 1000:.0f} ms"),
+        (f"first paint of the queue, {SMALL:,} cases",
+         f"{start_small * 1000:.0f} ms; empty Textual app {start_empty * 1000:.0f} ms"),
         *([] if QUICK else [(f"first paint of the queue, {CASES:,} cases", f"{start_big * 1000:.0f} ms")]),
-        (f"keypress p95 ({len(KEYS)} keys: move, filter, search; median of {RUNS})", f"{keys_app:.1f} ms; empty app {keys_empty:.1f} ms"),
+        (f"keypress p95 ({len(KEYS)} keys: move, filter, search; median of {RUNS})",
+         f"{keys_app:.1f} ms; empty app {keys_empty:.1f} ms"),
         ("peak RSS of the app", f"{peak_mb:.0f} MB"),
         (f"push of 10,000 outbox entries (median of {RUNS})", f"{pushed:.2f} s ({10_000 / pushed:,.0f} a second)"),
         *shell_rows,
@@ -297,8 +303,9 @@ def main() -> None:
     ]
     for name, value in rows:
         print(f"{name:<48} {value}")
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    machine = f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores"
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
+    machine = (f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
+               f"{os.cpu_count()} cores")
     doc = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
     doc.write_text(
         "# Benchmarks\n\nWritten by `scripts/bench" + (" --quick" if QUICK else "") + f"` on {stamp}, {machine}.\n"

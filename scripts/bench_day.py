@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from collector_tui.storage.queue_build import rebuild_queue
 from collector_tui.storage.queue_rows import UPSERT, placement_row, utc_text
 
 RUNS = 3
-MORNING = datetime(2026, 11, 27, 3, tzinfo=timezone.utc)  # 11:00 in Shanghai: most of the queue is callable
+MORNING = datetime(2026, 11, 27, 3, tzinfo=UTC)  # 11:00 in Shanghai: most of the queue is callable
 
 
 def copy_cache(source: Engine | Path, target: Path) -> Path:
@@ -241,7 +241,7 @@ def _p95(values: list[float]) -> float:
 
 
 # --- an eight-hour day in fast-forward ------------------------------------------------------------------
-DAY_START = datetime(2026, 11, 27, 23, 30, tzinfo=timezone.utc)  # 07:30 in Shanghai; London and New York pass midnight
+DAY_START = datetime(2026, 11, 27, 23, 30, tzinfo=UTC)  # 07:30 in Shanghai; London and New York pass midnight
 DAY = timedelta(hours=8)
 DAY_KEYS, DAY_SYNCS, DAY_CONTACTS = 10_000, 50, 500
 # `scripts/bench --quick` runs the same day with a quarter of its keys and contacts (the same syncs and hours).

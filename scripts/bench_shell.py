@@ -67,7 +67,8 @@ print(json.dumps([{"id": r[0], "position": i, "group": r[1], "reason": [r[2], js
 
 
 def make_home(cache: Path, where: Path) -> Path:
-    """A signed-in collector's home on a copy of `cache` (sqlite3's backup: consistent while the bench holds it open)."""
+    """A signed-in collector's home on a copy of `cache` (sqlite3's backup: consistent while the bench holds it
+    open)."""
     home = Path(tempfile.mkdtemp(prefix="home-", dir=where))  # owner-only, as a real home is
     source, target = sqlite3.connect(cache), sqlite3.connect(home / "cache.db")
     source.backup(target)
@@ -170,7 +171,8 @@ def command(home: Path, program: str, args: list[str], floor_script: str) -> tup
                   lambda: run_timed([sys.executable, "-c", floor_script, cache], floor_env)[0])
 
 
-def measure(small: Path, big: Path | None, program: str = COMMAND) -> tuple[dict[str, float | None], list[tuple[str, str]]]:
+def measure(small: Path, big: Path | None,
+            program: str = COMMAND) -> tuple[dict[str, float | None], list[tuple[str, str]]]:
     """The shell's figures on the caches `small` (5,000 cases) and `big` (100,000; None in quick mode):
     the keys of the bench's JSON line and the rows of its table. `program`: the installed command."""
     work = Path(tempfile.mkdtemp(prefix="collector-shell-"))

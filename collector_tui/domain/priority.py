@@ -49,17 +49,20 @@ class Placement:
     valid_until: datetime | None = field(default=None, compare=False)
 
 
-def _working_group(f: CaseFacts, now: datetime, pack: RulePack, stage: Stage, tier: str) -> tuple[str, str, dict[str, object], tuple[object, ...]]:
+def _working_group(f: CaseFacts, now: datetime, pack: RulePack, stage: Stage,
+                   tier: str) -> tuple[str, str, dict[str, object], tuple[object, ...]]:
     tz = ZoneInfo(f.timezone)
     today = now.astimezone(tz).date()
     for p in sorted(f.promises, key=lambda p: (p.due_date, p.made_at)):
         if p.status == "outstanding" and p.due_date == today:
-            return "promise", "queue.reason.promise_due", {"amount": str(p.amount), "date": p.due_date.isoformat()}, (0, p.due_date)
+            return ("promise", "queue.reason.promise_due", {"amount": str(p.amount), "date": p.due_date.isoformat()},
+                    (0, p.due_date))
     for p in sorted(f.promises, key=lambda p: p.due_date, reverse=True):
         broken = p.status == "broken" or (p.status == "outstanding" and p.due_date < today)
         followed_up = any(c.with_debtor and c.at.astimezone(tz).date() > p.due_date for c in f.contacts)
         if broken and not followed_up:
-            return "promise", "queue.reason.promise_broken", {"amount": str(p.amount), "date": p.due_date.isoformat()}, (1, p.due_date)
+            return ("promise", "queue.reason.promise_broken",
+                    {"amount": str(p.amount), "date": p.due_date.isoformat()}, (1, p.due_date))
     golden = pack.golden_window.days
     since = f.overdue_since
     reached = any(counts_as_contact(c) and (since is None or c.at.astimezone(tz).date() >= since) for c in f.contacts)

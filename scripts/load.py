@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import date, datetime, time as dtime, timedelta, UTC
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -165,8 +165,9 @@ def history(rng: random.Random, doc: dict[str, Any], collector: str, n: int, spa
         day = as_of - timedelta(days=rng.randrange(span))
         at = datetime.combine(day, dtime(rng.randint(8, 20), rng.randint(0, 59)), tz)
         disposition = rng.choice(DISPOSITIONS_SEEN)
-        contacts.append({"id": f"h-{case_id}-{i}", "at": at.isoformat(), "channel": "sms" if disposition == "message_left"
-                         else "phone", "target": "customer", "disposition": disposition, "collector": collector,
+        contacts.append({"id": f"h-{case_id}-{i}", "at": at.isoformat(),
+                         "channel": "sms" if disposition == "message_left" else "phone",
+                         "target": "customer", "disposition": disposition, "collector": collector,
                          "duration_s": 60 if disposition in ("rpc", "promise_to_pay") else 0, "note": ""})
         if disposition == "promise_to_pay":
             due = day + timedelta(days=rng.randint(2, 10))
@@ -307,7 +308,7 @@ class Collector:
                 return
 
     def batch(self) -> list[dict[str, Any]]:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         cases = self.rng.sample(sorted(self.cache), min(5, len(self.cache)))
         out = []
         for i, case_id in enumerate(cases):
@@ -322,7 +323,8 @@ class Collector:
                 out.append({"id": mid, "type": "contact.logged", "case_id": case_id,
                             "base_version": self.cache[case_id],
                             "occurred_at": (now - timedelta(minutes=self.rng.randint(1, 20))).isoformat(),
-                            "payload": {"channel": "phone", "disposition": self.rng.choice(["no_answer", "busy", "rpc"]),
+                            "payload": {"channel": "phone",
+                                        "disposition": self.rng.choice(["no_answer", "busy", "rpc"]),
                                         "duration_s": 30}})
         return out
 
@@ -354,11 +356,13 @@ def _offer(samples: Any, item: Any) -> None:
 
 
 async def run_team(base: str, tokens: dict[str, str], collectors: list[str], leads: list[str], as_of: date,
-                   duration: float, interval: float, churn: int, samples: Any) -> tuple[Recorder, list[Collector], dict[str, float]]:
+                   duration: float, interval: float, churn: int,
+                   samples: Any) -> tuple[Recorder, list[Collector], dict[str, float]]:
     rec = Recorder()
     rng = random.Random(11)
     team = [Collector(n, tokens[n], rec, samples, random.Random(rng.random())) for n in collectors]
-    limits = httpx.Limits(max_connections=len(collectors) + len(leads) + 10, max_keepalive_connections=len(collectors) + 10)
+    limits = httpx.Limits(max_connections=len(collectors) + len(leads) + 10,
+                          max_keepalive_connections=len(collectors) + 10)
     phases: dict[str, float] = {}
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
         async def first_sync(c: Collector) -> None:
@@ -402,7 +406,8 @@ async def run_team(base: str, tokens: dict[str, str], collectors: list[str], lea
                 lag.append(time.perf_counter() - t - 0.1)
 
         t0 = time.perf_counter()
-        await asyncio.gather(*(collector_loop(c) for c in team), *(lead_loop(lead) for lead in leads), servicer(), ticker())
+        await asyncio.gather(*(collector_loop(c) for c in team), *(lead_loop(lead) for lead in leads),
+                             servicer(), ticker())
         phases["steady_s"] = time.perf_counter() - t0
         phases["loop_lag_p95_ms"] = pct(lag, 95) * 1000
         # Everyone syncs once more; then each cache must equal its assignment.
@@ -432,7 +437,8 @@ def check(url: str, rec: Recorder, team: list[Collector]) -> dict[str, Any]:
                 if c["id"] in wanted:
                     in_docs[c["id"]] += 1
         assignment: dict[str, dict[str, int]] = defaultdict(dict)
-        for case_id, user, version in conn.execute("SELECT id, assigned_to, version FROM casedoc WHERE status = 'open'"):
+        open_cases = "SELECT id, assigned_to, version FROM casedoc WHERE status = 'open'"
+        for case_id, user, version in conn.execute(open_cases):
             assignment[user][case_id] = version
     contact_ids = acknowledged - rec.conflicting
     lost = sorted(m for m in contact_ids if stored[m] != 1 or in_docs[m] != 1)
@@ -547,7 +553,8 @@ def main() -> None:
             run.drop()
         if private is not None:
             private.stop()
-    figures = {name: {"n": len(v), "p50_ms": pct(v, 50) * 1000, "p95_ms": pct(v, 95) * 1000, "p99_ms": pct(v, 99) * 1000}
+    figures = {name: {"n": len(v), "p50_ms": pct(v, 50) * 1000, "p95_ms": pct(v, 95) * 1000,
+                      "p99_ms": pct(v, 99) * 1000}
                for name, v in sorted(rec.times.items())}
     base_figures = {name: {"n": len(v), "p50_ms": pct(v, 50) * 1000, "p95_ms": pct(v, 95) * 1000,
                            "p99_ms": pct(v, 99) * 1000} for name, v in raw.items()}
@@ -570,7 +577,8 @@ def main() -> None:
         "push_p95_ratio": round(push_ratio, 2) if push_ratio else None,
         "team_stats_p95_ms": round(pct(rec.times["team_stats"], 95) * 1000, 1),
     }
-    goals = {"no_5xx": summary["server_errors"] == 0, "nothing_lost_or_doubled": not checked["lost"] and not checked["doubled"],
+    goals = {"no_5xx": summary["server_errors"] == 0,
+             "nothing_lost_or_doubled": not checked["lost"] and not checked["doubled"],
              "caches_equal_assignments": not checked["caches_differing"],
              "page_p95_at_most_2x": page_ratio is not None and page_ratio <= 2,
              "push_p95_at_most_2x": push_ratio is not None and push_ratio <= 2,
@@ -590,15 +598,17 @@ def write_doc(s: dict[str, Any]) -> None:
     sc = s["scale"]
     text = f"""# Load: a team on one PostgreSQL
 
-Written by `scripts/load` (full scale) on {date.today().isoformat()}: {platform.machine()}, {os.cpu_count()} cores, Python
-{platform.python_version()}, the machine's PostgreSQL. The server is `collector-tui serve --workers 2` on PostgreSQL;
+Written by `scripts/load` (full scale) on {date.today().isoformat()}: {platform.machine()}, {os.cpu_count()} cores,
+Python {platform.python_version()}, the machine's PostgreSQL. The server is `collector-tui serve --workers 2` on
+PostgreSQL;
 the load comes from another process on loopback (one asyncio client), and the raw SQL baseline from a third.
 See docs/server.md for running the server at team scale.
 
 ## What ran
 
-{sc['collectors']} collectors of {sc['cases'] // sc['collectors']:,} cases each ({sc['cases']:,} cases, {sc['contacts']:,}
-contacts in the history) in {sc['leads']} teams, each with its lead. Each collector synced its portfolio, then every
+{sc['collectors']} collectors of {sc['cases'] // sc['collectors']:,} cases each
+({sc['cases']:,} cases, {sc['contacts']:,} contacts in the history) in {sc['leads']} teams, each with its lead. Each
+collector synced its portfolio, then every
 {sc['interval_s']:.0f} s synced what changed and pushed 5 mutations for {sc['duration_s']:.0f} s: about one batch in
 seven went again with the same ids, one in ten twice at once, and three in ten held a change made on a version the
 server had moved past (answered `conflict`, stored nowhere). The leads read their team's 30-day figures every 5-15 s,
@@ -615,8 +625,9 @@ feed carries tombstones). Seeding took {s['seed_s']:.0f} s; the first syncs, sta
 
 `feed_first` is a page of the first sync (200 cases of about 4 KB), `feed` a page of an incremental sync,
 `feed_last` a page of the final sync after the load, all {sc['collectors']} collectors at the same moment (they
-queue: each worker handles as many requests at once as its pool allows). The baseline rows are the same statements run directly with psycopg on
-a sample of the same requests (feed pages of the same user, cursor and limit; pushes on the same cases), during
+queue: each worker handles as many requests at once as its pool allows). The baseline rows are the same statements
+run directly with psycopg on a sample of the same requests (feed pages of the same user, cursor and limit; pushes on
+the same cases), during
 the run, timing the SQL alone: the server's p95 of a feed page is **{s['page_p95_ratio']}x** the baseline's, of a
 push **{s['push_p95_ratio']}x**. The client's event loop lagged {s['loop_lag_p95_ms']:.0f} ms at p95 (it counts in
 the client's figures, not the baseline's).

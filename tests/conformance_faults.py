@@ -76,7 +76,8 @@ class Broken:
         elif path == "/v1/cases" and fault == "page_over_limit" and "limit" in query:
             query["limit"] = str(int(query["limit"]) + 3)
             scope["query_string"] = urlencode(query).encode()
-        elif path in ("/v1/cases", "/v1/team/contact-stats") and fault in ("cross_collector_read", "team_stats_for_all"):
+        elif path in ("/v1/cases", "/v1/team/contact-stats") and fault in ("cross_collector_read",
+                                                                           "team_stats_for_all"):
             wanted = "/v1/cases" if fault == "cross_collector_read" else "/v1/team/contact-stats"
             if path == wanted and self.auth(scope) == f"Bearer {self.tokens.get('demo')}":
                 scope = self.with_auth(scope, self.tokens["lead"])  # the collector is answered as the team's lead

@@ -106,7 +106,8 @@ def test_without_a_second_user_or_churn_the_checks_say_what_they_did_not_run(ser
 
 
 def two_runs(url: str, state: Path) -> tuple[list[str], dict[str, tuple[str, str]]]:
-    """A run, a quiet second one, the servicer moving cases away, a third: the cases that left and the third's outcomes."""
+    """A run, a quiet second one, the servicer moving cases away, a third: the cases that left and the third's
+    outcomes."""
     first = conform(url, churn=False, state=state)
     assert first["tombstones"][0] == "not_run" and str(state) in first["tombstones"][1]
     held = json.loads(state.read_text())["cases"]
@@ -145,7 +146,8 @@ def test_the_command_prints_the_table_and_its_exit_status_says_whether_all_passe
                "--password-stdin", "--other-user", "demo2", "--churn", stdin="demo\ndemo2\n")
     assert good.returncode == 0, good.stderr
     assert "通过 11 项，未通过 0 项，未运行 0 项" in good.stdout
-    assert all(any(line.startswith(f"{name} ") and "通过" in line for line in good.stdout.splitlines()) for name in EVERY)
+    lines = good.stdout.splitlines()
+    assert all(any(line.startswith(f"{name} ") and "通过" in line for line in lines) for name in EVERY)
     bad = cli(tmp_path / "b", "--locale", "en", "conformance", "--api", broken("idempotency_lost"), "--user", "demo",
               "--password-stdin", "--json", stdin="demo\n")
     assert bad.returncode == 1, bad.stderr

@@ -11,7 +11,7 @@ outbox stays empty.
 from __future__ import annotations
 
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
@@ -96,10 +96,12 @@ def cases() -> list[tuple[str, str, str, Any, dict[str, Any]]]:
             out.append((mtype, name, kind, limit, {**GOOD[mtype], name: bad}))
         for name, info in model.model_fields.items():
             inner = get_args(info.annotation)
-            if get_origin(info.annotation) is list and inner and isinstance(inner[0], type) and issubclass(inner[0], BaseModel):
+            nested = isinstance(inner[0], type) and issubclass(inner[0], BaseModel) if inner else False
+            if get_origin(info.annotation) is list and nested:
                 item = GOOD[mtype][name][0]
                 for sub, kind, limit in limits(inner[0]):
-                    out.append((mtype, name, kind, limit, {**GOOD[mtype], name: [{**item, sub: _breaking(kind, limit, item[sub])}]}))
+                    broken = {**item, sub: _breaking(kind, limit, item[sub])}
+                    out.append((mtype, name, kind, limit, {**GOOD[mtype], name: [broken]}))
     return out
 
 
@@ -136,12 +138,12 @@ def run(where: Path, *args: str, locale: str = "en") -> subprocess.CompletedProc
 def test_the_cli_refuses_at_entry_what_the_server_would_refuse(home: Path) -> None:  # noqa: F811
     case_id, _, _ = a_chinese_case(home)
     contact = ["contact", "add", case_id, "--channel", "phone", "--disposition", "no_answer"]
-    in_years = (datetime.now(timezone.utc) + timedelta(days=3 * 365)).isoformat(timespec="minutes")
-    soon = (datetime.now(timezone.utc) + timedelta(days=3)).date().isoformat()
+    in_years = (datetime.now(UTC) + timedelta(days=3 * 365)).isoformat(timespec="minutes")
+    soon = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
     refused = [
         ([*contact, "--number", "1" * 40], "--number: at most 32 characters", "--number: 最多 32 个字符"),
-        (["promise", "add", case_id, "--date", soon, "--amount", "9" * 400], "--amount: more than the outstanding balance",
-         "--amount: 超过未还余额"),
+        (["promise", "add", case_id, "--date", soon, "--amount", "9" * 400],
+         "--amount: more than the outstanding balance", "--amount: 超过未还余额"),
         ([*contact, "--at", in_years], "--at: later than now", "--at: 晚于当前时间"),
         ([*contact, "--note", "x" * 2001], "--note: at most 2000 characters", "--note: 最多 2000 个字符"),
         ([*contact, "--duration", "9" * 40], "--duration: at most 14400", "--duration: 最多为 14400"),

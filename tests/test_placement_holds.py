@@ -78,7 +78,8 @@ def cases(draw: st.DrawFn) -> tuple[CaseFacts, datetime]:
                                 scope=scope))
     callbacks = tuple(sorted(moment(-2 * 24 * 60, 2 * 24 * 60) for _ in range(draw(st.integers(0, 3)))))
     promises = tuple(Promise(t0 - timedelta(days=5), today + timedelta(days=draw(st.integers(-3, 3))),
-                             Decimal(draw(st.integers(1, 900))), draw(st.sampled_from(("outstanding", "broken", "kept"))))
+                             Decimal(draw(st.integers(1, 900))),
+                             draw(st.sampled_from(("outstanding", "broken", "kept"))))
                      for _ in range(draw(st.integers(0, 2))))
     suppressions = tuple(draw(st.lists(st.sampled_from((
         Suppression("dispute", since=today - timedelta(days=3)),
@@ -186,8 +187,9 @@ def test_a_stored_placement_still_valid_is_the_row_placing_again_writes(server: 
     stored = _stored(cache)
     assert stored[case_id][6] == "CN-CONNECTED"
     assert stored[case_id][14] == datetime(2026, 11, 27, 14, 45, tzinfo=SH).astimezone(UTC).isoformat()
-    # Hour by hour through the rest of the day (to 21:20, the case's calls still blocked), and a microsecond either side of each hold's end: whatever the
-    # cache counts as valid is what placing it again gives; the rest is re-placed to just that.
+    # Hour by hour through the rest of the day (to 21:20, the case's calls still blocked), and a microsecond either
+    # side of each hold's end: whatever the cache counts as valid is what placing it again gives; the rest is
+    # re-placed to just that.
     ends = sorted({datetime.fromisoformat(str(row[14])) for row in stored.values()})
     last = t0 + timedelta(hours=10)
     moments = sorted({t0 + timedelta(hours=h) for h in range(11)}

@@ -47,7 +47,8 @@ def test_the_quick_queue_is_the_one_the_workbench_shows(home: Path, later: timed
     assert [p.case_id for p in quick.placed] == [row.id for row in queue_page(engine, 0, 1000)]
     assert present(stored_queue(cache, utc_text(now)))[2] == []  # nothing stale after the refresh
     stored = present(queue_rows(cache, now, rules))
-    assert queue_json(quick.placed, quick.currency, quick.zone) == queue_json(stored.placed, stored.currency, stored.zone)
+    assert (queue_json(quick.placed, quick.currency, quick.zone)
+            == queue_json(stored.placed, stored.currency, stored.zone))
     engine.dispose()
 
 

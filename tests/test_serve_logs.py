@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import signal
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,7 @@ def test_each_request_is_one_json_line_with_its_route_and_no_personal_data(tmp_p
             note = f"spoke to {name} on {phone}"
             contact = {"id": "log-1", "type": "contact.logged", "case_id": cases[0]["id"],
                        "base_version": cases[0]["version"],
-                       "occurred_at": datetime.now(timezone.utc).isoformat(),
+                       "occurred_at": datetime.now(UTC).isoformat(),
                        "payload": {"channel": "phone", "disposition": "rpc", "duration_s": 60, "note": note}}
             sent.append(client.post("/v1/mutations", json={"mutations": [contact]},
                                     headers={**auth, "X-Request-ID": PROXY_ID}))

@@ -7,7 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 import httpx
@@ -51,7 +51,7 @@ def sign_in(served: Served) -> tuple[dict[str, str], list[dict[str, Any]]]:
 
 def contact(mid: str, case: dict[str, Any]) -> dict[str, Any]:
     return {"id": mid, "type": "contact.logged", "case_id": case["id"], "base_version": case["version"],
-            "occurred_at": datetime.now(timezone.utc).isoformat(),
+            "occurred_at": datetime.now(UTC).isoformat(),
             "payload": {"channel": "phone", "disposition": "rpc", "duration_s": 60}}
 
 
@@ -67,7 +67,7 @@ def test_the_metrics_are_every_workers_requests_and_verdicts(two_workers: tuple[
         sent += 1
         served.wait_for(lambda r: r.get("route") == "/v1/me", count=sent)
     stale = {"id": "m-stale", "type": "customer.contact_corrected", "case_id": cases[0]["id"], "base_version": 0,
-             "occurred_at": datetime.now(timezone.utc).isoformat(),
+             "occurred_at": datetime.now(UTC).isoformat(),
              "payload": {"field": "email", "value": "a@example.com"}}
     unknown = {**contact("m-nowhere", cases[0]), "case_id": "no-such-case"}
     batch = [contact("m-1", cases[0]), contact("m-1", cases[0]), stale, unknown, contact("m-2", cases[1])]

@@ -4,7 +4,7 @@ UK packs (08:00-21:00), through the real server, in one process and in each of s
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, UTC
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,7 +25,7 @@ def push_a_late_callback(served: Served) -> dict[str, Any]:
         case = next(c for c in items if c["customer"]["timezone"] == "Asia/Shanghai"
                     and all(p["number"].startswith("+86") for p in c["customer"]["phones"]))
         zone = ZoneInfo("Asia/Shanghai")
-        now = datetime.now(timezone.utc)  # the server checks against its own clock
+        now = datetime.now(UTC)  # the server checks against its own clock
         at = datetime.combine(now.astimezone(zone).date() + timedelta(days=1), time(21, 30), zone)
         mutation = {"id": str(uuid7()), "type": "callback.scheduled", "case_id": case["id"],
                     "base_version": case["version"], "occurred_at": (now - timedelta(minutes=1)).isoformat(),

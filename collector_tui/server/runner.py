@@ -58,8 +58,9 @@ def serve_forever(engine: Engine, target: str, *, host: str, port: int, workers:
     their own; JSON log lines (server/requestlog.py); metrics on a port of their own when asked for."""
     if metrics_port is not None:
         expose(host, metrics_port)
-    options: dict[str, Any] = {"host": host, "port": port, "log_config": log_config(str(log_file) if log_file else None),
-                               "log_level": "info", "access_log": False, "timeout_graceful_shutdown": grace_s}
+    options: dict[str, Any] = {"host": host, "port": port,
+                               "log_config": log_config(str(log_file) if log_file else None), "log_level": "info",
+                               "access_log": False, "timeout_graceful_shutdown": grace_s}
     if workers == 1:
         uvicorn.run(create_app(engine, admin=admin, checks=Checks(pack=load_pack(pack))), **options)
         return
@@ -76,8 +77,8 @@ class ServerThread:
                  checks: Checks | None = None) -> None:
         self.host = host
         self.port = port or free_port(host)
-        config = uvicorn.Config(create_app(engine, admin=admin, checks=checks), host=host, port=self.port, log_level="warning",
-                                access_log=False, lifespan="off")
+        config = uvicorn.Config(create_app(engine, admin=admin, checks=checks), host=host, port=self.port,
+                                log_level="warning", access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="reference-server", daemon=True)
 

@@ -24,7 +24,7 @@ import time
 import weakref
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from typing import Any
 
 from sqlalchemy import (BigInteger, Engine, Integer, LargeBinary, String, Text, bindparam, cast, create_engine, event,
@@ -292,7 +292,7 @@ def save_doc(session: Session, row: CaseDoc, doc: dict[str, Any]) -> None:
 def finish_doc(row: CaseDoc, doc: dict[str, Any]) -> None:
     """Write the row's version, status and assignee into its document, and the document into the row."""
     doc["version"] = row.version
-    doc["updated_at"] = datetime.now(timezone.utc).isoformat()
+    doc["updated_at"] = datetime.now(UTC).isoformat()
     doc["status"] = row.status
     doc["assigned_to"] = row.assigned_to
     row.doc = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
@@ -337,7 +337,8 @@ def churn(engine: Engine, *, seed: int, payments: int = 0, reassign: int = 0, cl
     rng = random.Random(seed)
     changed: dict[str, list[str]] = {"payments": [], "reassigned": [], "closed": []}
     with writing(engine), Session(engine) as session:
-        open_ids = list(session.execute(select(CaseDoc.id).where(CaseDoc.status == "open").order_by(CaseDoc.id)).scalars())
+        open_ids = list(session.execute(
+            select(CaseDoc.id).where(CaseDoc.status == "open").order_by(CaseDoc.id)).scalars())
         team_of = dict(session.execute(select(Account.username, Account.team_id).where(Account.role == "collector")
                                        .order_by(Account.username)).all())  # type: ignore[arg-type]
         collectors = list(team_of)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from sqlalchemy import Engine, select, text
 
@@ -53,7 +53,8 @@ def callback_records(engine: Engine) -> list[CallbackRecord]:
 DUE_SQL = (
     "SELECT cb.id, cb.case_id, cb.at, cb.note, cb.origin, k.customer_name, cu.timezone FROM callback cb "
     'JOIN "case" k ON k.id = cb.case_id JOIN customer cu ON cu.case_id = cb.case_id '
-    f"WHERE {callback_instant('cb.at')} BETWEEN :start AND :end AND k.status = 'open' ORDER BY {callback_instant('cb.at')}"
+    f"WHERE {callback_instant('cb.at')} BETWEEN :start AND :end AND k.status = 'open' "
+    f"ORDER BY {callback_instant('cb.at')}"
 )
 # The phone attempts on those callbacks' cases (ix_contact_case_at), which say whether each was made.
 DUE_ATTEMPTS_SQL = (
@@ -64,7 +65,7 @@ DUE_ATTEMPTS_SQL = (
 
 def _instant(at: datetime) -> str:
     """`at` as SQLite's datetime() spells a UTC instant, to the second."""
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def callback_records_between(engine: Engine, start: datetime, end: datetime) -> list[CallbackRecord]:

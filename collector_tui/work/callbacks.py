@@ -40,7 +40,8 @@ def callbacks(engine: Engine, now: datetime, tz: str) -> list[CallbackItem]:
     """Today's callbacks (the collector's day, in zone `tz`) in every state, and older ones missed and not yet
     followed up; those that need a call first, then by time."""
     today = now.astimezone(ZoneInfo(tz)).date()
-    chosen = [i for i in _items(engine, now) if i.at.astimezone(ZoneInfo(tz)).date() == today or i.state in (DUE, MISSED)]
+    chosen = [i for i in _items(engine, now)
+              if i.at.astimezone(ZoneInfo(tz)).date() == today or i.state in (DUE, MISSED)]
     return sorted(chosen, key=lambda i: (STATES.index(i.state), i.at))
 
 

@@ -11,11 +11,14 @@ import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
 from collector_tui.locale import t
+
+if TYPE_CHECKING:
+    from collector_tui.domain.rules import Rules
 
 APP_NAME = "collector-tui"
 SETTINGS_FILE = "settings.toml"
@@ -78,7 +81,7 @@ class Settings:
                 raise SettingsError(t("settings.not_a_command", source=source, name=key, error=exc)) from None
         _check_keys(self.keys, source)
         if self.thresholds or self.weights or self.plan_limits or self.stage_bounds:  # the defaults hold
-            build_rules(self, source, load_pack_now=False)
+            _rule_parts(self, source)
 
 
 BINDING_ID = re.compile(r"[a-z][a-z_]*\.[a-z][a-z_]*")  # a screen's binding id, such as queue.stage
@@ -211,26 +214,30 @@ def _override(cls: Any, values: dict[str, Any], source: str, section: str) -> An
         raise SettingsError(f"{source}: {section}: {exc}") from None
 
 
-def build_rules(settings: Settings, source: str = SETTINGS_FILE, *, load_pack_now: bool = True) -> Any:
-    """The domain's Rules from the settings: the chosen pack and every threshold with overrides applied."""
+def _rule_parts(settings: Settings, source: str) -> dict[str, Any]:
+    """The thresholds, weights, plan limits and stage bounds with the settings' overrides; bad ones refused."""
     # start-up: the rules are read by the commands that place or check cases; `status`, `pop` and every other
     # command that only reads the settings do not load them.
     from collector_tui.domain.flags import FlagThresholds
     from collector_tui.domain.plans import PlanLimits
-    from collector_tui.domain.rules import Rules
     from collector_tui.domain.scoring import ScoreWeights
     from collector_tui.domain.stages import StageBounds
-    from collector_tui.policies import load_pack
 
-    parts = {
+    return {
         "thresholds": _override(FlagThresholds, settings.thresholds, source, "thresholds"),
         "weights": _override(ScoreWeights, settings.weights, source, "weights"),
         "plan_limits": _override(PlanLimits, settings.plan_limits, source, "plan_limits"),
         "bounds": _override(StageBounds, settings.stage_bounds, source, "stage_bounds"),
     }
-    if not load_pack_now:
-        return None
-    return Rules(pack=load_pack(settings.policy), **parts)
+
+
+def build_rules(settings: Settings, source: str = SETTINGS_FILE) -> Rules:
+    """The domain's Rules from the settings: the chosen pack and every threshold with overrides applied."""
+    # start-up: as in _rule_parts.
+    from collector_tui.domain.rules import Rules
+    from collector_tui.policies import load_pack
+
+    return Rules(pack=load_pack(settings.policy), **_rule_parts(settings, source))
 
 
 def transport(settings: Settings) -> dict[str, Any]:

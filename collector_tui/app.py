@@ -16,7 +16,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 from zoneinfo import ZoneInfo
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
 def utc_now() -> datetime:
     """The workbench's clock, unless it is handed another (tests)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class CollectorApp(App[None]):
@@ -517,8 +517,8 @@ class CollectorApp(App[None]):
         self.open_contact(pop.case_id, on_saved, number=pop.number if known else None,
                           call=phone.Call(pop.case_id, pop.number, self.clock()))
         self.bell()
-        self.notify(t("pop.connected", case=pop.case_id) + ("" if known or not pop.number else " " + t("pop.other_number")),
-                    markup=False)
+        other = "" if known or not pop.number else " " + t("pop.other_number")
+        self.notify(t("pop.connected", case=pop.case_id) + other, markup=False)
         return None
 
     def after_local_work(self, case_id: str) -> None:

@@ -80,7 +80,8 @@ class ContactScreen(WorkbenchScreen[bool]):
     def compose(self) -> ComposeResult:
         detail = case_detail(self.workbench.engine, self.case_id)
         self.facts = case_facts(self.workbench.engine, self.case_id)
-        view = CaseView(self.facts, assess(self.facts, self.workbench.clock(), self.workbench.rules)) if self.facts else None
+        view = (CaseView(self.facts, assess(self.facts, self.workbench.clock(), self.workbench.rules))
+                if self.facts else None)
         self.time_barred = bool(view) and any(fl.id == "debt.time_barred" for fl in view.assessment.flags)  # type: ignore[union-attr]
         self.outstanding = Decimal(detail.loan.outstanding) if detail else None
         name = mask_name(detail.customer.name) if detail else "?"
@@ -95,16 +96,19 @@ class ContactScreen(WorkbenchScreen[bool]):
         with Horizontal(id="contact-body"):
             with VerticalScroll(id="contact-form"):
                 yield Label(t("field.channel"))
-                yield Select([(code("channel", c), c) for c in CHANNELS], value="phone", allow_blank=False, compact=True, id="channel")
+                yield Select([(code("channel", c), c) for c in CHANNELS], value="phone", allow_blank=False,
+                             compact=True, id="channel")
                 yield Label(t("contact.target"))
                 yield Select([(t(f"contact.{who}"), who) for who in TARGETS],
                              value="customer", allow_blank=False, compact=True, id="target")
                 yield Label(t("contact.number"), id="number-label")
-                chosen = self.number if self.number in {n for _, n in numbers} else numbers[0][1] if numbers else Select.NULL
+                first = numbers[0][1] if numbers else Select.NULL
+                chosen = self.number if self.number in {n for _, n in numbers} else first
                 yield Select(numbers, value=chosen, allow_blank=not numbers, compact=True, id="number")
                 yield Label("", id="number-error", classes="error")
                 yield Label(t("field.disposition"))
-                yield Select([(code("disposition", d), d) for d in DISPOSITIONS], prompt=t("contact.choose"), compact=True, id="disposition")
+                yield Select([(code("disposition", d), d) for d in DISPOSITIONS], prompt=t("contact.choose"),
+                             compact=True, id="disposition")
                 yield Label("", id="disposition-error", classes="error")
                 yield MarkBox(t("contact.scope_all"), id="scope-all", compact=True)
                 with Vertical(id="hours-fields"):
@@ -243,14 +247,17 @@ class ContactScreen(WorkbenchScreen[bool]):
             check.update(t("profile.missing"))
             self.query_one("#save", Button).disabled = True
             return
+        number = (self._value("number") or None) if self._address_kind == "phone" else None
         self.decision = recorder.check(self.workbench.rules, self.facts, channel=channel or "phone",
                                        now=self.workbench.clock(), target=target or "customer",
-                                       number=(self._value("number") or None) if self._address_kind == "phone" else None,
-                                       disposition=disposition or None)
+                                       number=number, disposition=disposition or None)
         if self.decision.allowed:
             check.update(Text(f"✓ {t('contact.allowed')}", style="bold green"))
         else:
-            check.update(Text(f"⊘ {t('form.blocked', rule=self.decision.rule, why=check_text(self.decision.reason, self.decision.params), when=when_text(self.decision.next_allowed_at, self.workbench.display_tz))}", style="bold red"))
+            d = self.decision
+            blocked = t("form.blocked", rule=d.rule, why=check_text(d.reason, d.params),
+                        when=when_text(d.next_allowed_at, self.workbench.display_tz))
+            check.update(Text(f"⊘ {blocked}", style="bold red"))
         # A hard block cannot be overridden: there is nothing to save.
         self.query_one("#save", Button).disabled = not self.decision.allowed
         await self._rebuild_checklist(channel, target, disposition)
@@ -348,7 +355,8 @@ class ContactScreen(WorkbenchScreen[bool]):
                                     pack=self.workbench.rules.pack)
         self._show(errors)
         checklist_error = self.query_one("#checklist-error", Label)
-        checklist_error.update(Text(t("contact.checklist_open", items=", ".join(t(f"checklist.{i}") for i in open_items))))
+        items = ", ".join(t(f"checklist.{i}") for i in open_items)
+        checklist_error.update(Text(t("contact.checklist_open", items=items)))
         checklist_error.display = bool(open_items)
         if errors or open_items:
             return

@@ -239,8 +239,8 @@ class ProfileScreen(WorkbenchScreen[None]):
     def render_messages(self, d: CaseDetail, states: dict[str, str]) -> None:
         """Messages sent through the server, with the state it reports (one asked for here: until it is pushed)."""
         tz = self.workbench.display_tz
-        table = _table(t("messages.col_at", tz=tz), t("field.channel"), t("messages.col_to"), t("messages.col_template"),
-                       t("messages.col_state"))
+        table = _table(t("messages.col_at", tz=tz), t("field.channel"), t("messages.col_to"),
+                       t("messages.col_template"), t("messages.col_state"))
         for m in d.messages:
             to = m.to if self.revealed else (mask_phone(m.to) if m.channel == "sms" else mask_email(m.to))
             if m.origin == "local":
@@ -290,12 +290,14 @@ class ProfileScreen(WorkbenchScreen[None]):
         level_style = {"low": "green", "medium": "yellow", "high": "bold red"}[score.risk_level]
         lines: list[RenderableType] = [
             Text(t("risk.title"), style="bold underline"),
-            Text(t("risk.tier", tier=score.tier, score=score.value, level=t(f"risk.{score.risk_level}")), style=level_style),
+            Text(t("risk.tier", tier=score.tier, score=score.value, level=t(f"risk.{score.risk_level}")),
+                 style=level_style),
         ]
         if decision.allowed:
             lines.append(Text(f"{t('risk.call_check')}: {t('check.allowed')}", style="green"))
         else:
-            lines.append(Text(f"{t('risk.call_check')}: {decision.rule} · {check_text(decision.reason, decision.params)}"
+            why = check_text(decision.reason, decision.params)
+            lines.append(Text(f"{t('risk.call_check')}: {decision.rule} · {why}"
                               f" · {when_text(decision.next_allowed_at, self.workbench.display_tz)}", style="bold red"))
         pack = self.workbench.rules.pack
         for sup in active_suppressions(view.assessment.facts):

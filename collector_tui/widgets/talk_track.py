@@ -43,7 +43,8 @@ class TalkTrack(Static):
     def on_mount(self) -> None:
         app = cast(Workbench, self.app)
         if self._case is None:
-            self._case = (case_detail(app.engine, self.case_id), assess_case(app.engine, self.case_id, app.clock(), app.rules))
+            self._case = (case_detail(app.engine, self.case_id),
+                          assess_case(app.engine, self.case_id, app.clock(), app.rules))
         detail, view = self._case
         if detail is None or view is None:
             return
@@ -63,7 +64,8 @@ class TalkTrack(Static):
         name = detail.customer.name
         values = {
             "name": name.split()[0] if " " in name else name[:1],
-            "institution": app.settings.institution or catalogue(language).get("app_institution") or t("app_institution"),
+            "institution": (app.settings.institution or catalogue(language).get("app_institution")
+                            or t("app_institution")),
             "overdue": format_money(loan.overdue_amount, loan.currency),
             "minimum": format_money(loan.minimum_payment, loan.currency),
             "dpd": dpd,

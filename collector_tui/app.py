@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from collector_tui.domain.rules import Rules
+    from collector_tui.screens.contact import ContactScreen
 
     from collector_tui.work import phone, screen_pop
     from collector_tui.work.callbacks import CallbackItem
@@ -115,6 +116,7 @@ class CollectorApp(App[None]):
         self.title = t("app_title")
         self._calls: list[phone.Call] = []  # calls whose dial command still runs
         self._call_timer: Timer | None = None
+        self._contact_form: ContactScreen | None = None  # installed when the form first opens (open_contact)
         self._alerted: set[str] = set()  # callbacks already announced as due
         self.home = home  # where a dialer's screen-pop finds this workbench (none: it listens for none)
         # Started by the command: make sure of a usable token at once (ask the server whose it is), and open the
@@ -393,7 +395,20 @@ class CollectorApp(App[None]):
                      call: phone.Call | None = None) -> None:
         from collector_tui.screens.contact import ContactScreen  # start-up: only when the form first opens
 
-        self.push_screen(ContactScreen(case_id, number=number, call=call), lambda saved: on_saved() if saved else None)
+        # One form per session, re-bound to each case: building it anew cost several times a one-widget screen.
+        form = self._contact_form
+        if form is not None and form in self.screen_stack:
+            # The kept form is open (a screen-pop over it): it is never re-bound under the collector; this
+            # one is removed when left.
+            form = ContactScreen(case_id, number=number, call=call)
+        elif form is None or not form.rebind(case_id, number, call):
+            if form is not None:  # it cannot hold this case: the new one is kept instead
+                self.uninstall_screen(form)
+                form.remove()
+            form = ContactScreen(case_id, number=number, call=call)
+            self.install_screen(form, name="contact")
+            self._contact_form = form
+        self.push_screen(form, lambda saved: on_saved() if saved else None)
 
     def open_message(self, case_id: str, on_sent: Callable[[], None]) -> None:
         from collector_tui.screens.message import MessageScreen  # start-up: not on the first paint

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from collector_tui.domain.actions import (
@@ -40,13 +41,18 @@ from collector_tui.widgets.note_area import NoteArea
 from collector_tui.widgets.status_bar import StatusBar
 from collector_tui.widgets.talk_track import TalkTrack
 from collector_tui.work import contact as recorder
-from collector_tui.work.cases import CaseView, case_detail, case_facts
+from collector_tui.work.cases import CaseDetail, CaseView, case_detail, case_facts
 from collector_tui.work.identity import NoUser
 from collector_tui.work.limits import max_length
 from collector_tui.work.message import recipients
 from collector_tui.work.phone import Call
 
 NOTE_MAX = max_length("contact.logged", "note")  # the counter shows the server's own limit
+
+
+def _numbers(detail: CaseDetail | None) -> list[tuple[Text, str]]:
+    # Numbers come from the cache: shown as text, never read as markup.
+    return [(Text(mask_phone(p.number)), p.number) for p in detail.phones] if detail else []
 
 
 class ContactScreen(WorkbenchScreen[bool]):
@@ -76,22 +82,31 @@ class ContactScreen(WorkbenchScreen[bool]):
         self._checklist_for: tuple[object, ...] | None = None  # what the checklist on screen was built for
         self._untouched: dict[str, object] | None = None  # the form's values as it opened (see unsaved_work)
         self._checked_for: tuple[str, ...] | None = None  # the choices the rule check on screen was made for
+        self._call_interval: Timer | None = None  # the call's time on screen, redrawn while the form is shown
 
-    def compose(self) -> ComposeResult:
-        detail = case_detail(self.workbench.engine, self.case_id)
+    def _read_case(self, detail: CaseDetail | None) -> CaseView | None:
+        """What the form knows of its case: its facts, balance, numbers and addresses, read from the cache."""
         self.facts = case_facts(self.workbench.engine, self.case_id)
         view = (CaseView(self.facts, assess(self.facts, self.workbench.clock(), self.workbench.rules))
                 if self.facts else None)
         self.time_barred = bool(view) and any(fl.id == "debt.time_barred" for fl in view.assessment.flags)  # type: ignore[union-attr]
         self.outstanding = Decimal(detail.loan.outstanding) if detail else None
-        name = mask_name(detail.customer.name) if detail else "?"
-        # Names and numbers come from the cache: shown as text, never read as markup.
-        numbers = [(Text(mask_phone(p.number)), p.number) for p in detail.phones] if detail else []
+        self._numbers = _numbers(detail)
         # The e-mail channel writes to the customer's addresses, not to a phone number.
-        self._numbers = numbers
         self._emails = [(Text(mask_email(a)), a) for a in recipients(detail, "email")] if detail else []
         self._address_kind = "phone"
-        yield Static(Text(t("contact.title", case=self.case_id, name=name)), classes="title", id="contact-title")
+        return view
+
+    def _title(self, detail: CaseDetail | None) -> Text:
+        name = mask_name(detail.customer.name) if detail else "?"
+        return Text(t("contact.title", case=self.case_id, name=name))
+
+    def compose(self) -> ComposeResult:
+        detail = case_detail(self.workbench.engine, self.case_id)
+        view = self._read_case(detail)
+        numbers = self._numbers
+        self._no_numbers = not numbers  # the number list was built with a blank choice (see rebind)
+        yield Static(self._title(detail), classes="title", id="contact-title")
         yield Static(id="call-timer")
         with Horizontal(id="contact-body"):
             with VerticalScroll(id="contact-form"):
@@ -155,10 +170,95 @@ class ContactScreen(WorkbenchScreen[bool]):
         await self.refresh_form()
         self._untouched = self.typed()  # what leaving or quitting compares against: the form as it opened
         self.query_one("#disposition", Select).focus(scroll_visible=False)  # the form opens at its top
-        self.query_one("#call-timer").display = self.call is not None
-        if self.call is not None:
-            self.show_call()
-            self.set_interval(1, self.show_call)
+        self._start_call()
+
+    def _start_call(self) -> None:
+        timer = self.query_one("#call-timer", Static)
+        timer.display = self.call is not None
+        if self.call is None:
+            timer.update("")  # an earlier case's call is not shown on this one
+            return
+        self.show_call()
+        self._call_interval = self.set_interval(1, self.show_call)
+
+    def _stop_call(self) -> None:
+        if self._call_interval is not None:
+            self._call_interval.stop()
+            self._call_interval = None
+
+    def dismiss(self, result: bool | None = None) -> Any:
+        # The app keeps this form for the next case: the call's time stops being redrawn once it is left.
+        self._stop_call()
+        return super().dismiss(result)
+
+    # --- another case -------------------------------------------------------------------------------
+    def rebind(self, case_id: str, number: str | None = None, call: Call | None = None) -> bool:
+        """Show this form on `case_id` exactly as a new one would open: nothing typed, chosen, ticked or
+        checked for the case before it is left, the talk track and the leave-guard's values for this case.
+
+        False, with nothing changed, when the form cannot hold the case (its number list offers a blank choice
+        only when built for a case without numbers): a new form is opened then.
+        """
+        detail = case_detail(self.workbench.engine, case_id)
+        if (not _numbers(detail)) != self._no_numbers or not self.is_mounted:
+            return False
+        self._stop_call()
+        self.case_id, self.number, self.call = case_id, number, call
+        view = self._read_case(detail)
+        self.decision = None
+        self.ticks = {}
+        self._checklist_for = self._checked_for = None
+        self.query_one("#contact-title", Static).update(self._title(detail))
+        numbers = self._numbers
+        chosen = self.number if self.number in {n for _, n in numbers} else (numbers[0][1] if numbers else None)
+        # The values are set as the form's own would be on opening: no change is announced to check again for.
+        with self.prevent(Select.Changed, Checkbox.Changed, Input.Changed, NoteArea.Changed):
+            for select in self.query(Select):
+                select.expanded = False
+            self.query_one("#channel", Select).value = "phone"
+            self.query_one("#target", Select).value = "customer"
+            number_select = self.query_one("#number", Select)
+            number_select.set_options(numbers)
+            if chosen is not None:
+                number_select.value = chosen
+            self.query_one("#disposition", Select).clear()
+            for field in self.query(Input):
+                field.value = "0" if field.id == "duration" else ""
+            self.query_one("#note", NoteArea).load_text("")  # its undo history goes with the old case's text
+            self.query_one("#scope-all", Checkbox).value = False
+        self.query_one("#number-label", Label).update(t("contact.number"))
+        count = self.query_one("#note-count", Label)
+        count.update(t("contact.note_count", count=0, max=NOTE_MAX))
+        count.remove_class("error-count")
+        for label in self.query(".error"):
+            label.update("")  # type: ignore[attr-defined]
+            label.display = True  # as composed
+        self.query_one(TalkTrack).rebind(case_id, (detail, view))
+        self._place_checklist(self._opening_items(chosen))
+        self._refresh_checks()
+        for scroll in self.query(VerticalScroll):
+            scroll.scroll_home(animate=False, immediate=True)
+        self.set_focus(self.query_one("#disposition", Select), scroll_visible=False)
+        self._untouched = self.typed()
+        self._start_call()
+        self.refresh_bindings()
+        return True
+
+    def _place_checklist(self, items: list[Any]) -> None:
+        """The checklist for the case the form was re-bound to: the boxes shown, ticked afresh, when they are
+        the same items (building boxes only to compare them cost more than the rest of re-binding)."""
+        for phase in PHASES:
+            holder = self.query_one(f"#phase-{phase}", Vertical)
+            shown = list(holder.query_children(MarkBox))
+            wanted = [item for item in items if item.phase == phase]
+            if [(b.name, str(b.label), b.disabled) for b in shown] == [(i.id, self._label(i), i.auto) for i in wanted]:
+                with self.prevent(Checkbox.Changed):
+                    for box, item in zip(shown, wanted, strict=True):
+                        box.value = self._auto(item.id) if item.auto else False
+                continue
+            # Not awaited: the app removes the old boxes and mounts these before the form is next drawn.
+            holder.remove_children()
+            holder.mount_all(self._boxes(wanted)[phase])
 
     # --- the call -------------------------------------------------------------------------------------
     def show_call(self) -> None:
@@ -234,6 +334,11 @@ class ContactScreen(WorkbenchScreen[bool]):
         self.query_one("#number-label", Label).update(t("contact.address" if kind == "email" else "contact.number"))
 
     async def refresh_form(self) -> None:
+        if self._refresh_checks():
+            await self._rebuild_checklist(self._value("channel"), self._value("target"), self._value("disposition"))
+
+    def _refresh_checks(self) -> bool:
+        """The fields the choices call for, the talk track and the rule check; True when there is a checklist."""
         self._checked_for = self._selected()
         channel, target, disposition = self._value("channel"), self._value("target"), self._value("disposition")
         self.query_one("#promise-fields").display = disposition == "promise_to_pay"
@@ -246,7 +351,7 @@ class ContactScreen(WorkbenchScreen[bool]):
         if self.facts is None:
             check.update(t("profile.missing"))
             self.query_one("#save", Button).disabled = True
-            return
+            return False
         number = (self._value("number") or None) if self._address_kind == "phone" else None
         self.decision = recorder.check(self.workbench.rules, self.facts, channel=channel or "phone",
                                        now=self.workbench.clock(), target=target or "customer",
@@ -260,7 +365,7 @@ class ContactScreen(WorkbenchScreen[bool]):
             check.update(Text(f"⊘ {blocked}", style="bold red"))
         # A hard block cannot be overridden: there is nothing to save.
         self.query_one("#save", Button).disabled = not self.decision.allowed
-        await self._rebuild_checklist(channel, target, disposition)
+        return True
 
     async def _rebuild_checklist(self, channel: str, target: str, disposition: str) -> None:
         # Every select announces its first value as the form mounts: rebuild only for a new combination
@@ -279,21 +384,28 @@ class ContactScreen(WorkbenchScreen[bool]):
 
     def _opening_checklist(self, number: object) -> dict[str, list[MarkBox]]:
         """The checklist's boxes for the values the form opens with (a phone call to the customer, no outcome)."""
+        return self._boxes(self._opening_items(number))
+
+    def _opening_items(self, number: object) -> list[Any]:
+        """The checklist's items for the values the form opens with, and the rule check for them."""
         if self.facts is None:
-            return {phase: [] for phase in PHASES}
+            return []
         self.decision = recorder.check(self.workbench.rules, self.facts, channel="phone", now=self.workbench.clock(),
                                        target="customer", number=number if isinstance(number, str) else None,
                                        disposition=None)
         self._checklist_for = ("phone", "customer", "", self.decision.allowed)
-        return self._boxes(checklist(self.workbench.rules.pack, "phone", "customer", "", self.time_barred))
+        return checklist(self.workbench.rules.pack, "phone", "customer", "", self.time_barred)
 
     def _boxes(self, items: list[Any]) -> dict[str, list[MarkBox]]:
         boxes: dict[str, list[MarkBox]] = {phase: [] for phase in PHASES}
         for item in items:
-            label = t(f"checklist.{item.id}") + ("" if item.required else f" ({t('checklist.optional')})")
             value = self._auto(item.id) if item.auto else self.ticks.get(item.id, False)
-            boxes[item.phase].append(MarkBox(label, value=value, name=item.id, disabled=item.auto))
+            boxes[item.phase].append(MarkBox(self._label(item), value=value, name=item.id, disabled=item.auto))
         return boxes
+
+    @staticmethod
+    def _label(item: Any) -> str:
+        return t(f"checklist.{item.id}") + ("" if item.required else f" ({t('checklist.optional')})")
 
     def _auto(self, item_id: str) -> bool:
         assert self.decision is not None

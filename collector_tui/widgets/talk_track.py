@@ -32,6 +32,14 @@ class TalkTrack(Static):
     channel: str = "phone"
     disposition: str = ""
 
+    def rebind(self, case_id: str, case: tuple[CaseDetail | None, CaseView | None]) -> None:
+        """The track for another case (the form is kept for the next one): the old case's text goes at once."""
+        self.case_id = case_id
+        self._case = case
+        self.draft = ""
+        self.channel = self.disposition = ""  # drawn afresh when the form next asks
+        self.update("")
+
     def show(self, channel: str, disposition: str = "") -> None:
         """The script for a call or a visit; the drafted message for an SMS or an e-mail; the limited-content
         message for a voicemail where the pack requires one."""

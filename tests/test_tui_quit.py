@@ -159,3 +159,28 @@ async def test_the_plan_form_keeps_its_draft_so_q_quits_at_once(synced: Engine) 
         await pilot.pause()
     assert app.return_code == 0
     assert (load_draft(synced, case_id) or {}).get("months") == "9"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_a_long_question_is_shown_whole(size: tuple[int, int]) -> None:
+    """The question wraps inside its box: its last words are on screen, not cut at the box's edge."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Label, Static
+
+    question = "Leave the contact form for C-000147? What you entered is not saved and will be lost."
+
+    class Asking(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static("under")
+
+        def on_mount(self) -> None:
+            self.push_screen(ConfirmScreen(question))
+
+    app = Asking()
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        label = app.screen.query_one("#confirm-box Label", Label)
+        box = app.screen.query_one("#confirm-box")
+        assert label.region.right <= box.content_region.right
+        shown = " ".join(line.text.strip() for line in label.render_lines(label.region.reset_offset))
+        assert "will be lost." in shown and label.region.height >= 2

@@ -382,6 +382,18 @@ NOTES = """
 - Rows are measured without Rich's per-character walk where they are plain ASCII.
 - Objects built to start the app are frozen out of the garbage collector once the first frame is up; a
   full collection had cost 60 ms in the middle of a keypress.
+- From the shell: `collector-tui` starts through a plain entry point (`launch.py`) that runs the workbench,
+  `status` and `queue --json` without typer; the first frame comes from a `sqlite3`-only first look at the
+  cache, and the database toolkit loads in a worker after it; the first frame loads no rules; catalogues are
+  read from a parsed copy; sync, phone, help and the keyring load when first used.
+- `queue --json` prints the stored placements and re-places only the stale ones, reading their facts with
+  `sqlite3`.
+- Re-placing reads the rules' facts through the driver (SQLAlchemy's row handling was a third of it), and from
+  5,000 cases runs in a `sqlite3`-only subprocess that writes in chunks, so keys on the queue keep painting.
+- Opening a screen: not restyled and laid out twice on its first showing; one contact form per session,
+  re-bound to each case; a closed screen freed at once (each had stayed in memory until the next sync, and full
+  collections walked them all), its collection run after the screen under it has painted.
+- The callbacks check reads the callbacks coming due through an index, in a worker.
 """
 
 

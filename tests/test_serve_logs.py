@@ -72,17 +72,22 @@ def test_each_request_is_one_json_line_with_its_route_and_no_personal_data(tmp_p
     finally:
         stopped = served.stop()
     assert stopped == -signal.SIGTERM  # uvicorn stops, then lets the signal end the process as it would have
-    for line, response in zip(lines, sent, strict=True):
+    # A request's line is written once its answer has gone out, so the next request's line may come first:
+    # each line is matched to its answer by the request id the answer carries.
+    by_id = {line["request_id"]: line for line in lines}
+    assert len(by_id) == len(lines) == len(sent)
+    for response in sent:
+        line = by_id[response.headers["x-request-id"]]
         assert FIELDS <= set(line), line
-        assert line["request_id"] == response.headers["x-request-id"]
         assert line["status"] == response.status_code and line["method"] == response.request.method
         assert re.fullmatch(r"[0-9a-f]{32}", line["request_id"]) and isinstance(line["duration_ms"], float)
         assert line["pid"] == served.proc.pid
         datetime.fromisoformat(line["time"])
-    assert [line["route"] for line in lines] == ["/v1/auth/token", "/v1/cases", "/v1/mutations", "/v1/me", "/v1/cases",
-                                                  "unmatched", "/v1/auth/token", "/healthz"]
-    assert lines[2]["request_id"] == PROXY_ID  # the proxy's id joins the two logs
-    assert lines[3]["request_id"] != phone.lstrip("+")  # a client's own text is never taken for an id
+    in_order = [by_id[response.headers["x-request-id"]] for response in sent]
+    assert [line["route"] for line in in_order] == ["/v1/auth/token", "/v1/cases", "/v1/mutations", "/v1/me",
+                                                     "/v1/cases", "unmatched", "/v1/auth/token", "/healthz"]
+    assert in_order[2]["request_id"] == PROXY_ID  # the proxy's id joins the two logs
+    assert in_order[3]["request_id"] != phone.lstrip("+")  # a client's own text is never taken for an id
     written = "\n".join(served.lines)
     secrets = {PASSWORD, token, note, "demo", *(c["id"] for c in cases), *personal([c["customer"] for c in cases])}
     assert {s for s in secrets if s in written} == set()
